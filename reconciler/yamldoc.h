@@ -1,0 +1,55 @@
+/*
+ * yamldoc.h: YAML text to jansson values (the libyaml adapter).
+ *
+ * Owns: parsing one YAML document into a json_t tree, recording each node's
+ * position in a srcmap, and refusing input that could hurt kedge: files
+ * over a size cap, nesting deeper than a cap, alias expansion past a node
+ * budget (a "billion laughs" file), invalid UTF-8, duplicate keys, several
+ * documents in one file. This is the only file that includes <yaml.h>.
+ * Does not own: validation against a schema (schema.h) or interpolation.
+ *
+ * Scalars are resolved the way docker stack deploy's YAML library (YAML
+ * 1.1) does for compose files: ~, null and empty are null; true/false,
+ * yes/no, on/off (any case form the spec allows) are booleans; decimal,
+ * 0x hex, 0o and leading-zero octal (mode: 0440) are integers; floats
+ * include .inf and .nan; quoted scalars and !!str are always strings.
+ * Merge keys (<<: *anchor, <<: [*a, *b]) are expanded; explicit keys win.
+ */
+#ifndef RECONCILER_YAMLDOC_H
+#define RECONCILER_YAMLDOC_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+struct json_t;
+struct srcmap;
+struct err;
+
+struct yamldoc_limits {
+	size_t max_bytes;  /* input size cap; 0: YAMLDOC_MAX_BYTES */
+	unsigned max_depth; /* nesting cap; 0: YAMLDOC_MAX_DEPTH */
+	size_t max_nodes;  /* nodes after alias expansion; 0: default */
+};
+
+#define YAMLDOC_MAX_BYTES (4u << 20)
+#define YAMLDOC_MAX_DEPTH 64
+#define YAMLDOC_MAX_NODES 200000
+
+/*
+ * Parses data (len bytes, need not be NUL-terminated) read from the file
+ * named path (used in messages and copied into the srcmap).
+ *
+ * On success returns 0, and *out is the document (an empty file gives
+ * json_null()) and *map_out its positions; the caller owns both (json_decref,
+ * srcmap_free). map_out may be NULL when positions are not wanted.
+ * On failure returns ERR_INVALID or ERR_TOOBIG and fills err with the path,
+ * line and column of the problem and a message a person can act on, e.g.
+ * "duplicate key 'image' (first defined at line 4)" or "tab character used
+ * for indentation; YAML allows only spaces". limits may be NULL.
+ */
+int yamldoc_parse(struct json_t **out, struct srcmap **map_out,
+		  const char *data, size_t len, const char *path,
+		  const struct yamldoc_limits *limits, struct err *err) MUST_CHECK;
+
+#endif
