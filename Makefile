@@ -39,7 +39,8 @@ ifeq ($(SAN),1)
 OPT := -O1 -g $(SAN_FLAGS)
 endif
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(OPT) $(PKG_CFLAGS) \
-	-DKEDGE_VERSION='"$(VERSION)"' -Ireconciler $(CFLAGS)
+	-DKEDGE_VERSION='"$(VERSION)"' \
+	-DKEDGE_SCHEMA_DIR='"$(PREFIX)/share/kedge/schema"' -Ireconciler $(CFLAGS)
 ALL_LDFLAGS = $(OPT) $(LDFLAGS)
 
 SRCS := $(wildcard reconciler/*.c)

@@ -1,0 +1,305 @@
+/*
+ * cli.c: option parsing and desired-state loading shared by the
+ * subcommands, declared in cli.h.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "cmd.h"
+#include "desired.h"
+#include "err.h"
+#include "log.h"
+#include "schema.h"
+#include "source.h"
+
+#ifndef KEDGE_SCHEMA_DIR
+#define KEDGE_SCHEMA_DIR "/usr/local/share/kedge/schema"
+#endif
+
+enum {
+	OPT_REPO = 256, OPT_REF, OPT_PATH, OPT_WORKTREE, OPT_CACHE, OPT_SSHKEY,
+	OPT_KNOWN, OPT_TOKENFILE, OPT_OFFLINE, OPT_SCHEMA, OPT_OUTPUT,
+	OPT_LOGLEVEL, OPT_STACK, OPT_YES, OPT_TIMEOUT, OPT_ALLOWEMPTY,
+	OPT_PLAN, OPT_SAVE, OPT_DOCKER, OPT_STORE, OPT_DETACH,
+};
+
+static const struct option_def {
+	struct option opt;
+	unsigned flag; /* 0: common to every command */
+} option_defs[] = {
+	{{"repo", required_argument, NULL, OPT_REPO}, 0},
+	{{"ref", required_argument, NULL, OPT_REF}, 0},
+	{{"path", required_argument, NULL, OPT_PATH}, 0},
+	{{"worktree", required_argument, NULL, OPT_WORKTREE}, 0},
+	{{"cache-dir", required_argument, NULL, OPT_CACHE}, 0},
+	{{"ssh-key", required_argument, NULL, OPT_SSHKEY}, 0},
+	{{"known-hosts", required_argument, NULL, OPT_KNOWN}, 0},
+	{{"token-file", required_argument, NULL, OPT_TOKENFILE}, 0},
+	{{"offline", no_argument, NULL, OPT_OFFLINE}, 0},
+	{{"schema-dir", required_argument, NULL, OPT_SCHEMA}, 0},
+	{{"output", required_argument, NULL, OPT_OUTPUT}, 0},
+	{{"log-level", required_argument, NULL, OPT_LOGLEVEL}, 0},
+	{{"quiet", no_argument, NULL, 'q'}, 0},
+	{{"help", no_argument, NULL, 'h'}, 0},
+	{{"stack", required_argument, NULL, OPT_STACK}, CLI_OPT_STACK},
+	{{"yes", no_argument, NULL, OPT_YES}, CLI_OPT_APPLY},
+	{{"timeout", required_argument, NULL, OPT_TIMEOUT}, CLI_OPT_APPLY},
+	{{"allow-empty", no_argument, NULL, OPT_ALLOWEMPTY}, CLI_OPT_APPLY},
+	{{"plan", required_argument, NULL, OPT_PLAN}, CLI_OPT_APPLY},
+	{{"detach", no_argument, NULL, OPT_DETACH}, CLI_OPT_APPLY},
+	{{"save", required_argument, NULL, OPT_SAVE}, CLI_OPT_SAVE},
+	{{"docker-host", required_argument, NULL, OPT_DOCKER}, CLI_OPT_DOCKER},
+	{{"store", required_argument, NULL, OPT_STORE}, CLI_OPT_STORE},
+};
+
+static const char *env_or(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : dflt;
+}
+
+static int bad(const struct cmd_entry *cmd, const char *fmt, ...)
+	PRINTF(2, 3);
+
+static int bad(const struct cmd_entry *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n", cmd->usage);
+	return CLI_ERROR;
+}
+
+static int read_token(struct cli_opts *o, const char *file)
+{
+	struct buf b;
+	int error;
+
+	buf_init(&b, 64 * 1024);
+	error = buf_read_file(&b, file);
+	if (error) {
+		buf_release(&b);
+		/* The path is not a secret; the contents are. */
+		fprintf(stderr, "error: cannot read token file '%s': %s\n",
+			file, err_str(error));
+		return CLI_ERROR;
+	}
+	while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
+		b.ptr[--b.len] = '\0';
+	free(o->token_buf);
+	o->token_buf = buf_detach(&b, NULL);
+	o->src.token = o->token_buf;
+	return 0;
+}
+
+static void defaults(struct cli_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->src.repo = env_or("KEDGE_REPO", NULL);
+	o->src.ref = env_or("KEDGE_REF", NULL);
+	o->src.path = env_or("KEDGE_PATH", NULL);
+	o->src.cache_dir = env_or("KEDGE_CACHE_DIR", NULL);
+	o->src.ssh_key = env_or("KEDGE_SSH_KEY", NULL);
+	o->src.known_hosts = env_or("KEDGE_KNOWN_HOSTS", NULL);
+	o->src.token = env_or("KEDGE_GIT_TOKEN", NULL);
+	o->schema_dir = env_or("KEDGE_SCHEMA_DIR", NULL);
+	o->store = env_or("KEDGE_STORE", NULL);
+	o->timeout_sec = -1;
+}
+
+static int parse_timeout(struct cli_opts *o, const char *arg)
+{
+	int64_t ns;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!errno && !*end && v >= 0) {
+		o->timeout_sec = v;
+		return 0;
+	}
+	if (schema_parse_duration(&ns, arg) || ns < 0)
+		return -1;
+	o->timeout_sec = (long)(ns / 1000000000LL);
+	return 0;
+}
+
+static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
+		      const char *arg)
+{
+	switch (c) {
+	case OPT_REPO: o->src.repo = arg; break;
+	case OPT_REF: o->src.ref = arg; break;
+	case OPT_PATH: o->src.path = arg; break;
+	case OPT_WORKTREE: o->src.worktree = arg; break;
+	case OPT_CACHE: o->src.cache_dir = arg; break;
+	case OPT_SSHKEY: o->src.ssh_key = arg; break;
+	case OPT_KNOWN: o->src.known_hosts = arg; break;
+	case OPT_TOKENFILE: return read_token(o, arg);
+	case OPT_OFFLINE: o->src.offline = 1; break;
+	case OPT_SCHEMA: o->schema_dir = arg; break;
+	case OPT_OUTPUT:
+		if (!strcmp(arg, "json"))
+			o->output = CLI_JSON;
+		else if (!strcmp(arg, "text"))
+			o->output = CLI_TEXT;
+		else
+			return bad(cmd, "--output must be 'text' or 'json', not '%s'", arg);
+		break;
+	case OPT_LOGLEVEL:
+		if (log_set_level(arg))
+			return bad(cmd, "--log-level must be error, warn, info or debug, not '%s'", arg);
+		break;
+	case 'q': o->quiet = 1; break;
+	case OPT_STACK:
+		o->stacks = xrealloc(o->stacks, (o->nstacks + 2) * sizeof(*o->stacks));
+		o->stacks[o->nstacks++] = arg;
+		o->stacks[o->nstacks] = NULL;
+		break;
+	case OPT_YES: o->yes = 1; break;
+	case OPT_TIMEOUT:
+		if (parse_timeout(o, arg))
+			return bad(cmd, "--timeout must be seconds or a duration like 5m, not '%s'", arg);
+		break;
+	case OPT_ALLOWEMPTY: o->allow_empty = 1; break;
+	case OPT_PLAN: o->plan = arg; break;
+	case OPT_DETACH: o->no_wait = 1; break;
+	case OPT_SAVE: o->save = arg; break;
+	case OPT_DOCKER: o->docker_host = arg; break;
+	case OPT_STORE: o->store = arg; break;
+	default: BUG("option %d not handled", c);
+	}
+	return 0;
+}
+
+int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
+	      int argc, char **argv)
+{
+	struct option longopts[ARRAY_SIZE(option_defs) + 1];
+	size_t n = 0;
+	int c, error;
+
+	defaults(o);
+	if (getenv("KEDGE_LOG_LEVEL") && log_set_level(getenv("KEDGE_LOG_LEVEL")))
+		fprintf(stderr, "warning: ignoring KEDGE_LOG_LEVEL\n");
+	for (size_t i = 0; i < ARRAY_SIZE(option_defs); i++)
+		if (!option_defs[i].flag || (option_defs[i].flag & flags))
+			longopts[n++] = option_defs[i].opt;
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			cmd_usage(cmd, stdout);
+			return -1;
+		}
+		if (c == '?' || c == ':')
+			return bad(cmd, "unknown option or missing value: '%s'",
+				   argv[optind - 1]);
+		error = one_option(o, cmd, c, optarg);
+		if (error)
+			return error;
+	}
+	if (optind < argc)
+		return bad(cmd, "unexpected argument '%s'", argv[optind]);
+	if (o->src.worktree && (o->src.repo || o->src.ref))
+		return bad(cmd, "%s", "--worktree reads a folder; it cannot be combined with --repo or --ref");
+	if (!o->src.worktree && !o->src.repo)
+		o->src.repo = ".";
+	return 0;
+}
+
+void cli_opts_release(struct cli_opts *o)
+{
+	if (o->token_buf)
+		memset(o->token_buf, 0, strlen(o->token_buf));
+	free(o->token_buf);
+	free(o->stacks);
+	memset(o, 0, sizeof(*o));
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *cli_schema_dir(const struct cli_opts *o)
+{
+	static const char *const rel[] = {"../schema", "../../schema",
+					  "../share/kedge/schema"};
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (o->schema_dir)
+		return xstrdup(o->schema_dir);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
+			char *p = xasprintf("%s/%s", exe, rel[i]);
+
+			if (is_dir(p))
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup(KEDGE_SCHEMA_DIR);
+}
+
+int cli_load(struct desired **desired, struct source **src,
+	     struct schema **schemas, const struct cli_opts *o,
+	     struct diag *diag, struct err *err)
+{
+	char *dir = cli_schema_dir(o);
+	struct schema *s = schema_new();
+	struct source *so = NULL;
+	struct desired *d = NULL;
+	int error;
+
+	error = schema_add_dir(s, dir, err);
+	if (error) {
+		err_prefix(err, "cannot load the schemas from '%s' (set "
+				"--schema-dir or KEDGE_SCHEMA_DIR)", dir);
+		goto out;
+	}
+	error = source_open(&so, &o->src, err);
+	if (error)
+		goto out;
+	log_info("cli", "loading desired state source=%s revision=%s",
+		 source_name(so), source_revision(so));
+	error = desired_load(&d, so, s, diag, err);
+out:
+	free(dir);
+	if (error) {
+		source_free(so);
+		schema_free(s);
+		return error;
+	}
+	*desired = d;
+	*src = so;
+	*schemas = s;
+	return 0;
+}
+
+void cli_error(const struct err *err)
+{
+	char msg[ERR_MSG_MAX + 300];
+
+	fprintf(stderr, "error: %s\n", err_format(err, msg, sizeof(msg)));
+}

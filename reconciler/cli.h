@@ -1,0 +1,88 @@
+/*
+ * cli.h: what the subcommands share: their options, and opening the
+ * desired state they name.
+ *
+ * Owns: parsing the options every command understands (where the desired
+ * state comes from, output format, logging) with environment fallbacks
+ * (KEDGE_REPO, KEDGE_REF, KEDGE_PATH, KEDGE_CACHE_DIR, KEDGE_SSH_KEY,
+ * KEDGE_KNOWN_HOSTS, KEDGE_GIT_TOKEN, KEDGE_SCHEMA_DIR, KEDGE_LOG_LEVEL),
+ * finding the schema folder, and the open-source-then-load-desired sequence.
+ * Does not own: what a command does with the result.
+ */
+#ifndef RECONCILER_CLI_H
+#define RECONCILER_CLI_H
+
+#include "diag.h"
+#include "source.h"
+#include "util.h"
+
+struct desired;
+struct schema;
+struct err;
+
+/* Exit codes shared by every command. */
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_DIFFERENCES = 1, /* kedge diff: not in sync */
+	CLI_ERROR = 2,       /* invalid desired state, or kedge failed */
+	CLI_NOT_CONVERGED = 3,
+};
+
+enum cli_output { CLI_TEXT, CLI_JSON };
+
+/* Options beyond the common ones, chosen per command. */
+enum cli_flags {
+	CLI_OPT_STACK = 1 << 0,   /* --stack NAME (repeatable) */
+	CLI_OPT_APPLY = 1 << 1,   /* --yes --timeout --allow-empty --plan */
+	CLI_OPT_SAVE = 1 << 2,    /* --save FILE */
+	CLI_OPT_DOCKER = 1 << 3,  /* --docker-host */
+	CLI_OPT_STORE = 1 << 4,   /* --store */
+};
+
+struct cli_opts {
+	struct source_opts src;
+	char *token_buf;          /* the token read from --token-file */
+	const char *schema_dir;
+	enum cli_output output;
+	int quiet;
+	const char **stacks;      /* --stack, NULL-terminated; NULL: all */
+	size_t nstacks;
+	int yes;
+	int allow_empty;
+	long timeout_sec;         /* --timeout; -1 when not given */
+	const char *save;         /* --save FILE */
+	const char *plan;         /* --plan FILE */
+	const char *docker_host;  /* --docker-host; NULL: $DOCKER_HOST */
+	const char *store;        /* --store PATH-or-DSN */
+	int no_wait;              /* --detach */
+};
+
+struct cmd_entry;
+
+/*
+ * Parses argv (argv[0] is the subcommand) into o. Prints the usage and
+ * returns -1 for --help (the caller exits 0), or prints a git-style error
+ * and returns CLI_ERROR for a bad option. Returns 0 otherwise.
+ */
+int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd,
+	      unsigned flags, int argc, char **argv);
+void cli_opts_release(struct cli_opts *o);
+
+/* The folder of the schemas: --schema-dir, $KEDGE_SCHEMA_DIR, next to the
+ * binary (a build tree), or the installed share/kedge/schema. Caller frees. */
+char *cli_schema_dir(const struct cli_opts *o);
+
+/*
+ * Opens the source, loads the schemas and the desired state. Problems in
+ * the files go to diag. On success the caller owns *src, *schemas and
+ * *desired (free desired first). Errors of kedge itself (the source
+ * cannot be read, the schemas are missing) return a negative code with err.
+ */
+int cli_load(struct desired **desired, struct source **src,
+	     struct schema **schemas, const struct cli_opts *o,
+	     struct diag *diag, struct err *err) MUST_CHECK;
+
+/* Prints "error: <message>" for err as git does. */
+void cli_error(const struct err *err);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * cmd.c: the table of subcommands declared in cmd.h. Adding a command is
+ * one cmd-<name>.c file and one line here.
+ */
+#include "cmd.h"
+#include "util.h"
+
+extern const struct cmd_entry cmd_validate;
+extern const struct cmd_entry cmd_version;
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_validate,
+	&cmd_version,
+};
+
+const size_t cmd_table_nr = ARRAY_SIZE(cmd_table);
+
+const struct cmd_entry *cmd_find(const char *name)
+{
+	for (size_t i = 0; i < cmd_table_nr; i++)
+		if (!strcmp(cmd_table[i]->name, name))
+			return cmd_table[i];
+	return NULL;
+}
+
+void cmd_usage(const struct cmd_entry *e, void *fp)
+{
+	fprintf(fp, "usage: %s\n\n%s\n", e->usage, e->summary);
+	if (e->help)
+		fprintf(fp, "\n%s", e->help);
+}

@@ -1,0 +1,90 @@
+/*
+ * desired.h: the desired state of one revision, loaded and validated.
+ *
+ * Owns: finding the files of a desired-state repository (kedge.yml,
+ * stacks/<stack>/compose.yml and .env, nodes.yml, alerts/<name>.yml,
+ * backups/<name>.yml), parsing them, interpolating compose files, validating
+ * each against its JSON Schema and then across files (check.h), and
+ * keeping the result as JSON with source positions. Every problem goes to
+ * the caller's diag with its file, line and column; loading goes on after a
+ * bad file so one run reports them all. Does not own: where the files come
+ * from (source.h) or what Swarm objects they become (convert.h).
+ */
+#ifndef RECONCILER_DESIRED_H
+#define RECONCILER_DESIRED_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+struct json_t;
+struct srcmap;
+struct source;
+struct schema;
+struct diag;
+struct buf;
+struct err;
+
+/* One parsed file. doc is NULL when the file is absent or did not parse. */
+struct desired_doc {
+	char *path;          /* repository-relative */
+	struct json_t *doc;
+	struct srcmap *map;
+};
+
+struct desired_stack {
+	char *name;             /* the folder name under stacks/ */
+	char *dir;              /* "stacks/<name>" */
+	struct desired_doc compose; /* interpolated and validated */
+	struct json_t *env;     /* the stack's .env variables (an object) */
+};
+
+struct desired {
+	char *revision;         /* commit id, or "worktree" */
+	char *source_name;      /* for messages */
+	struct desired_doc settings; /* kedge.yml */
+	struct desired_doc nodes;    /* nodes.yml */
+	struct desired_stack *stacks;
+	size_t nstacks;
+	struct desired_doc *alerts;
+	size_t nalerts;
+	struct desired_doc *backups;
+	size_t nbackups;
+	int has_stacks_dir;     /* stacks/ exists (an empty desired set is
+				 * refused for pruning unless it does) */
+	struct source *src;     /* borrowed from the caller */
+};
+
+/* Maximum size of a config or secret file: Swarm's own limit. */
+#define DESIRED_MAX_OBJECT_BYTES (500u * 1024)
+
+/*
+ * Loads and validates everything under the source's root. Problems in the
+ * files go to diag (check diag->errors); the return value is 0 unless
+ * kedge itself could not do its job: ERR_IO or ERR_NOTFOUND from the
+ * source, ERR_INVALID for a broken schema. On success the caller owns *out
+ * (desired_free), which borrows src: keep src open while using it.
+ */
+int desired_load(struct desired **out, struct source *src,
+		 struct schema *schemas, struct diag *diag, struct err *err)
+	MUST_CHECK;
+void desired_free(struct desired *d);
+
+/*
+ * Reads a file a stack references (a config, secret or env_file) by the
+ * path written in its compose file, relative to the stack's folder. Applies
+ * the same rules as validation: inside the repository, a regular file, at
+ * most DESIRED_MAX_OBJECT_BYTES (out's cap is set by the caller).
+ */
+int desired_read_stack_file(struct buf *out, const struct desired *d,
+			    const struct desired_stack *st, const char *rel,
+			    struct err *err) MUST_CHECK;
+
+/* The number of services in all stacks. */
+size_t desired_service_count(const struct desired *d);
+
+/* Looks a stack up by name; NULL when there is none. Borrowed. */
+const struct desired_stack *desired_stack_find(const struct desired *d,
+					       const char *name);
+
+#endif
