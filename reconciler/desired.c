@@ -3,13 +3,13 @@
  *
  * The order matters for messages: each file is parsed, then (for compose
  * files) interpolated, then validated against its schema, and only a file
- * that passed its schema goes on to the cross-file checks in check.c, so a
+ * that passed its schema goes on to the cross-file checks in verify.c, so a
  * person sees the syntax error first and not a cascade of consequences.
  */
 #include <jansson.h>
 
 #include "buf.h"
-#include "check.h"
+#include "verify.h"
 #include "desired.h"
 #include "diag.h"
 #include "dotenv.h"
@@ -247,7 +247,7 @@ static int load_stack(struct desired *d, const char *name,
 	memset(st, 0, sizeof(*st));
 	st->name = xstrdup(name);
 	st->dir = xasprintf("stacks/%s", name);
-	check_stack_name(st, diag);
+	verify_stack_name(st, diag);
 	error = find_compose(&compose, d->src, st->dir, diag, err);
 	if (error < 0)
 		return error;
@@ -274,7 +274,7 @@ static int load_stack(struct desired *d, const char *name,
 		st->compose.doc = NULL;
 		return 0;
 	}
-	return check_stack(d, st, diag, err);
+	return verify_stack(d, st, diag, err);
 }
 
 static int load_stacks(struct desired *d, struct schema *schemas,
@@ -398,7 +398,7 @@ int desired_load(struct desired **out, struct source *src,
 		error = load_dir(&d->backups, &d->nbackups, d, "backups",
 				 "backups", schemas, diag, err);
 	if (!error)
-		error = check_desired(d, diag, err);
+		error = verify_desired(d, diag, err);
 	if (error) {
 		desired_free(d);
 		return error;

@@ -4,7 +4,7 @@
  * Owns: finding the files of a desired-state repository (kedge.yml,
  * stacks/<stack>/compose.yml and .env, nodes.yml, alerts/<name>.yml,
  * backups/<name>.yml), parsing them, interpolating compose files, validating
- * each against its JSON Schema and then across files (check.h), and
+ * each against its JSON Schema and then across files (verify.h), and
  * keeping the result as JSON with source positions. Every problem goes to
  * the caller's diag with its file, line and column; loading goes on after a
  * bad file so one run reports them all. Does not own: where the files come

@@ -1,5 +1,5 @@
 /*
- * check.h: the checks of desired state that a schema cannot express.
+ * verify.h: the checks of desired state that a schema cannot express.
  *
  * Owns: names valid for Swarm, references between parts of a compose file
  * (every network, config, secret and volume a service uses is declared),
@@ -9,8 +9,8 @@
  * names, and promtool's check of rule files where promtool is installed.
  * Does not own: checks against the live cluster (those run before apply).
  */
-#ifndef RECONCILER_CHECK_H
-#define RECONCILER_CHECK_H
+#ifndef RECONCILER_VERIFY_H
+#define RECONCILER_VERIFY_H
 
 #include "util.h"
 
@@ -20,20 +20,20 @@ struct diag;
 struct err;
 
 /* Reports a stack folder name that cannot name Swarm objects. */
-void check_stack_name(const struct desired_stack *st, struct diag *diag);
+void verify_stack_name(const struct desired_stack *st, struct diag *diag);
 /*
  * Checks one stack whose compose file passed its schema. Problems go to
  * diag; returns 0, or a negative error when the source itself failed.
  */
-int check_stack(struct desired *d, struct desired_stack *st,
+int verify_stack(struct desired *d, struct desired_stack *st,
 		struct diag *diag, struct err *err) MUST_CHECK;
 /* Checks across files, once everything is loaded. */
-int check_desired(struct desired *d, struct diag *diag, struct err *err)
+int verify_desired(struct desired *d, struct diag *diag, struct err *err)
 	MUST_CHECK;
 /*
  * Checks one placement constraint ("node.labels.zone == a"); returns NULL
  * when valid, or a static description of what is wrong.
  */
-const char *check_constraint(const char *expr);
+const char *verify_constraint(const char *expr);
 
 #endif

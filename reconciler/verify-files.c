@@ -1,13 +1,13 @@
 /*
- * check-files.c: checks across the files of one desired state (ports that
+ * verify-files.c: checks across the files of one desired state (ports that
  * clash between stacks, backup schedules, alert rule files), the second
- * half of check.h. Kept apart from check.c, which checks one stack.
+ * half of verify.h. Kept apart from verify.c, which checks one stack.
  */
 #include <jansson.h>
 #include <sys/wait.h>
 
 #include "buf.h"
-#include "check.h"
+#include "verify.h"
 #include "cron.h"
 #include "desired.h"
 #include "diag.h"
@@ -372,14 +372,14 @@ static void check_promtool(const struct desired_doc *doc, const char *tool,
 	fd = mkstemp(tmp);
 	if (fd < 0 || source_read(&data, d->src, doc->path, &e) ||
 	    write(fd, data.ptr, data.len) != (ssize_t)data.len) {
-		log_warn("check", "cannot run promtool on %s", doc->path);
+		log_warn("verify", "cannot run promtool on %s", doc->path);
 		goto out;
 	}
 	close(fd);
 	fd = -1;
 	rc = run_promtool(tool, tmp, &out);
 	if (rc == 127 || rc < 0) {
-		log_warn("check", "cannot run promtool at %s", tool);
+		log_warn("verify", "cannot run promtool at %s", tool);
 	} else if (rc) {
 		char *save = NULL, *line;
 
@@ -408,7 +408,7 @@ static void check_alerts(struct desired *d, struct diag *diag)
 	}
 }
 
-int check_desired(struct desired *d, struct diag *diag, struct err *err)
+int verify_desired(struct desired *d, struct diag *diag, struct err *err)
 {
 	(void)err;
 	if (!d->has_stacks_dir && !d->nodes.path && !d->nalerts &&

@@ -1,5 +1,5 @@
 /*
- * check.c: cross-reference checks of desired state, declared in check.h.
+ * verify.c: cross-reference checks of desired state, declared in verify.h.
  *
  * Only documents that passed their schema reach these functions, so types
  * are as the schema says; still, every lookup tolerates a missing member.
@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "check.h"
+#include "verify.h"
 #include "cron.h"
 #include "desired.h"
 #include "diag.h"
@@ -55,7 +55,7 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-void check_stack_name(const struct desired_stack *st, struct diag *diag)
+void verify_stack_name(const struct desired_stack *st, struct diag *diag)
 {
 	if (!valid_name(st->name))
 		diag_add(diag, DIAG_ERROR, st->dir, 0, 0,
@@ -68,7 +68,7 @@ void check_stack_name(const struct desired_stack *st, struct diag *diag)
 			 "stack name '%s' is too long for Swarm names", st->name);
 }
 
-const char *check_constraint(const char *expr)
+const char *verify_constraint(const char *expr)
 {
 	static const char *const keys[] = {"node.id",	       "node.hostname",
 					   "node.role",	       "node.platform.os",
@@ -224,7 +224,7 @@ static void check_constraints(struct ref_ctx *rc, json_t *svc)
 	json_array_foreach(list, i, c)
 	{
 		const char *why = json_is_string(c)
-					  ? check_constraint(json_string_value(c))
+					  ? verify_constraint(json_string_value(c))
 					  : NULL;
 		char *ptr;
 
@@ -370,7 +370,7 @@ static int check_objects(struct desired *d, struct desired_stack *st,
 	return error;
 }
 
-int check_stack(struct desired *d, struct desired_stack *st,
+int verify_stack(struct desired *d, struct desired_stack *st,
 		struct diag *diag, struct err *err)
 {
 	json_t *svcs = json_object_get(st->compose.doc, "services"), *svc;

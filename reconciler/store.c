@@ -1,0 +1,184 @@
+/*
+ * store.c: the SQLite store declared in store.h.
+ *
+ * The schema is versioned with PRAGMA user_version; a database from a newer
+ * kedge is refused rather than guessed at.
+ */
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "store.h"
+
+#define STORE_VERSION 1
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS failed_spec ("
+	" service TEXT PRIMARY KEY, hash TEXT NOT NULL, reason TEXT NOT NULL,"
+	" at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+	"CREATE TABLE IF NOT EXISTS apply_history ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, revision TEXT NOT NULL,"
+	" result TEXT NOT NULL, summary TEXT NOT NULL,"
+	" at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));";
+
+static int db_error(struct store *s, struct err *err, const char *what)
+{
+	return err_set(err, ERR_IO, "store '%s': cannot %s: %s", s->path, what,
+		       sqlite3_errmsg(s->db));
+}
+
+/* mkdir -p of the folder that holds path. */
+static void make_parent(const char *path)
+{
+	char *dir = xstrdup(path), *p;
+
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(dir, 0700);
+		*p = '/';
+	}
+	free(dir);
+}
+
+static char *default_path(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+
+	if (state && *state)
+		return xasprintf("%s/kedge/state.db", state);
+	return xasprintf("%s/.local/state/kedge/state.db",
+			 home && *home ? home : "/var/lib");
+}
+
+static int migrate(struct store *s, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
+		return db_error(s, err, "read its version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > STORE_VERSION)
+		return err_set(err, ERR_IO,
+			       "store '%s' has version %d; this kedge knows "
+			       "up to %d",
+			       s->path, version, STORE_VERSION);
+	if (sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) ||
+	    sqlite3_exec(s->db, "PRAGMA user_version = 1", NULL, NULL, NULL))
+		return db_error(s, err, "create its tables");
+	return 0;
+}
+
+int store_open(struct store **out, const char *path, struct err *err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	int error;
+
+	s->path = path ? xstrdup(path) : default_path();
+	make_parent(s->path);
+	if (sqlite3_open_v2(s->path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		error = db_error(s, err, "open it");
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	error = migrate(s, err);
+out:
+	if (error) {
+		store_free(s);
+		return error;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+/* Runs sql with up to three text parameters; returns 0 or ERR_IO. */
+static int exec3(struct store *s, const char *sql, const char *a,
+		 const char *b, const char *c, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *args[3] = {a, b, c};
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return db_error(s, err, "prepare a statement");
+	for (int i = 0; i < 3 && args[i]; i++)
+		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(s, err, "write");
+}
+
+int store_failed_get(char **hash, char **reason, struct store *s,
+		     const char *service, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT hash, reason FROM failed_spec WHERE "
+			       "service = ?1",
+			       -1, &st, NULL))
+		return db_error(s, err, "prepare a statement");
+	sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*hash = xstrdup((const char *)sqlite3_column_text(st, 0));
+		*reason = xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? ERR_NOTFOUND : db_error(s, err, "read");
+}
+
+int store_failed_set(struct store *s, const char *service, const char *hash,
+		     const char *reason, struct err *err)
+{
+	return exec3(s,
+		     "INSERT OR REPLACE INTO failed_spec (service, hash, reason)"
+		     " VALUES (?1, ?2, ?3)",
+		     service, hash, reason, err);
+}
+
+int store_failed_clear(struct store *s, const char *service, struct err *err)
+{
+	return exec3(s, "DELETE FROM failed_spec WHERE service = ?1", service,
+		     NULL, NULL, err);
+}
+
+int store_apply_record(struct store *s, const char *revision,
+		       const char *result, const char *summary,
+		       struct err *err)
+{
+	return exec3(s,
+		     "INSERT INTO apply_history (revision, result, summary) "
+		     "VALUES (?1, ?2, ?3)",
+		     revision, result, summary, err);
+}

@@ -1,0 +1,303 @@
+# needs:
+#
+# kedge validate over real git repositories: the quickstart is valid, and a
+# table of bad inputs each fails with exit 2 and a message that names the
+# file, line and column a person has to fix. Nothing here needs a service;
+# the remote cases use file:// and a closed loopback port.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# A minimal valid desired state in $1.
+base_repo() {
+	make_desired_repo "$1"
+	mkdir -p "$1/stacks/web"
+	cat >"$1/stacks/web/compose.yml" <<'YML'
+services:
+  web:
+    image: nginx:1.25
+    deploy:
+      replicas: 2
+YML
+}
+
+# bad_case NAME LOCATION MESSAGE: commit what the caller wrote into $R and
+# expect exit 2 with "LOCATION" and "MESSAGE" on stderr.
+bad_case() {
+	commit_all "$R" "case $1"
+	run_kedge validate --repo "$R"
+	assert_rc 2
+	assert_err_contains "$2"
+	assert_err_contains "$3"
+}
+
+new_case() {
+	case_begin "$1"
+	R=$(mktemp -d "$PWD/repo.XXXXXX")
+	base_repo "$R"
+}
+
+W=stacks/web/compose.yml
+
+case_begin "quickstart example is valid"
+Q=$(mktemp -d "$PWD/q.XXXXXX")
+cp -a "$ROOT/examples/quickstart/." "$Q/"
+make_desired_repo "$Q"
+commit_all "$Q" "quickstart"
+run_kedge validate --repo "$Q"
+assert_rc 0
+assert_out_contains "valid:"
+assert_err_not_contains "error"
+
+case_begin "json output of a valid repository is an empty array"
+run_kedge validate --repo "$Q" --output json
+assert_rc 0
+assert_eq "$(printf '%s' "$OUT" | tr -d ' \n')" "[]" "json output"
+
+new_case "yaml syntax error"
+printf 'services:\n  web:\n    image: [unclosed\n' >"$R/$W"
+bad_case syntax "$W:" "stacks/web/compose.yml"
+
+new_case "tab indentation"
+printf 'services:\n  web:\n\timage: nginx\n' >"$R/$W"
+bad_case tab "$W:3:" "tab"
+
+new_case "duplicate key"
+printf 'services:\n  web:\n    image: nginx\n    image: redis\n' >"$R/$W"
+bad_case dup "$W:4:5:" "duplicate key 'image'"
+
+new_case "wrong type"
+printf 'services:\n  web:\n    image: nginx\n    deploy:\n      replicas: two\n' >"$R/$W"
+bad_case type "$W:5:17:" "integer"
+
+new_case "negative replicas"
+printf 'services:\n  web:\n    image: nginx\n    deploy:\n      replicas: -1\n' >"$R/$W"
+bad_case neg "$W:5:17:" "-1"
+
+new_case "unknown key"
+printf 'services:\n  web:\n    image: nginx\n    flavour: spicy\n' >"$R/$W"
+bad_case unknown "$W:4:5:" "unknown key 'flavour'"
+
+new_case "misspelled key gets a hint"
+printf 'services:\n  web:\n    imgae: nginx\n' >"$R/$W"
+bad_case misspelled "$W:3:5:" "did you mean 'image'"
+
+new_case "alias bomb is refused"
+{
+	printf 'x-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+	prev=a
+	for n in b c d e f g h i j; do
+		printf 'x-%s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n' $n $n $prev $prev $prev $prev $prev $prev $prev $prev $prev
+		prev=$n
+	done
+	printf 'services:\n  web:\n    image: nginx\n'
+} >"$R/$W"
+bad_case bomb "$W:" "aliases"
+
+new_case "oversized file"
+{
+	printf 'services:\n  web:\n    image: nginx\n    environment:\n'
+	head -c 5000000 /dev/zero | tr '\0' 'a' | fold -w 100 | awk '{print "      V" NR ": " $0}'
+} >"$R/$W"
+bad_case big "$W" "limit"
+
+new_case "deep nesting"
+{
+	printf 'x-deep: '
+	for _ in $(seq 1 100); do printf '['; done
+	for _ in $(seq 1 100); do printf ']'; done
+	printf '\nservices:\n  web:\n    image: nginx\n'
+} >"$R/$W"
+bad_case deep "$W:1:" "nest"
+
+new_case "invalid UTF-8"
+printf 'services:\n  web:\n    image: "ngi\xffnx"\n' >"$R/$W"
+bad_case utf8 "$W:3:" "UTF-8"
+
+new_case "config file escaping the repository"
+cat >"$R/$W" <<'YML'
+services:
+  web:
+    image: nginx
+    configs: [site]
+configs:
+  site:
+    file: ../../../etc/passwd
+YML
+bad_case escape "$W:7:11:" "leaves the repository"
+
+new_case "symlink leaving the repository"
+ln -s /etc/passwd "$R/stacks/web/passwd"
+cat >"$R/$W" <<'YML'
+services:
+  web:
+    image: nginx
+    secrets: [pw]
+secrets:
+  pw:
+    file: ./passwd
+YML
+bad_case symlink "$W:7:11:" "leaves the repository"
+
+new_case "unknown network"
+printf 'services:\n  web:\n    image: nginx\n    networks: [backend]\n' >"$R/$W"
+bad_case network "$W:4:16:" "network 'backend', which is not declared"
+
+new_case "missing config file"
+cat >"$R/$W" <<'YML'
+services:
+  web:
+    image: nginx
+    configs: [site]
+configs:
+  site:
+    file: ./site/index.html
+YML
+bad_case missingfile "$W:7:11:" "does not exist"
+
+new_case "bad cron schedule"
+mkdir -p "$R/backups"
+cat >"$R/backups/db.yml" <<'YML'
+backups:
+  - name: db-nightly
+    schedule: "61 2 * * *"
+    timezone: UTC
+    target: {kind: volume, service: web, volume: data}
+    job: {image: "alpine:3.19", command: ["true"]}
+    destination: {type: volume, path: /backups}
+    retention: {keep_last: 7}
+YML
+bad_case cron "backups/db.yml:3:15:" "minute"
+
+new_case "bad duration"
+printf 'services:\n  web:\n    image: nginx\n    healthcheck:\n      test: ["CMD", "true"]\n      interval: 10 parsecs\n' >"$R/$W"
+bad_case duration "$W:6:17:" "duration"
+
+new_case "required variable without a value"
+printf 'services:\n  web:\n    image: "nginx:${TAG:?set TAG in .env}"\n' >"$R/$W"
+bad_case required "$W:3:12:" "required variable TAG is missing a value: set TAG in .env"
+
+new_case "malformed interpolation"
+printf 'services:\n  web:\n    image: "nginx:${TAG"\n' >"$R/$W"
+bad_case interp "$W:3:12:" "invalid interpolation"
+
+new_case "two documents in one file"
+printf 'services:\n  web:\n    image: nginx\n---\nservices: {}\n' >"$R/$W"
+bad_case multidoc "$W:4:" "one YAML document"
+
+new_case "bad placement constraint"
+printf 'services:\n  web:\n    image: nginx\n    deploy:\n      placement:\n        constraints: ["node.role = manager"]\n' >"$R/$W"
+bad_case constraint "$W:6:23:" "placement constraint"
+
+new_case "published port used by two stacks"
+printf 'services:\n  web:\n    image: nginx\n    ports: ["8080:80"]\n' >"$R/$W"
+mkdir -p "$R/stacks/api"
+printf 'services:\n  api:\n    image: nginx\n    ports: ["8080:8000"]\n' >"$R/stacks/api/compose.yml"
+bad_case ports "compose.yml:4:13:" "already used"
+
+new_case "global service with replicas"
+printf 'services:\n  web:\n    image: nginx\n    deploy:\n      mode: global\n      replicas: 2\n' >"$R/$W"
+bad_case global "$W:2:3:" "can only be used with a replicated mode"
+
+new_case "stack folder without compose file"
+mkdir -p "$R/stacks/empty"
+echo "nothing" >"$R/stacks/empty/README"
+bad_case nocompose "stacks/empty" "no compose file"
+
+new_case "bad stack name"
+mkdir -p "$R/stacks/bad.name"
+printf 'services:\n  a:\n    image: nginx\n' >"$R/stacks/bad.name/compose.yml"
+bad_case stackname "stacks/bad.name" "stack name 'bad.name' is not valid"
+
+new_case "bad .env line"
+printf 'TAG=1.25\nthis is not an assignment\n' >"$R/stacks/web/.env"
+bad_case dotenv "stacks/web/.env:2:1:" "KEY=VALUE"
+
+new_case "bad node availability"
+printf 'nodes:\n  manager-1:\n    availability: sleeping\n' >"$R/nodes.yml"
+bad_case nodes "nodes.yml:3:19:" "must be one of"
+
+new_case "alert rule without expr"
+mkdir -p "$R/alerts"
+printf 'groups:\n  - name: g\n    rules:\n      - alert: Down\n        for: 5m\n' >"$R/alerts/a.yml"
+bad_case rule "alerts/a.yml:4:" "expr"
+
+new_case "alert expression promtool rejects"
+mkdir -p "$R/alerts"
+printf 'groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: sum(up\n' >"$R/alerts/a.yml"
+bad_case promtool "alerts/a.yml" "promtool"
+
+new_case "unknown key in kedge.yml"
+printf 'prune: true\npurne_all: false\n' >"$R/kedge.yml"
+bad_case settings "kedge.yml:2:1:" "unknown key 'purne_all'"
+
+case_begin "repository with no desired state"
+R=$(mktemp -d "$PWD/repo.XXXXXX")
+make_desired_repo "$R"
+echo "# docs" >"$R/README.md"
+bad_case nostate "" "no desired state found"
+
+case_begin "empty repository"
+R=$(mktemp -d "$PWD/repo.XXXXXX")
+make_desired_repo "$R"
+run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "has no commits"
+
+case_begin "missing ref"
+R=$(mktemp -d "$PWD/repo.XXXXXX")
+base_repo "$R"
+commit_all "$R" "base"
+run_kedge validate --repo "$R" --ref no-such-branch
+assert_rc 2
+assert_err_contains "ref 'no-such-branch' not found"
+
+case_begin "unreachable remote"
+run_kedge validate --repo "ssh://git@127.0.0.1:1/nowhere.git" --cache-dir "$PWD/cache"
+assert_rc 2
+assert_err_contains "cannot reach"
+
+case_begin "warnings do not fail validation"
+R=$(mktemp -d "$PWD/repo.XXXXXX")
+base_repo "$R"
+printf 'services:\n  web:\n    image: nginx\n    build: .\n    container_name: web\n' >"$R/$W"
+commit_all "$R" "warn"
+run_kedge validate --repo "$R"
+assert_rc 0
+assert_err_contains "$W:4:5: warning:"
+assert_err_contains "build"
+
+case_begin "only committed state counts; --worktree reads the folder"
+R=$(mktemp -d "$PWD/repo.XXXXXX")
+base_repo "$R"
+commit_all "$R" "base"
+printf 'services:\n  web:\n    imgae: nginx\n' >"$R/$W"
+run_kedge validate --repo "$R"
+assert_rc 0
+run_kedge validate --worktree "$R"
+assert_rc 2
+assert_err_contains "$W:3:5: unknown key 'imgae'"
+
+case_begin "json output lists every problem with its location"
+R=$(mktemp -d "$PWD/repo.XXXXXX")
+base_repo "$R"
+printf 'services:\n  web:\n    imgae: nginx\n    deploy:\n      replicas: -3\n' >"$R/$W"
+commit_all "$R" "two problems"
+run_kedge validate --repo "$R" --output json
+assert_rc 2
+n=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len([x for x in d if x["severity"]=="error"]))')
+[ "$n" -ge 2 ] || fail "expected at least 2 errors in JSON, got $n"
+assert_out_contains '"line": 5'
+assert_out_contains '"file": "stacks/web/compose.yml"'
+
+case_begin "--path selects a subfolder of a monorepo"
+R=$(mktemp -d "$PWD/repo.XXXXXX")
+make_desired_repo "$R"
+mkdir -p "$R/deploy/prod"
+cp -a "$ROOT/examples/quickstart/." "$R/deploy/prod/"
+echo "not yaml: [" >"$R/README.yml"
+commit_all "$R" "monorepo"
+run_kedge validate --repo "$R" --path deploy/prod
+assert_rc 0
+run_kedge validate --repo "$R" --path deploy/missing
+assert_rc 2
+assert_err_contains "deploy/missing"
