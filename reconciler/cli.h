@@ -86,3 +86,30 @@ int cli_load(struct desired **desired, struct source **src,
 void cli_error(const struct err *err);
 
 #endif
+
+struct docker;
+struct live;
+struct store;
+struct plan;
+
+/* Everything diff and apply hold while they work. */
+struct cli_session {
+	struct desired *desired;
+	struct source *src;
+	struct schema *schemas;
+	struct docker *docker;
+	struct live *live;
+	struct store *store;
+	struct plan *plan;
+};
+
+/*
+ * Loads the desired state, connects to the swarm manager, reads the live
+ * state and builds the plan. Problems in files and pre-apply checks go to
+ * diag. Returns CLI_OK, or CLI_ERROR after printing what failed (invalid
+ * desired state, unreachable daemon, ...). Release with
+ * cli_session_release whatever the result.
+ */
+int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
+		     struct diag *diag);
+void cli_session_release(struct cli_session *s);

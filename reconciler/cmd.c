@@ -6,10 +6,14 @@
 #include "util.h"
 
 extern const struct cmd_entry cmd_validate;
+extern const struct cmd_entry cmd_diff;
+extern const struct cmd_entry cmd_apply;
 extern const struct cmd_entry cmd_version;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_validate,
+	&cmd_diff,
+	&cmd_apply,
 	&cmd_version,
 };
 

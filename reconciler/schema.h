@@ -1,19 +1,22 @@
 /*
  * schema.h: a JSON Schema (draft 2020-12) validator for kedge's files.
  *
- * Owns: loading schema documents (schema/*.json, read at run time), resolving
- * $ref within and across them by $id, and validating an instance, reporting
- * every problem with the JSON Pointer of the instance location. Does not own:
- * turning pointers into file positions (srcmap.h) or printing (diag.h).
+ * Owns: loading schema documents (the schema/ folder, read at run time),
+ * resolving $ref within and across them by $id, and validating an instance,
+ * reporting every problem with the JSON Pointer of the instance location. Does
+ * not own: turning pointers into file positions (srcmap.h) or printing
+ * (diag.h).
  *
  * Keywords: type, properties, required, additionalProperties,
  * patternProperties, propertyNames, items, prefixItems, minItems, maxItems,
  * uniqueItems, contains, enum, const, pattern (POSIX ERE after translating
  * the common ECMA-262 escapes), minimum, maximum, exclusiveMinimum,
  * exclusiveMaximum, multipleOf, minLength, maxLength, minProperties,
- * maxProperties, dependentRequired, allOf, anyOf, oneOf, not, if/then/else,
- * $ref, $defs, $id, $anchor, boolean schemas, and format (duration,
- * bytesize, and the standard formats kedge needs, checked as assertions).
+ * maxProperties, dependentRequired, dependentSchemas, minContains,
+ * maxContains, allOf, anyOf, oneOf, not, if/then/else, $ref, $defs, $id,
+ * $anchor, boolean schemas, and format (duration, bytesize, regex, uri,
+ * date-time, checked as assertions; other formats are annotations).
+ * Not implemented: $dynamicRef, unevaluated*, $vocabulary, content*.
  * kedge extensions: "x-kedge-warning": "<text>" on a schema makes a matching
  * instance a warning with that text instead of silently valid (compose keys
  * Swarm ignores); "x-kedge-deprecated" likewise.
@@ -49,7 +52,10 @@ void schema_free(struct schema *s);
  */
 int schema_add(struct schema *s, const char *uri, struct json_t *doc,
 	       struct err *err) MUST_CHECK;
-/* Adds every *.json file in dir, each under its $id. */
+/*
+ * Adds every *.json file in dir (in name order), each under its file name
+ * ("compose.json") and, when it has one, its $id.
+ */
 int schema_add_dir(struct schema *s, const char *dir, struct err *err)
 	MUST_CHECK;
 /*
@@ -61,5 +67,30 @@ int schema_add_dir(struct schema *s, const char *dir, struct err *err)
 int schema_validate(struct schema *s, const char *uri,
 		    const struct json_t *instance, schema_report_fn report,
 		    void *ctx, struct err *err) MUST_CHECK;
+
+/*
+ * Whether known formats are assertions (the default: 1) or, as the
+ * specification's default says, only annotations (0). The official test
+ * suite runs format.json with 0.
+ */
+void schema_set_format_assertion(struct schema *s, int on);
+
+/*
+ * Parses a compose/Go duration: one or more <number><unit> groups, the
+ * number a decimal that may have a fraction ("1.5s"), the unit one of ns,
+ * us (or µs), ms, s, m, h, in any order ("10s", "1m30s", "2h45m", "500ms").
+ * A plain number without a unit ("10", even "0") is NOT a duration: compose
+ * files give seconds as "10s". No sign. Stores nanoseconds in *out_ns.
+ * ERR_INVALID on bad input or when the value overflows int64.
+ */
+int schema_parse_duration(int64_t *out_ns, const char *s) MUST_CHECK;
+/*
+ * Parses a compose byte size: a decimal with an optional fraction, an
+ * optional space, and an optional case-insensitive unit b, k, kb, m, mb, g,
+ * gb, t, tb (also kib, mib, gib, tib); units are powers of 1024 ("512",
+ * "512k", "1.5G", "100M", "2gb"). Fractions of a byte are dropped. Stores
+ * bytes in *out. ERR_INVALID on bad input or overflow.
+ */
+int schema_parse_bytes(int64_t *out, const char *s) MUST_CHECK;
 
 #endif

@@ -13,6 +13,8 @@
  * yes/no, on/off (any case form the spec allows) are booleans; decimal,
  * 0x hex, 0o and leading-zero octal (mode: 0440) are integers; floats
  * include .inf and .nan; quoted scalars and !!str are always strings.
+ * JSON cannot hold .inf, .nan or integers beyond 64 bits: those are errors
+ * (with the advice to quote them). Keys are always strings ("80", "true").
  * Merge keys (<<: *anchor, <<: [*a, *b]) are expanded; explicit keys win.
  */
 #ifndef RECONCILER_YAMLDOC_H
@@ -27,9 +29,9 @@ struct srcmap;
 struct err;
 
 struct yamldoc_limits {
-	size_t max_bytes;  /* input size cap; 0: YAMLDOC_MAX_BYTES */
+	size_t max_bytes;   /* input size cap; 0: YAMLDOC_MAX_BYTES */
 	unsigned max_depth; /* nesting cap; 0: YAMLDOC_MAX_DEPTH */
-	size_t max_nodes;  /* nodes after alias expansion; 0: default */
+	size_t max_nodes;   /* nodes after alias expansion; 0: default */
 };
 
 #define YAMLDOC_MAX_BYTES (4u << 20)
@@ -45,11 +47,12 @@ struct yamldoc_limits {
  * srcmap_free). map_out may be NULL when positions are not wanted.
  * On failure returns ERR_INVALID or ERR_TOOBIG and fills err with the path,
  * line and column of the problem and a message a person can act on, e.g.
- * "duplicate key 'image' (first defined at line 4)" or "tab character used
+ * "duplicate key 'image' (first at line 4)" or "tab character used
  * for indentation; YAML allows only spaces". limits may be NULL.
  */
 int yamldoc_parse(struct json_t **out, struct srcmap **map_out,
-		  const char *data, size_t len, const char *path,
-		  const struct yamldoc_limits *limits, struct err *err) MUST_CHECK;
+                  const char *data, size_t len, const char *path,
+                  const struct yamldoc_limits *limits,
+                  struct err *err) MUST_CHECK;
 
 #endif

@@ -1,0 +1,312 @@
+/*
+ * apply.c: performing a plan, declared in apply.h.
+ *
+ * Every write is one that a rerun would also make or skip: objects are
+ * created under names fixed by content (configs, secrets) or by the stack,
+ * and updates carry the full desired spec. That is what makes an apply
+ * killed halfway converge when it is simply run again.
+ */
+#include <jansson.h>
+#include <time.h>
+
+#include "apply.h"
+#include "converge.h"
+#include "docker.h"
+#include "err.h"
+#include "live.h"
+#include "log.h"
+#include "plan.h"
+#include "store.h"
+
+#define UPDATE_RETRIES 3
+#define TASKS_GONE_SECONDS 60
+
+struct run {
+	struct plan *p;
+	struct docker *d;
+	const struct live *l;
+	const struct apply_opts *o;
+	json_t *ids;         /* created objects: name -> ID */
+	json_t *removed_svc; /* IDs of removed services */
+};
+
+static const char *object_id(struct run *r, enum plan_kind kind,
+			     const char *name)
+{
+	const char *id = json_string_value(json_object_get(r->ids, name));
+
+	if (id)
+		return id;
+	if (kind == PLAN_CONFIG)
+		return live_config_id(r->l, name);
+	return live_secret_id(r->l, name);
+}
+
+/* Puts ConfigID / SecretID next to each name kedge wrote. */
+static int fill_ids(struct run *r, json_t *spec, struct err *err)
+{
+	json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"),
+				     "ContainerSpec");
+	static const struct {
+		const char *list, *name, *id;
+		enum plan_kind kind;
+	} refs[] = {{"Configs", "ConfigName", "ConfigID", PLAN_CONFIG},
+		    {"Secrets", "SecretName", "SecretID", PLAN_SECRET}};
+
+	for (size_t k = 0; k < ARRAY_SIZE(refs); k++) {
+		json_t *list = json_object_get(cs, refs[k].list), *ref;
+		size_t i;
+
+		json_array_foreach(list, i, ref)
+		{
+			const char *name = json_string_value(
+				json_object_get(ref, refs[k].name));
+			const char *id = name ? object_id(r, refs[k].kind, name)
+					      : NULL;
+
+			if (!id)
+				return err_set(err, ERR_NOTFOUND,
+					       "%s '%s' does not exist",
+					       refs[k].kind == PLAN_CONFIG
+						       ? "config"
+						       : "secret",
+					       name ? name : "?");
+			json_object_set_new(ref, refs[k].id, json_string(id));
+		}
+	}
+	return 0;
+}
+
+/* Retries an update that lost a race with another writer. */
+static int update_service(struct run *r, struct plan_action *a,
+			  struct err *err)
+{
+	uint64_t version = a->version;
+	int error = 0;
+
+	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
+		json_t *live = NULL;
+
+		error = docker_service_update(r->d, a->id, version, a->spec, err);
+		if (error != ERR_CONFLICT)
+			return error;
+		log_info("apply", "update out of sequence; reading again "
+				  "service=%s attempt=%d",
+			 a->name, attempt + 1);
+		error = docker_service_inspect(&live, r->d, a->id, err);
+		if (error)
+			return error;
+		version = (uint64_t)json_integer_value(json_object_get(
+			json_object_get(live, "Version"), "Index"));
+		json_decref(live);
+	}
+	return err_set(err, ERR_CONFLICT,
+		       "service '%s' kept changing while kedge updated it "
+		       "(%d attempts); run again",
+		       a->name, UPDATE_RETRIES);
+}
+
+static int create_object(struct run *r, struct plan_action *a,
+			 struct err *err)
+{
+	char *id = NULL;
+	int error;
+
+	switch (a->kind) {
+	case PLAN_NETWORK:
+		error = docker_network_create(&id, r->d, a->spec, err);
+		break;
+	case PLAN_CONFIG:
+		error = docker_config_create(&id, r->d, a->spec, err);
+		break;
+	case PLAN_SECRET:
+		error = docker_secret_create(&id, r->d, a->spec, err);
+		break;
+	case PLAN_SERVICE:
+		error = fill_ids(r, a->spec, err);
+		if (!error)
+			error = docker_service_create(&id, r->d, a->spec, err);
+		break;
+	default:
+		BUG("cannot create a %s", plan_kind_name(a->kind));
+	}
+	if (!error && id)
+		json_object_set_new(r->ids, a->name, json_string(id));
+	free(id);
+	return error;
+}
+
+/* Waits (bounded) until removed services have no tasks left, so that the
+ * networks, configs and secrets they used can go. */
+static void wait_tasks_gone(struct run *r)
+{
+	time_t deadline = time(NULL) + TASKS_GONE_SECONDS;
+	json_t *id;
+	size_t i;
+
+	json_array_foreach(r->removed_svc, i, id)
+	{
+		for (;;) {
+			json_t *tasks = NULL;
+			struct err e;
+			size_t n;
+
+			if (docker_tasks_list(&tasks, r->d, json_string_value(id),
+					      NULL, &e))
+				break;
+			n = json_array_size(tasks);
+			json_decref(tasks);
+			if (!n || time(NULL) >= deadline)
+				break;
+			nanosleep(&(struct timespec){0, 500000000L}, NULL);
+		}
+	}
+	json_array_clear(r->removed_svc);
+}
+
+static int remove_object(struct run *r, struct plan_action *a,
+			 struct err *err)
+{
+	int error;
+
+	if (a->kind != PLAN_SERVICE && json_array_size(r->removed_svc))
+		wait_tasks_gone(r);
+	switch (a->kind) {
+	case PLAN_SERVICE:
+		error = docker_service_remove(r->d, a->id, err);
+		if (!error)
+			json_array_append_new(r->removed_svc,
+					      json_string(a->id));
+		break;
+	case PLAN_NETWORK:
+		error = docker_network_remove(r->d, a->id, err);
+		break;
+	case PLAN_CONFIG:
+		error = docker_config_remove(r->d, a->id, err);
+		break;
+	case PLAN_SECRET:
+		error = docker_secret_remove(r->d, a->id, err);
+		break;
+	default:
+		BUG("cannot remove a %s", plan_kind_name(a->kind));
+	}
+	/* Someone else removed it first: the goal is reached. */
+	return error == ERR_NOTFOUND ? 0 : error;
+}
+
+static int one_action(struct run *r, struct plan_action *a, struct err *err)
+{
+	switch (a->op) {
+	case PLAN_CREATE:
+		return create_object(r, a, err);
+	case PLAN_UPDATE:
+		if (a->kind == PLAN_NODE)
+			return docker_node_update(r->d, a->id, a->version,
+						  a->spec, err);
+		{
+			int error = fill_ids(r, a->spec, err);
+
+			return error ? error : update_service(r, a, err);
+		}
+	case PLAN_REMOVE:
+		return remove_object(r, a, err);
+	}
+	BUG("unknown action %d", (int)a->op);
+}
+
+static void remember(const struct apply_opts *o, const struct plan *p,
+		     const struct converge *c)
+{
+	struct err e;
+
+	if (!o->store)
+		return;
+	for (size_t i = 0; i < c->nr; i++) {
+		const struct converge_item *it = &c->items[i];
+		const char *hash = NULL;
+
+		for (size_t k = 0; k < p->nr; k++)
+			if (p->actions[k].kind == PLAN_SERVICE &&
+			    !strcmp(p->actions[k].name, it->name))
+				hash = json_string_value(json_object_get(
+					json_object_get(p->actions[k].spec,
+							"Labels"),
+					"kedge.spec-hash"));
+		if (it->state == CONVERGE_DONE) {
+			if (store_failed_clear(o->store, it->name, &e))
+				log_warn("apply", "%s", e.msg);
+		} else if (hash && it->state != CONVERGE_GONE) {
+			char *why = xasprintf("%s%s%s",
+					      converge_state_name(it->state),
+					      it->detail ? ": " : "",
+					      it->detail ? it->detail : "");
+
+			if (store_failed_set(o->store, it->name, hash, why, &e))
+				log_warn("apply", "%s", e.msg);
+			free(why);
+		}
+	}
+}
+
+static int wait_converged(struct apply_result *res, struct run *r,
+			  struct err *err)
+{
+	struct converge c = {NULL, 0};
+	int error;
+
+	for (size_t i = 0; i < r->p->nr; i++) {
+		const struct plan_action *a = &r->p->actions[i];
+
+		if (a->kind == PLAN_SERVICE && a->op != PLAN_REMOVE)
+			converge_add(&c, a->name, a->job,
+				     a->op == PLAN_UPDATE && a->rollout);
+	}
+	if (!c.nr)
+		return 0;
+	if (r->o->out)
+		fprintf(r->o->out, "waiting for %zu service%s to converge "
+				   "(timeout %lds)\n",
+			c.nr, c.nr == 1 ? "" : "s", r->o->timeout_sec);
+	error = converge_wait(&c, r->d, r->o->timeout_sec, r->o->out,
+			      r->o->tty, err);
+	if (!error) {
+		res->not_converged = converge_failures(&c);
+		remember(r->o, r->p, &c);
+	}
+	converge_release(&c);
+	return error;
+}
+
+int apply_run(struct apply_result *res, struct plan *p, struct docker *d,
+	      const struct live *l, const struct apply_opts *o,
+	      struct err *err)
+{
+	struct run r = {p, d, l, o, json_object(), json_array()};
+	int error = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < p->nr; i++) {
+		struct plan_action *a = &p->actions[i];
+
+		error = one_action(&r, a, err);
+		if (error) {
+			err_prefix(err, "%s %s '%s'", plan_op_name(a->op),
+				   plan_kind_name(a->kind), a->name);
+			break;
+		}
+		res->done++;
+		if (o->out)
+			fprintf(o->out, "%c %s %s %s: done\n",
+				"+~-"[a->op], plan_op_name(a->op),
+				plan_kind_name(a->kind), a->name);
+		log_info("apply", "%s %s name=%s", plan_op_name(a->op),
+			 plan_kind_name(a->kind), a->name);
+	}
+	if (!error && json_array_size(r.removed_svc))
+		wait_tasks_gone(&r);
+	if (!error && o->timeout_sec > 0)
+		error = wait_converged(res, &r, err);
+	json_decref(r.ids);
+	json_decref(r.removed_svc);
+	return error;
+}

@@ -1,0 +1,96 @@
+/*
+ * cmd-diff.c: `kedge diff`: what an apply would change, without changing
+ * anything. Exit 0 when the swarm matches, 1 when it differs, 2 on error.
+ */
+#include <jansson.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "diag.h"
+#include "err.h"
+#include "plan.h"
+
+extern const struct cmd_entry cmd_diff;
+
+/* Writes the plan next to FILE and renames it into place. */
+static int save_plan(const struct plan *p, const char *file)
+{
+	json_t *j = plan_to_json(p);
+	char *tmp = xasprintf("%s.tmp", file);
+	int rc = json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	if (!rc && rename(tmp, file))
+		rc = -1;
+	if (rc) {
+		unlink(tmp);
+		fprintf(stderr, "error: cannot write the plan to '%s': %s\n",
+			file, strerror(errno));
+	}
+	free(tmp);
+	json_decref(j);
+	return rc ? CLI_ERROR : CLI_OK;
+}
+
+static int run(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct cli_session s;
+	struct diag diag = DIAG_INIT;
+	int rc;
+
+	rc = cli_parse(&o, &cmd_diff,
+		       CLI_OPT_STACK | CLI_OPT_SAVE | CLI_OPT_DOCKER |
+			       CLI_OPT_STORE,
+		       argc, argv);
+	if (rc) {
+		cli_opts_release(&o);
+		return rc < 0 ? CLI_OK : rc;
+	}
+	rc = cli_session_plan(&s, &o, &diag);
+	if (rc)
+		goto out;
+	if (o.output == CLI_JSON) {
+		json_t *j = plan_to_json(s.plan);
+
+		json_object_set_new(j, "problems", diag_to_json(&diag));
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		diag_print(&diag, stderr);
+		plan_print(s.plan, stdout);
+	}
+	if (o.save && save_plan(s.plan, o.save))
+		rc = CLI_ERROR;
+	else if (diag.errors)
+		rc = CLI_ERROR;
+	else
+		rc = plan_empty(s.plan) && !json_array_size(s.plan->skipped)
+			     ? CLI_OK
+			     : CLI_DIFFERENCES;
+	if (diag.errors && o.output == CLI_TEXT)
+		fprintf(stderr, "error: the plan cannot be applied until the "
+				"problems above are fixed\n");
+out:
+	cli_session_release(&s);
+	diag_release(&diag);
+	cli_opts_release(&o);
+	return rc;
+}
+
+const struct cmd_entry cmd_diff = {
+	.name = "diff",
+	.usage = "kedge diff [--repo SRC] [--ref REF] [--path DIR] "
+		 "[--stack NAME] [--output text|json] [--save FILE]",
+	.summary = "Show what apply would change in the swarm.",
+	.help = "    --repo, --ref, --path, --worktree, --cache-dir, --ssh-key,\n"
+		"    --known-hosts, --token-file, --offline: as for validate\n"
+		"    --stack NAME        only this stack (repeatable)\n"
+		"    --output FORMAT     text (default) or json (the plan format)\n"
+		"    --save FILE         write the plan for `kedge apply --plan`\n"
+		"    --docker-host HOST  default $DOCKER_HOST\n"
+		"    --store PATH        state database (default "
+		"$XDG_STATE_HOME/kedge/state.db)\n"
+		"exit status: 0 in sync, 1 differences, 2 error\n",
+	.run = run,
+};

@@ -1,0 +1,279 @@
+/*
+ * http.c: the HTTP client declared in http.h, over one libcurl easy handle.
+ *
+ * Owns: every use of libcurl in kedge. Keeping one easy handle for the
+ * life of a struct http keeps its connection cache, so consecutive
+ * requests reuse one keep-alive connection. Does not own: the meaning of
+ * requests or replies (docker.c) or retries.
+ */
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "err.h"
+#include "http.h"
+
+#define CONNECT_TIMEOUT_MS 5000L
+#define TIMEOUT_MS         120000L
+
+struct http {
+	CURL *curl;
+	char *base_url;
+	char *name;
+	size_t max_body;
+	long connect_timeout_ms, timeout_ms;
+	unsigned long requests;
+	struct buf *sink; /* the body being received */
+	int toobig;       /* the sink refused bytes */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+	struct http *h = ud;
+	size_t len = size * n;
+
+	if (buf_add(h->sink, data, len) < 0) {
+		h->toobig = 1;
+		return 0; /* anything but len makes curl stop with an error */
+	}
+	return len;
+}
+
+/* Options that stay the same for every request of h. */
+static int setup(struct http *h, const struct http_opts *o)
+{
+	CURL *c = h->curl;
+	CURLcode rc = CURLE_OK;
+
+#define SET(opt, val)                                       \
+	do {                                                \
+		if (rc == CURLE_OK)                         \
+			rc = curl_easy_setopt(c, opt, val); \
+	} while (0)
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_ERRORBUFFER, h->errbuf);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, h);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_USERAGENT, "kedge/" KEDGE_VERSION);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
+	if (o->unix_socket)
+		SET(CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
+	if (o->ca_file)
+		SET(CURLOPT_CAINFO, o->ca_file);
+	if (o->cert_file)
+		SET(CURLOPT_SSLCERT, o->cert_file);
+	if (o->key_file)
+		SET(CURLOPT_SSLKEY, o->key_file);
+#undef SET
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+int http_open(struct http **out, const struct http_opts *opts, struct err *err)
+{
+	struct http *h;
+
+	if (!opts->base_url || !*opts->base_url)
+		return err_set(err, ERR_INVALID, "http: no base URL given");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return err_set(err, ERR_INTERNAL, "cannot initialise libcurl");
+	h = xcalloc(1, sizeof(*h));
+	h->base_url = xstrdup(opts->base_url);
+	h->name = xstrdup(opts->name ? opts->name : opts->base_url);
+	h->max_body = opts->max_body ? opts->max_body : HTTP_MAX_BODY_DEFAULT;
+	h->connect_timeout_ms = opts->connect_timeout_ms > 0
+	                                ? opts->connect_timeout_ms
+	                                : CONNECT_TIMEOUT_MS;
+	h->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : TIMEOUT_MS;
+	h->curl = curl_easy_init();
+	if (!h->curl || setup(h, opts) < 0) {
+		http_free(h);
+		return err_set(err, ERR_INTERNAL,
+		               "cannot set up an HTTP client for %s",
+		               opts->base_url);
+	}
+	*out = h;
+	return 0;
+}
+
+void http_free(struct http *h)
+{
+	if (!h)
+		return;
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	curl_global_cleanup();
+	free(h->base_url);
+	free(h->name);
+	free(h);
+}
+
+void http_set_timeouts(struct http *h, long connect_timeout_ms, long timeout_ms)
+{
+	if (connect_timeout_ms > 0)
+		h->connect_timeout_ms = connect_timeout_ms;
+	if (timeout_ms > 0)
+		h->timeout_ms = timeout_ms;
+}
+
+unsigned long http_requests_made(const struct http *h)
+{
+	return h->requests;
+}
+
+void http_response_release(struct http_response *r)
+{
+	if (r)
+		buf_release(&r->body);
+}
+
+/* Sets the method and body of the next request. */
+static CURLcode set_method(CURL *c, const char *method, const void *body,
+                           size_t len)
+{
+	CURLcode rc;
+
+	/* HTTPGET resets whatever the previous request left behind. */
+	rc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	if (rc == CURLE_OK && (body || !strcmp(method, "POST"))) {
+		rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		                      (curl_off_t)len);
+		if (rc == CURLE_OK)
+			rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+			                      body ? body : "");
+	}
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(
+		        c, CURLOPT_CUSTOMREQUEST,
+		        strcmp(method, "GET") && strcmp(method, "POST") ? method
+		                                                        : NULL);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(c, CURLOPT_NOBODY,
+		                      !strcmp(method, "HEAD") ? 1L : 0L);
+	return rc;
+}
+
+static CURLcode set_request(struct http *h, const char *url,
+                            struct curl_slist *headers)
+{
+	CURLcode rc;
+
+	rc = curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
+		                      h->connect_timeout_ms);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS,
+		                      h->timeout_ms);
+	return rc;
+}
+
+static int is_connect_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CIPHER:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Turns a failed curl_easy_perform() into an ERR_* with a message. */
+static int perform_error(struct http *h, CURLcode rc, const char *method,
+                         const char *path, struct err *err)
+{
+	const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+
+	if (h->toobig || rc == CURLE_FILESIZE_EXCEEDED)
+		return err_set(err, ERR_TOOBIG,
+		               "reply of %s to %s %s is larger than %zu bytes",
+		               h->name, method, path, h->max_body);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return err_set(err, ERR_TIMEOUT,
+		               "%s did not answer %s %s in time: %s", h->name,
+		               method, path, why);
+	if (is_connect_error(rc))
+		return err_set(err, ERR_REMOTE, "cannot connect to %s: %s",
+		               h->name, why);
+	return err_set(err, ERR_REMOTE, "%s %s to %s failed: %s", method, path,
+	               h->name, why);
+}
+
+int http_request(struct http_response *out, struct http *h, const char *method,
+                 const char *path, const char *content_type, const void *body,
+                 size_t len, struct err *err)
+{
+	struct curl_slist *headers = NULL, *more;
+	char *url = xasprintf("%s%s", h->base_url, path);
+	char *ctype = NULL;
+	CURLcode rc;
+	int error = 0;
+
+	buf_init(&out->body, h->max_body);
+	out->status = 0;
+	/* No "Expect: 100-continue": it costs a round trip per big POST. */
+	more = curl_slist_append(headers, "Expect:");
+	if (more && content_type) {
+		headers = more;
+		ctype = xasprintf("Content-Type: %s", content_type);
+		more = curl_slist_append(headers, ctype);
+	}
+	if (!more)
+		BUG("curl_slist_append failed");
+	headers = more;
+	h->errbuf[0] = '\0';
+	h->sink = &out->body;
+	h->toobig = 0;
+	h->requests++;
+	rc = set_method(h->curl, method, body, len);
+	if (rc == CURLE_OK)
+		rc = set_request(h, url, headers);
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(h->curl);
+	if (rc != CURLE_OK) {
+		error = perform_error(h, rc, method, path, err);
+		buf_release(&out->body);
+		goto out;
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
+out:
+	/* The handle must not keep pointers to memory freed below. */
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	h->sink = NULL;
+	curl_slist_free_all(headers);
+	free(ctype);
+	free(url);
+	return error;
+}
+
+char *http_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s), i, j = 0;
+	char *o = xmalloc(3 * n + 1);
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~", ch)) {
+			o[j++] = (char)ch;
+			continue;
+		}
+		o[j++] = '%';
+		o[j++] = hex[ch >> 4];
+		o[j++] = hex[ch & 15];
+	}
+	o[j] = '\0';
+	return o;
+}

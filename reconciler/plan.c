@@ -1,0 +1,231 @@
+/*
+ * plan.c: building a plan, declared in plan.h. Rendering and saved-plan
+ * comparison are in plan-output.c; node labels in plan-nodes.c.
+ *
+ * Ownership is proven by labels on the live objects (kedge.managed-by),
+ * never by a local record: a plan made on another machine, or after the
+ * store was lost, prunes exactly the same objects.
+ */
+#include <jansson.h>
+
+#include "buf.h"
+#include "convert.h"
+#include "desired.h"
+#include "diag.h"
+#include "err.h"
+#include "hash.h"
+#include "plan.h"
+#include "plan-int.h"
+
+const char *plan_op_name(enum plan_op op)
+{
+	static const char *const names[] = {"create", "update", "remove"};
+
+	return names[op];
+}
+
+const char *plan_kind_name(enum plan_kind k)
+{
+	static const char *const names[] = {"node", "network", "config",
+					    "secret", "service"};
+
+	return names[k];
+}
+
+struct plan_action *plan_add(struct plan *p, enum plan_op op,
+			     enum plan_kind kind, const char *name,
+			     const char *stack)
+{
+	struct plan_action *a;
+
+	ALLOC_GROW(p->actions, p->nr + 1, p->alloc);
+	a = &p->actions[p->nr++];
+	memset(a, 0, sizeof(*a));
+	a->op = op;
+	a->kind = kind;
+	a->name = xstrdup(name);
+	a->stack = stack ? xstrdup(stack) : NULL;
+	if (op == PLAN_CREATE)
+		p->ncreate++;
+	else if (op == PLAN_UPDATE)
+		p->nupdate++;
+	else
+		p->nremove++;
+	return a;
+}
+
+void plan_set_live(struct plan_action *a, const json_t *live)
+{
+	const char *id = json_string_value(json_object_get(live, "ID"));
+
+	/* Networks say "Id"; everything else "ID". */
+	if (!id)
+		id = json_string_value(json_object_get(live, "Id"));
+	a->id = xstrdup(id ? id : "");
+	a->version = (uint64_t)json_integer_value(
+		json_object_get(json_object_get(live, "Version"), "Index"));
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nr; i++) {
+		struct plan_action *a = &p->actions[i];
+
+		free(a->name);
+		free(a->stack);
+		free(a->id);
+		free(a->spec_hash);
+		json_decref(a->spec);
+		json_decref(a->changes);
+	}
+	free(p->actions);
+	json_decref(p->skipped);
+	free(p->revision);
+	free(p->source);
+	free(p);
+}
+
+int plan_empty(const struct plan *p)
+{
+	return p->nr == 0;
+}
+
+const char *plan_label(const json_t *obj, const char *key)
+{
+	const json_t *labels = json_object_get(json_object_get(obj, "Spec"),
+					       "Labels");
+
+	/* Networks keep their labels at the top, not under Spec. */
+	if (!labels)
+		labels = json_object_get(obj, "Labels");
+	return json_string_value(json_object_get(labels, key));
+}
+
+int plan_owned(const json_t *obj)
+{
+	const char *by = plan_label(obj, "kedge.managed-by");
+
+	return by && !strcmp(by, "kedge");
+}
+
+int plan_in_scope(const struct plan_opts *o, const char *stack)
+{
+	if (!o->stacks)
+		return 1;
+	for (size_t i = 0; o->stacks[i]; i++)
+		if (stack && !strcmp(o->stacks[i], stack))
+			return 1;
+	return 0;
+}
+
+/* The sha256 of a spec in canonical form (sorted keys, compact). */
+char *plan_spec_hash(const json_t *spec)
+{
+	char *s = json_dumps(spec, JSON_SORT_KEYS | JSON_COMPACT);
+	char h[HASH_HEX_LEN + 1];
+
+	hash_sha256_hex(h, s, strlen(s));
+	free(s);
+	return xstrdup(h);
+}
+
+/* read_file callback for convert: files of one stack, checked as in
+ * validation. */
+struct stack_files {
+	const struct desired *d;
+	const struct desired_stack *st;
+};
+
+static int read_stack_file(void *ctx, const char *rel, struct buf *out,
+			   struct err *err)
+{
+	struct stack_files *sf = ctx;
+
+	return desired_read_stack_file(out, sf->d, sf->st, rel, err);
+}
+
+/* `environment: [KEY]` takes KEY from the stack's .env, then kedge's own. */
+static const char *stack_env(void *ctx, const char *name)
+{
+	struct stack_files *sf = ctx;
+	json_t *v = sf->st->env ? json_object_get(sf->st->env, name) : NULL;
+
+	return v ? json_string_value(v) : getenv(name);
+}
+
+/*
+ * Converts every stack in scope and merges the objects into one set:
+ * {"services": {...}, "networks": {...}, "configs": {...}, "secrets": {...},
+ *  "external": {"networks": [...], ...}, "stack_of": {name: stack}}.
+ */
+int plan_convert_all(json_t **out, const struct desired *d,
+		     const struct plan_opts *o, struct diag *diag,
+		     struct err *err)
+{
+	static const char *const kinds[] = {"services", "networks", "configs",
+					    "secrets"};
+	json_t *all = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{s:[], s:[], "
+				"s:[]}, s:{}}",
+				"services", "networks", "configs", "secrets",
+				"external", "networks", "configs", "secrets",
+				"stack_of");
+	int error = 0;
+
+	for (size_t i = 0; i < d->nstacks && !error; i++) {
+		const struct desired_stack *st = &d->stacks[i];
+		struct stack_files sf = {d, st};
+		struct convert_opts co = {0};
+		json_t *objs = NULL;
+
+		if (!st->compose.doc || !plan_in_scope(o, st->name))
+			continue;
+		co.read_file = read_stack_file;
+		co.read_ctx = &sf;
+		co.env = stack_env;
+		co.env_ctx = &sf;
+		error = convert_stack(&objs, st->name, st->compose.doc, &co, err);
+		if (error) {
+			err_prefix(err, "stack '%s'", st->name);
+			break;
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+			json_t *dst = json_object_get(all, kinds[k]), *v;
+			const char *name;
+
+			json_object_foreach(json_object_get(objs, kinds[k]), name, v)
+			{
+				if (json_object_get(dst, name) &&
+				    strcmp(kinds[k], "networks"))
+					diag_add(diag, DIAG_ERROR,
+						 st->compose.path, 0, 0,
+						 "%s name '%s' is also used by "
+						 "another stack",
+						 kinds[k], name);
+				json_object_set(dst, name, v);
+				json_object_set_new(
+					json_object_get(all, "stack_of"), name,
+					json_string(st->name));
+			}
+		}
+		for (size_t k = 1; k < ARRAY_SIZE(kinds); k++) {
+			json_t *ext = json_object_get(
+				json_object_get(objs, "external"), kinds[k]);
+
+			if (ext)
+				json_array_extend(
+					json_object_get(json_object_get(all,
+									"external"),
+							kinds[k]),
+					ext);
+		}
+		json_decref(objs);
+	}
+	if (error) {
+		json_decref(all);
+		return error;
+	}
+	*out = all;
+	return 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * plan.h: what an apply would change, worked out before anything is written.
+ *
+ * Owns: comparing the desired state (converted to Engine API specs) with one
+ * snapshot of the live swarm, and the resulting ordered list of actions:
+ * node label and availability updates, network/config/secret creations,
+ * service creations and updates (only where the normalised diff is not
+ * empty), and removals of what kedge owns and no longer wants. Also the
+ * checks that must pass before the first write (placement satisfiable,
+ * external objects present, no name taken by an object kedge does not own,
+ * nodes of nodes.yml present), the human and JSON renderings, and the
+ * fingerprint that makes a saved plan refusable when it goes stale.
+ * Does not own: performing the actions (apply.h).
+ */
+#ifndef RECONCILER_PLAN_H
+#define RECONCILER_PLAN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util.h"
+
+struct json_t;
+struct desired;
+struct live;
+struct store;
+struct diag;
+struct err;
+
+#define PLAN_FORMAT 1
+
+enum plan_op { PLAN_CREATE, PLAN_UPDATE, PLAN_REMOVE };
+enum plan_kind {
+	PLAN_NODE,
+	PLAN_NETWORK,
+	PLAN_CONFIG,
+	PLAN_SECRET,
+	PLAN_SERVICE,
+};
+
+struct plan_action {
+	enum plan_op op;
+	enum plan_kind kind;
+	char *name;
+	char *stack;           /* NULL for nodes */
+	char *id;              /* live ID for updates and removals */
+	uint64_t version;      /* live Version.Index for updates/removals */
+	struct json_t *spec;   /* what to send (create/update); owned */
+	struct json_t *changes; /* [{path, old, new}] for updates; owned */
+	char *spec_hash;       /* sha256 of the canonical spec */
+	int rollout;           /* service update restarts tasks */
+	int job;               /* a job-mode service */
+};
+
+struct plan {
+	char *revision;
+	char *source;
+	struct plan_action *actions; /* in the order apply performs them */
+	size_t nr, alloc;
+	size_t ncreate, nupdate, nremove;
+	int destructive;        /* removals, or a service scaled to zero */
+	struct json_t *skipped; /* [{name, reason}]: services not updated */
+};
+
+struct plan_opts {
+	const char *const *stacks; /* NULL-terminated filter; NULL: all */
+	int allow_empty;           /* allow pruning everything */
+	struct store *store;       /* failed spec hashes; may be NULL */
+};
+
+/*
+ * Builds the plan. Problems that forbid applying (a service no node can
+ * run, a missing external network, a name taken by an object kedge does
+ * not own, a node of nodes.yml not in the swarm, pruning everything without
+ * allow_empty) go to diag as errors; the plan is still returned so diff can
+ * show it. Returns a negative code only when kedge itself failed (a file
+ * could not be read). The caller owns *out (plan_free).
+ */
+int plan_build(struct plan **out, const struct desired *d,
+	       const struct live *l, const struct plan_opts *o,
+	       struct diag *diag, struct err *err) MUST_CHECK;
+void plan_free(struct plan *p);
+
+/* True when the plan changes nothing. */
+int plan_empty(const struct plan *p);
+/* Prints "+ create ...", "~ update ..." with changed fields, "- remove". */
+void plan_print(const struct plan *p, FILE *fp);
+/*
+ * The documented JSON form (format PLAN_FORMAT). Secret and config data
+ * never appear in it. New reference; the caller owns it.
+ */
+struct json_t *plan_to_json(const struct plan *p);
+/*
+ * Compares a saved plan (plan_to_json output read back) with a fresh one:
+ * 0 when they would do exactly the same thing to the same object versions,
+ * ERR_CONFLICT with what differs otherwise (a stale plan), ERR_INVALID when
+ * saved is not a plan of this format.
+ */
+int plan_matches(const struct json_t *saved, const struct plan *fresh,
+		 struct err *err) MUST_CHECK;
+
+/* "create", "update", "remove" and "node", "network", ... Static. */
+const char *plan_op_name(enum plan_op op);
+const char *plan_kind_name(enum plan_kind k);
+
+#endif

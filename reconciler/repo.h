@@ -1,0 +1,99 @@
+/*
+ * repo.h: the libgit2 adapter: one git commit's tree, read-only.
+ *
+ * Owns: the only use of libgit2 in kedge: opening a local repository,
+ * cloning or fetching a remote into a cache folder (with a lock so two
+ * kedge processes never fetch into one cache at once), resolving a ref to a
+ * commit, reading tree entries and blobs of that commit, SSH key and HTTPS
+ * token credentials, and the known_hosts check of an SSH server's host key.
+ * Does not own: which paths may be read (source.c confines reads to the
+ * desired-state root and follows symlinks); what the files mean.
+ *
+ * Paths given to this module are relative to the top of the repository,
+ * '/'-separated, already normalised; "" is the top tree.
+ */
+#ifndef RECONCILER_REPO_H
+#define RECONCILER_REPO_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+struct buf;
+struct err;
+struct repo;
+
+struct repo_opts {
+	const char *cache_dir;   /* NULL: $XDG_CACHE_HOME/kedge */
+	const char *ssh_key;     /* private key file; NULL: none */
+	const char *ssh_pubkey;  /* NULL: ssh_key + ".pub" if it exists */
+	const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
+	const char *token;       /* HTTPS token; never printed */
+	int offline;             /* use the cache as it is, do not fetch */
+	unsigned lock_wait_ms;   /* wait for the cache lock; 0: 60 s */
+};
+
+enum repo_kind { REPO_BLOB, REPO_TREE, REPO_LINK, REPO_SUBMODULE };
+
+/*
+ * Initialises and releases libgit2. Reference-counted: each call of
+ * repo_global_init needs one repo_global_shutdown. repo_open takes its own
+ * reference, so main calls these once only to keep libgit2 alive between
+ * sources. libgit2 fails to start only when memory or threads cannot be
+ * set up; that aborts, as xmalloc does.
+ */
+void repo_global_init(void);
+void repo_global_shutdown(void);
+
+/* True when spec is a URL (scheme:// or scp-style user@host:path). */
+int repo_is_remote(const char *spec);
+/*
+ * Returns spec with any "user:password@" or "token@" of a URL removed (the
+ * user is kept, the secret is not); a path is returned as it is. The
+ * caller frees the result.
+ */
+char *repo_redact(const char *spec);
+
+/*
+ * Opens spec (a local repository, bare or not, or a URL) and resolves ref
+ * (a branch, tag, full or abbreviated commit id; NULL: the remote's default
+ * branch or a local HEAD) to a commit. A URL is cloned into the cache the
+ * first time and fetched (pruning) every later time unless opts->offline.
+ * Errors: ERR_NOTFOUND (no repository, no such ref, no commits), ERR_REMOTE
+ * (cannot reach or read the remote; a failed fetch even with a cache),
+ * ERR_AUTH (credentials refused, host key unknown or changed), ERR_TIMEOUT
+ * (the cache is locked by another process for too long), ERR_IO.
+ * Messages never contain a token. Free with repo_free.
+ */
+int repo_open(struct repo **out, const char *spec, const char *ref,
+              const struct repo_opts *opts, struct err *err) MUST_CHECK;
+void repo_free(struct repo *r);
+/* The full commit id (40 hex digits). Borrowed. */
+const char *repo_commit(const struct repo *r);
+/* spec without credentials, for messages. Borrowed. */
+const char *repo_name(const struct repo *r);
+
+/*
+ * The kind of the entry at path in the commit's tree; "" is REPO_TREE.
+ * ERR_NOTFOUND when there is none (no message is set for that code, so
+ * callers can word it themselves).
+ */
+int repo_stat(enum repo_kind *out, struct repo *r, const char *path,
+              struct err *err) MUST_CHECK;
+/*
+ * Appends the contents of the blob (or a symlink's target) at path to out,
+ * respecting out's cap (ERR_TOOBIG). ERR_NOTFOUND, ERR_INVALID for a tree.
+ */
+int repo_read(struct buf *out, struct repo *r, const char *path,
+              struct err *err) MUST_CHECK;
+
+typedef int (*repo_list_fn)(const char *name, enum repo_kind kind, void *data);
+/*
+ * Calls fn for each entry of the tree at path, in git's tree order; a
+ * non-zero return from fn stops the walk and is returned.
+ * ERR_NOTFOUND when path is not a tree.
+ */
+int repo_list(struct repo *r, const char *path, repo_list_fn fn, void *data,
+              struct err *err) MUST_CHECK;
+
+#endif

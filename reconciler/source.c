@@ -1,0 +1,546 @@
+/*
+ * source.c: the read-only view of desired-state files declared in source.h.
+ *
+ * Owns: the root (the --path subfolder of a commit or of a folder on disk)
+ * and the rule that no read leaves it: every path is resolved one
+ * component at a time, "." and ".." are applied, and symlinks are followed
+ * (at most 16 hops) only while they stay inside the root. The same resolver
+ * runs over two backends: a git commit (repo.h) and a folder (POSIX).
+ * Does not own: git itself (repo.c) or what the files mean (desired.h).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "err.h"
+#include "repo.h"
+#include "source.h"
+
+#define MAX_HOPS     16
+#define LINK_MAX_LEN 4096
+
+struct source {
+	struct repo *repo; /* NULL for a folder */
+	char *top;         /* folder mode: realpath of the folder */
+	char *prefix;      /* the root below the top: "" or "a/b" */
+	char *name;
+	char *rev;
+};
+
+/* Flags of walk(). */
+enum { FOLLOW_LAST = 1, ALLOW_MISSING = 2 };
+
+/* --- backends: paths here are below the root, already resolved --------- */
+
+static char *full_path(const struct source *s, const char *rel)
+{
+	const char *sep = *s->prefix && *rel ? "/" : "";
+
+	if (s->repo)
+		return xasprintf("%s%s%s", s->prefix, sep, rel);
+	return xasprintf("%s%s%s%s%s", s->top, *s->prefix ? "/" : "", s->prefix,
+	                 *rel ? "/" : "", rel);
+}
+
+static enum source_type type_of_kind(enum repo_kind k)
+{
+	return k == REPO_BLOB   ? SOURCE_FILE
+	       : k == REPO_TREE ? SOURCE_DIR
+	       : k == REPO_LINK ? SOURCE_SYMLINK
+	                        : SOURCE_OTHER;
+}
+
+static enum source_type type_of_mode(mode_t m)
+{
+	return S_ISREG(m)   ? SOURCE_FILE
+	       : S_ISDIR(m) ? SOURCE_DIR
+	       : S_ISLNK(m) ? SOURCE_SYMLINK
+	                    : SOURCE_OTHER;
+}
+
+/* ERR_NOTFOUND (err untouched) when rel does not exist. */
+static int be_stat(enum source_type *out, struct source *s, const char *rel,
+                   struct err *err)
+{
+	char *p = full_path(s, rel);
+	enum repo_kind k;
+	struct stat st;
+	int rc = 0;
+
+	if (s->repo) {
+		rc = repo_stat(&k, s->repo, p, NULL);
+		if (!rc)
+			*out = type_of_kind(k);
+		else if (rc != ERR_NOTFOUND)
+			rc = repo_stat(&k, s->repo, p, err);
+	} else if (lstat(p, &st)) {
+		rc = errno == ENOENT || errno == ENOTDIR
+		             ? ERR_NOTFOUND
+		             : err_set(err, ERR_IO, "cannot stat '%s': %s", p,
+		                       strerror(errno));
+	} else {
+		*out = type_of_mode(st.st_mode);
+	}
+	free(p);
+	return rc;
+}
+
+static int be_readlink(char **out, struct source *s, const char *rel,
+                       struct err *err)
+{
+	char *p = full_path(s, rel);
+	struct buf b;
+	int rc = 0;
+
+	buf_init(&b, LINK_MAX_LEN);
+	if (s->repo) {
+		rc = repo_read(&b, s->repo, p, err);
+	} else {
+		char tmp[LINK_MAX_LEN];
+		ssize_t n = readlink(p, tmp, sizeof(tmp));
+		if (n < 0 || (size_t)n >= sizeof(tmp))
+			rc = err_set(err, ERR_IO, "cannot read the link '%s'",
+			             rel);
+		else
+			rc = buf_add(&b, tmp, (size_t)n);
+	}
+	if (!rc)
+		*out = buf_detach(&b, NULL);
+	buf_release(&b);
+	free(p);
+	return rc;
+}
+
+/* Reads a regular file; the realpath check guards against races. */
+static int dir_read(struct buf *out, struct source *s, const char *rel,
+                    const char *p, struct err *err)
+{
+	char *real = realpath(p, NULL);
+	size_t n = strlen(s->top);
+	int fd = -1, rc = 0;
+
+	if (!real || strncmp(real, s->top, n) || real[n] != '/') {
+		rc = err_set(err, ERR_INVALID, "'%s' leaves the repository",
+		             rel);
+		goto out;
+	}
+	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = err_set(err, ERR_IO, "cannot open '%s': %s", rel,
+		             strerror(errno));
+		goto out;
+	}
+	rc = buf_read_fd(out, fd);
+	if (rc == ERR_TOOBIG)
+		err_set(err, rc, "'%s' is larger than %zu bytes", rel,
+		        out->max);
+	else if (rc)
+		err_set(err, rc, "cannot read '%s': %s", rel, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	free(real);
+	return rc;
+}
+
+static int be_read(struct buf *out, struct source *s, const char *rel,
+                   struct err *err)
+{
+	char *p = full_path(s, rel);
+	int rc;
+
+	if (s->repo)
+		rc = repo_read(out, s->repo, p, err);
+	else
+		rc = dir_read(out, s, rel, p, err);
+	free(p);
+	return rc;
+}
+
+struct entries {
+	struct source_entry *v;
+	size_t nr, alloc;
+};
+
+static int add_entry(const char *name, enum repo_kind kind, void *data)
+{
+	struct entries *e = data;
+
+	ALLOC_GROW(e->v, e->nr + 1, e->alloc);
+	e->v[e->nr].name = xstrdup(name);
+	e->v[e->nr++].type = type_of_kind(kind);
+	return 0;
+}
+
+static int dir_list(struct entries *e, const char *p, struct err *err)
+{
+	DIR *d = opendir(p);
+	struct dirent *de;
+	struct stat st;
+
+	if (!d)
+		return err_set(err, ERR_IO, "cannot list '%s': %s", p,
+		               strerror(errno));
+	while ((de = readdir(d))) {
+		/* a checkout's .git is not part of any commit's tree */
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		ALLOC_GROW(e->v, e->nr + 1, e->alloc);
+		e->v[e->nr].name = xstrdup(de->d_name);
+		e->v[e->nr++].type = type_of_mode(st.st_mode);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* --- the resolver -------------------------------------------------------- */
+
+struct item {
+	char *name;
+	int origin; /* index of the link it came from; -1: the caller's */
+};
+
+struct walk {
+	struct item *todo; /* a stack: the next component is last */
+	size_t todo_nr, todo_alloc;
+	char **done; /* resolved components */
+	size_t done_nr, done_alloc;
+	char **links; /* paths of the links followed, for messages */
+	size_t links_nr, links_alloc;
+};
+
+/* Pushes the components of path so that the first is popped first. */
+static void push_path(struct walk *w, const char *path, int origin)
+{
+	const char *end = path + strlen(path), *p;
+
+	while (end > path) {
+		p = end;
+		while (p > path && p[-1] != '/')
+			p--;
+		if (p < end) {
+			ALLOC_GROW(w->todo, w->todo_nr + 1, w->todo_alloc);
+			w->todo[w->todo_nr].name =
+			        xstrndup(p, (size_t)(end - p));
+			w->todo[w->todo_nr++].origin = origin;
+		}
+		end = p > path ? p - 1 : path;
+	}
+}
+
+static char *done_path(const struct walk *w)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < w->done_nr; i++)
+		if (buf_addf(&b, "%s%s", i ? "/" : "", w->done[i]))
+			BUG("uncapped buffer refused an append");
+	return buf_detach(&b, NULL);
+}
+
+static void walk_release(struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->todo_nr; i++)
+		free(w->todo[i].name);
+	for (i = 0; i < w->done_nr; i++)
+		free(w->done[i]);
+	for (i = 0; i < w->links_nr; i++)
+		free(w->links[i]);
+	free(w->todo);
+	free(w->done);
+	free(w->links);
+}
+
+static int leaves(struct walk *w, int origin, const char *shown,
+                  struct err *err)
+{
+	if (origin >= 0)
+		return err_set(err, ERR_INVALID,
+		               "'%s' is a symlink that "
+		               "leaves the repository",
+		               w->links[origin]);
+	return err_set(err, ERR_INVALID, "'%s' leaves the repository", shown);
+}
+
+/* Replaces the link cur (the last done component) by its target. */
+static int follow(struct walk *w, struct source *s, char *cur, struct err *err)
+{
+	char *target = NULL;
+	int rc;
+
+	if (w->links_nr >= MAX_HOPS)
+		return err_set(err, ERR_INVALID,
+		               "'%s': more than %d levels "
+		               "of symlinks",
+		               cur, MAX_HOPS);
+	if ((rc = be_readlink(&target, s, cur, err)))
+		return rc;
+	ALLOC_GROW(w->links, w->links_nr + 1, w->links_alloc);
+	w->links[w->links_nr++] = xstrdup(cur);
+	if (*target == '/') {
+		free(target);
+		return leaves(w, (int)w->links_nr - 1, NULL, err);
+	}
+	free(w->done[--w->done_nr]);
+	push_path(w, target, (int)w->links_nr - 1);
+	free(target);
+	return 0;
+}
+
+/* One component: applies it to w->done; *type is what it now names. */
+static int step(struct walk *w, struct source *s, struct item *it,
+                unsigned flags, int *missing, enum source_type *type,
+                const char *shown, struct err *err)
+{
+	char *cur;
+	int rc = 0;
+
+	if (!strcmp(it->name, "..")) {
+		if (!w->done_nr)
+			return leaves(w, it->origin, shown, err);
+		free(w->done[--w->done_nr]);
+		*type = SOURCE_DIR;
+		return 0;
+	}
+	ALLOC_GROW(w->done, w->done_nr + 1, w->done_alloc);
+	w->done[w->done_nr++] = xstrdup(it->name);
+	if (*missing)
+		return 0;
+	cur = done_path(w);
+	rc = be_stat(type, s, cur, err);
+	if (rc == ERR_NOTFOUND && (flags & ALLOW_MISSING)) {
+		*missing = 1;
+		rc = 0;
+	} else if (rc == ERR_NOTFOUND) {
+		rc = err_set(err, ERR_NOTFOUND, "'%s' not found in %s", shown,
+		             s->name);
+	} else if (!rc && *type == SOURCE_SYMLINK &&
+	           (w->todo_nr || (flags & FOLLOW_LAST))) {
+		rc = follow(w, s, cur, err);
+	} else if (!rc && w->todo_nr && *type != SOURCE_DIR) {
+		rc = err_set(err, ERR_NOTFOUND,
+		             "'%s' not found in %s: '%s' "
+		             "is not a folder",
+		             shown, s->name, cur);
+	}
+	free(cur);
+	return rc;
+}
+
+/*
+ * Resolves path (relative to the root) to a path without links, "." or
+ * "..". shown is what messages quote for the path itself.
+ */
+static int walk(char **out, enum source_type *type, struct source *s,
+                const char *path, unsigned flags, const char *shown,
+                struct err *err)
+{
+	struct walk w = {0};
+	enum source_type t = SOURCE_DIR;
+	int rc = 0, missing = 0;
+
+	if (*path == '/')
+		return leaves(&w, -1, shown, err);
+	push_path(&w, path, -1);
+	while (w.todo_nr && !rc) {
+		struct item it = w.todo[--w.todo_nr];
+		if (strcmp(it.name, ".") && *it.name)
+			rc = step(&w, s, &it, flags, &missing, &t, shown, err);
+		free(it.name);
+	}
+	if (!rc) {
+		*out = done_path(&w);
+		if (type)
+			*type = w.done_nr ? t : SOURCE_DIR;
+	}
+	walk_release(&w);
+	return rc;
+}
+
+/* --- the API ------------------------------------------------------------- */
+
+static int open_folder(struct source *s, const char *dir, struct err *err)
+{
+	struct stat st;
+
+	s->top = realpath(dir, NULL);
+	if (!s->top || stat(s->top, &st))
+		return err_set(err, ERR_NOTFOUND, "folder '%s' not found: %s",
+		               dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(err, ERR_NOTFOUND, "'%s' is not a folder", dir);
+	s->name = xstrdup(dir);
+	s->rev = xstrdup("worktree");
+	return 0;
+}
+
+int source_open(struct source **out, const struct source_opts *opts,
+                struct err *err)
+{
+	struct source *s = xcalloc(1, sizeof(*s));
+	struct repo_opts ro = {opts->cache_dir,
+	                       opts->ssh_key,
+	                       opts->ssh_pubkey,
+	                       opts->known_hosts,
+	                       opts->token,
+	                       opts->offline,
+	                       0};
+	enum source_type t;
+	char *root = NULL;
+	int rc;
+
+	s->prefix = xstrdup("");
+	if (opts->worktree) {
+		rc = open_folder(s, opts->worktree, err);
+	} else if (!opts->repo) {
+		rc = err_set(err, ERR_INVALID, "no repository or folder given");
+	} else if (!(rc = repo_open(&s->repo, opts->repo, opts->ref, &ro,
+	                            err))) {
+		s->name = xstrdup(repo_name(s->repo));
+		s->rev = xstrdup(repo_commit(s->repo));
+	}
+	if (!rc && opts->path && *opts->path) {
+		rc = walk(&root, &t, s, opts->path, FOLLOW_LAST, opts->path,
+		          err);
+		if (!rc && t != SOURCE_DIR)
+			rc = err_set(err, ERR_NOTFOUND,
+			             "path '%s' in %s is "
+			             "not a folder",
+			             opts->path, s->name);
+		if (!rc) {
+			free(s->prefix);
+			s->prefix = root;
+			root = NULL;
+		}
+	}
+	free(root);
+	if (rc) {
+		source_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void source_free(struct source *s)
+{
+	if (!s)
+		return;
+	repo_free(s->repo);
+	free(s->top);
+	free(s->prefix);
+	free(s->name);
+	free(s->rev);
+	free(s);
+}
+
+const char *source_revision(const struct source *s)
+{
+	return s->rev;
+}
+
+const char *source_name(const struct source *s)
+{
+	return s->name;
+}
+
+int source_read(struct buf *out, struct source *s, const char *path,
+                struct err *err)
+{
+	enum source_type t;
+	char *real = NULL;
+	int rc = walk(&real, &t, s, path, FOLLOW_LAST, path, err);
+
+	if (rc)
+		return rc;
+	if (t == SOURCE_DIR)
+		rc = err_set(err, ERR_INVALID, "'%s' is a folder", path);
+	else if (t != SOURCE_FILE)
+		rc = err_set(err, ERR_INVALID, "'%s' is not a regular file",
+		             path);
+	else
+		rc = be_read(out, s, real, err);
+	free(real);
+	return rc;
+}
+
+int source_stat(enum source_type *out, struct source *s, const char *path,
+                struct err *err)
+{
+	char *real = NULL;
+	int rc = walk(&real, out, s, path, 0, path, err);
+
+	free(real);
+	return rc;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct source_entry *)a)->name,
+	              ((const struct source_entry *)b)->name);
+}
+
+int source_list(struct source_entry **out, size_t *nr, struct source *s,
+                const char *dir, struct err *err)
+{
+	struct entries e = {0};
+	enum source_type t;
+	char *real = NULL, *p = NULL;
+	int rc = walk(&real, &t, s, dir, FOLLOW_LAST, dir, err);
+
+	if (rc)
+		goto out;
+	if (t != SOURCE_DIR) {
+		rc = err_set(err, ERR_NOTFOUND, "'%s' is not a folder", dir);
+		goto out;
+	}
+	p = full_path(s, real);
+	if (s->repo)
+		rc = repo_list(s->repo, p, add_entry, &e, err);
+	else
+		rc = dir_list(&e, p, err);
+	if (rc) {
+		source_entries_free(e.v, e.nr);
+		goto out;
+	}
+	qsort(e.v, e.nr, sizeof(*e.v), cmp_entry);
+	*out = e.v;
+	*nr = e.nr;
+out:
+	free(p);
+	free(real);
+	return rc;
+}
+
+void source_entries_free(struct source_entry *e, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(e[i].name);
+	free(e);
+}
+
+int source_resolve(char **out, struct source *s, const char *base_dir,
+                   const char *rel, struct err *err)
+{
+	char *path;
+	int rc;
+
+	if (*rel == '/')
+		return err_set(err, ERR_INVALID, "'%s' leaves the repository",
+		               rel);
+	path = xasprintf("%s%s%s", base_dir ? base_dir : "",
+	                 base_dir && *base_dir ? "/" : "", rel);
+	rc = walk(out, NULL, s, path, FOLLOW_LAST | ALLOW_MISSING, rel, err);
+	free(path);
+	return rc;
+}
