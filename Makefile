@@ -25,7 +25,7 @@ DEB_BUILD := build-essential pkg-config libgit2-dev libyaml-dev libjansson-dev \
 	clang-format clang-tidy cppcheck
 DEB_TEST := docker.io busybox-static prometheus postgresql openssh-server \
 	git iproute2 util-linux procps libtest-json-schema-acceptance-perl \
-	python3 curl
+	python3 curl time
 DEB_ALL := $(DEB_BUILD) $(DEB_TEST)
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \

@@ -9,6 +9,7 @@
 #include "docker.h"
 #include "err.h"
 #include "live.h"
+#include "log.h"
 #include "plan.h"
 #include "schema.h"
 #include "source.h"
@@ -60,6 +61,9 @@ int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
 
 void cli_session_release(struct cli_session *s)
 {
+	if (s->docker)
+		log_info("docker", "engine api requests=%lu",
+			 docker_requests_made(s->docker));
 	plan_free(s->plan);
 	store_free(s->store);
 	live_free(s->live);

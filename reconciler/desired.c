@@ -45,6 +45,9 @@ static void report_schema(void *ctx, enum schema_severity sev,
 
 	if (srcmap_get(rc->map, pointer, &pos) < 0)
 		pos.line = pos.col = 0;
+	/* Warnings are about a key being there at all (build:, restart:). */
+	if (sev == SCHEMA_WARNING)
+		key_problem = 1;
 	line = key_problem && pos.key_line ? pos.key_line : pos.line;
 	col = key_problem && pos.key_line ? pos.key_col : pos.col;
 	diag_add(rc->diag, sev == SCHEMA_WARNING ? DIAG_WARNING : DIAG_ERROR,

@@ -211,15 +211,31 @@ static int restarts_tasks(const json_t *changes)
 static int service_changes(json_t **out, struct ctx *c, const json_t *live,
 			   const json_t *want, struct err *err)
 {
-	struct normalize_ctx nc = {net_name_cb, (void *)c->l};
+	struct normalize_ctx nc = {net_name_cb, (void *)c->l, 0};
+	struct specdiff_list list = SPECDIFF_LIST_INIT;
 	json_t *a = NULL, *b = NULL;
 	int error;
 
+	nc.keep_platforms = json_object_get(
+				    json_object_get(json_object_get(want,
+								    "TaskTemplate"),
+						    "Placement"),
+				    "Platforms") != NULL;
 	error = normalize_service(&a, json_object_get(live, "Spec"), &nc, err);
 	if (!error)
 		error = normalize_service(&b, want, &nc, err);
 	if (!error)
-		error = specdiff_json(out, a, b, err);
+		error = specdiff(&list, a, b);
+	if (!error) {
+		*out = json_array();
+		for (size_t i = 0; i < list.nr; i++)
+			json_array_append_new(
+				*out, json_pack("{s:s, s:s?, s:s?}", "path",
+						list.items[i].path, "old",
+						list.items[i].old_val, "new",
+						list.items[i].new_val));
+	}
+	specdiff_list_free(&list);
 	json_decref(a);
 	json_decref(b);
 	return error;

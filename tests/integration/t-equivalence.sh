@@ -1,0 +1,57 @@
+# needs: docker
+#
+# Equivalence with the reference implementation: each example stack is
+# deployed by `docker stack deploy` into one namespace and by kedge into
+# another, and the services' specs must be the same once both are
+# normalised (namespace, network IDs, hashed config names). Every accepted
+# difference is listed in equivalence/allowed.txt and explained in
+# docs/compose-support.md.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+EQ=$ROOT/tests/integration/equivalence
+R=$PWD/desired
+make_desired_repo "$R"
+export KEDGE_STORE=$PWD/state.db
+
+# stack dirs to compare: the quickstart's and the kitchen sink
+pairs=""
+for d in "$ROOT"/examples/quickstart/stacks/* "$EQ/sink"; do
+	name=$(basename "$d")
+	mkdir -p "$R/stacks/kd$name"
+	cp -a "$d/." "$R/stacks/kd$name/"
+	pairs="$pairs $name"
+done
+commit_all "$R" "equivalence"
+
+netmap() {
+	docker_cli network ls --format '{{.ID}}' | while read -r id; do
+		full=$(docker_cli network inspect "$id" --format '{{.ID}}={{.Name}}')
+		printf '%s,' "$full"
+	done
+}
+
+for name in $pairs; do
+	case_begin "docker stack deploy and kedge agree on stack $name"
+	(cd "$R/stacks/kd$name" && docker_cli stack deploy --resolve-image never -c compose.yml "sd$name" >/dev/null 2>"$PWD/sd.err") ||
+		fail "docker stack deploy failed: $(cat "$PWD/sd.err" 2>/dev/null)"
+	run_kedge apply --repo "$R" --stack "kd$name" --detach
+	assert_rc 0
+	NETMAP=$(netmap)
+	export NETMAP
+	for svc in $(docker_cli service ls --filter "label=com.docker.stack.namespace=sd$name" --format '{{.Name}}'); do
+		short=${svc#sd"$name"_}
+		docker_cli service inspect "$svc" >"$PWD/a.json"
+		if ! docker_cli service inspect "kd${name}_$short" >"$PWD/b.json" 2>/dev/null; then
+			fail "kedge did not create kd${name}_$short"
+			continue
+		fi
+		if ! out=$(python3 "$EQ/compare.py" "$PWD/a.json" "$PWD/b.json" "sd$name" "kd$name" "$EQ/allowed.txt"); then
+			fail "service $short differs from docker stack deploy:
+$out"
+		fi
+	done
+	case_begin "right after apply, kedge diff is clean for stack $name"
+	run_kedge diff --repo "$R" --stack "kd$name"
+	assert_rc 0
+	assert_out_contains "No changes"
+done
