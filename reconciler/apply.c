@@ -27,7 +27,7 @@ struct run {
 	const struct live *l;
 	const struct apply_opts *o;
 	json_t *ids;         /* created objects: name -> ID */
-	json_t *removed_svc; /* IDs of removed services */
+	json_t *removed_tasks; /* tasks of removed services, by ID */
 };
 
 static const char *object_id(struct run *r, enum plan_kind kind,
@@ -136,32 +136,56 @@ static int create_object(struct run *r, struct plan_action *a,
 	return error;
 }
 
-/* Waits (bounded) until removed services have no tasks left, so that the
- * networks, configs and secrets they used can go. */
+static int any_left(const json_t *tasks, const json_t *ids)
+{
+	const json_t *t, *id;
+	size_t i, k;
+
+	json_array_foreach(tasks, i, t)
+		json_array_foreach(ids, k, id)
+			if (json_equal(json_object_get(t, "ID"), id))
+				return 1;
+	return 0;
+}
+
+/*
+ * Waits (bounded) until the tasks of removed services are gone, so that the
+ * networks, configs and secrets they used can go. The task IDs were taken
+ * before the removal: once a service is gone the daemon no longer filters
+ * tasks by it, and swarmkit deletes a task only after its container stopped.
+ */
 static void wait_tasks_gone(struct run *r)
 {
 	time_t deadline = time(NULL) + TASKS_GONE_SECONDS;
-	json_t *id;
+
+	while (json_array_size(r->removed_tasks)) {
+		json_t *tasks = NULL;
+		struct err e;
+		int left;
+
+		if (docker_tasks_list(&tasks, r->d, NULL, NULL, &e))
+			break;
+		left = any_left(tasks, r->removed_tasks);
+		json_decref(tasks);
+		if (!left || time(NULL) >= deadline)
+			break;
+		nanosleep(&(struct timespec){0, 500000000L}, NULL);
+	}
+	json_array_clear(r->removed_tasks);
+}
+
+/* Notes the tasks of a service about to be removed. */
+static void note_tasks(struct run *r, const char *service_id)
+{
+	json_t *tasks = NULL, *t;
+	struct err e;
 	size_t i;
 
-	json_array_foreach(r->removed_svc, i, id)
-	{
-		for (;;) {
-			json_t *tasks = NULL;
-			struct err e;
-			size_t n;
-
-			if (docker_tasks_list(&tasks, r->d, json_string_value(id),
-					      NULL, &e))
-				break;
-			n = json_array_size(tasks);
-			json_decref(tasks);
-			if (!n || time(NULL) >= deadline)
-				break;
-			nanosleep(&(struct timespec){0, 500000000L}, NULL);
-		}
-	}
-	json_array_clear(r->removed_svc);
+	if (docker_tasks_list(&tasks, r->d, service_id, NULL, &e))
+		return;
+	json_array_foreach(tasks, i, t)
+		json_array_append(r->removed_tasks, json_object_get(t, "ID"));
+	json_decref(tasks);
 }
 
 static int remove_object(struct run *r, struct plan_action *a,
@@ -169,14 +193,12 @@ static int remove_object(struct run *r, struct plan_action *a,
 {
 	int error;
 
-	if (a->kind != PLAN_SERVICE && json_array_size(r->removed_svc))
+	if (a->kind != PLAN_SERVICE && json_array_size(r->removed_tasks))
 		wait_tasks_gone(r);
 	switch (a->kind) {
 	case PLAN_SERVICE:
+		note_tasks(r, a->id);
 		error = docker_service_remove(r->d, a->id, err);
-		if (!error)
-			json_array_append_new(r->removed_svc,
-					      json_string(a->id));
 		break;
 	case PLAN_NETWORK:
 		error = docker_network_remove(r->d, a->id, err);
@@ -190,7 +212,12 @@ static int remove_object(struct run *r, struct plan_action *a,
 	default:
 		BUG("cannot remove a %s", plan_kind_name(a->kind));
 	}
-	/* Someone else removed it first: the goal is reached. */
+	/*
+	 * Someone else removed it first: the goal is reached. The daemon
+	 * says so with a 500 for a network that only lingers on this node.
+	 */
+	if (error == ERR_REMOTE && err && strstr(err->msg, "not found"))
+		error = ERR_NOTFOUND;
 	return error == ERR_NOTFOUND ? 0 : error;
 }
 
@@ -302,11 +329,11 @@ int apply_run(struct apply_result *res, struct plan *p, struct docker *d,
 		log_info("apply", "%s %s name=%s", plan_op_name(a->op),
 			 plan_kind_name(a->kind), a->name);
 	}
-	if (!error && json_array_size(r.removed_svc))
+	if (!error && json_array_size(r.removed_tasks))
 		wait_tasks_gone(&r);
 	if (!error && o->timeout_sec > 0)
 		error = wait_converged(res, &r, err);
 	json_decref(r.ids);
-	json_decref(r.removed_svc);
+	json_decref(r.removed_tasks);
 	return error;
 }

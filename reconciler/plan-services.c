@@ -468,6 +468,36 @@ static int removable(struct ctx *c, const json_t *live)
 	       !(keep && !strcmp(keep, "false"));
 }
 
+/*
+ * A config or secret replaced by a new version of itself (same stack and
+ * logical name, new content hash) is part of an update, not a removal the
+ * user has to confirm.
+ */
+static int superseded(struct ctx *c, enum plan_kind kind, const json_t *live)
+{
+	const char *stack = plan_label(live, "com.docker.stack.namespace");
+	const char *logical = plan_label(live, "kedge.logical-name");
+	json_t *objs, *spec;
+	const char *name;
+
+	if ((kind != PLAN_CONFIG && kind != PLAN_SECRET) || !stack || !logical)
+		return 0;
+	objs = json_object_get(c->all,
+			       kind == PLAN_CONFIG ? "configs" : "secrets");
+	json_object_foreach(objs, name, spec)
+	{
+		const json_t *labels = json_object_get(spec, "Labels");
+		const char *s = json_string_value(
+			json_object_get(labels, "com.docker.stack.namespace"));
+		const char *l = json_string_value(
+			json_object_get(labels, "kedge.logical-name"));
+
+		if (s && l && !strcmp(s, stack) && !strcmp(l, logical))
+			return 1;
+	}
+	return 0;
+}
+
 static void add_removal(struct ctx *c, enum plan_kind kind,
 			const json_t *live)
 {
@@ -480,7 +510,8 @@ static void add_removal(struct ctx *c, enum plan_kind kind,
 	a = plan_add(c->p, PLAN_REMOVE, kind, name ? name : "?",
 		     plan_label(live, "com.docker.stack.namespace"));
 	plan_set_live(a, live);
-	c->p->destructive = 1;
+	if (!superseded(c, kind, live))
+		c->p->destructive = 1;
 }
 
 /* Does a service spec refer to a network, config or secret? */
@@ -538,6 +569,11 @@ static int in_use(struct ctx *c, const char *kind, const json_t *obj)
 			json_object_get(json_object_get(svc, "Spec"), "Name"));
 		int leaving = 0;
 
+		/* A service that leaves, or that will be updated to its
+		 * desired spec (checked above), no longer holds what it uses
+		 * now. */
+		if (n && json_object_get(json_object_get(c->all, "services"), n))
+			continue;
 		for (size_t k = 0; k < c->p->nr; k++)
 			leaving |= c->p->actions[k].op == PLAN_REMOVE &&
 				   c->p->actions[k].kind == PLAN_SERVICE && n &&

@@ -35,7 +35,7 @@ services:
       replicas: $1
       labels:
         team: web
-$2
+${2:-}
 networks:
   front:
     driver: overlay
