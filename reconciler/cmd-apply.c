@@ -10,10 +10,12 @@
 #include "apply.h"
 #include "cli.h"
 #include "cmd.h"
+#include "desired.h"
 #include "diag.h"
 #include "docker.h"
 #include "err.h"
 #include "plan.h"
+#include "schema.h"
 #include "store.h"
 
 extern const struct cmd_entry cmd_apply;
@@ -94,6 +96,20 @@ static int report(const struct apply_result *res, const struct plan *p,
 	return CLI_OK;
 }
 
+/* --timeout, else kedge.yml's timeout, else five minutes. */
+static long timeout_of(const struct cli_opts *o, const struct desired *d)
+{
+	const char *t = json_string_value(
+		json_object_get(d->settings.doc, "timeout"));
+	int64_t ns;
+
+	if (o->timeout_sec >= 0)
+		return o->timeout_sec;
+	if (t && !schema_parse_duration(&ns, t) && ns > 0)
+		return (long)(ns / 1000000000LL);
+	return DEFAULT_TIMEOUT_SEC;
+}
+
 static int do_apply(struct cli_session *s, const struct cli_opts *o)
 {
 	struct apply_opts ao = {0};
@@ -102,9 +118,7 @@ static int do_apply(struct cli_session *s, const struct cli_opts *o)
 	int error, rc;
 
 	err_clear(&err);
-	ao.timeout_sec = o->no_wait ? 0
-				    : o->timeout_sec >= 0 ? o->timeout_sec
-							  : DEFAULT_TIMEOUT_SEC;
+	ao.timeout_sec = o->no_wait ? 0 : timeout_of(o, s->desired);
 	ao.out = o->quiet ? NULL : stdout;
 	ao.tty = isatty(1);
 	ao.store = s->store;

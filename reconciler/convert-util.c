@@ -124,6 +124,7 @@ int convert_get_uint(json_int_t *out, int *present, struct cv *c,
 	        get_typed(&v, c, obj, key, ptr, JSON_INTEGER, "a whole number");
 
 	*present = v != NULL;
+	*out = 0;
 	if (rc || !v)
 		return rc;
 	*out = json_integer_value(v);
@@ -145,7 +146,10 @@ static int get_parsed(json_int_t *out, int *present, struct cv *c,
 	char *p;
 	int rc;
 
+	/* Absent is zero: callers test the value, and a stale one from an
+	 * earlier field must never leak into this one. */
 	*present = 0;
+	*out = 0;
 	if (!v || json_is_null(v))
 		return 0;
 	if (json_is_string(v) && !fn(out, json_string_value(v))) {

@@ -131,6 +131,25 @@ static void plan_node(struct plan *p, const json_t *node, const json_t *want)
 	a->spec_hash = plan_spec_hash(new_spec);
 }
 
+static void node_problem(const struct desired *d, const char *host,
+			 struct diag *diag, const char *fmt, ...) PRINTF(4, 5);
+
+static void node_problem(const struct desired *d, const char *host,
+			 struct diag *diag, const char *fmt, ...)
+{
+	struct srcpos pos = {0, 0, 0, 0};
+	char *ptr = xasprintf("/nodes/%s", host);
+	va_list ap;
+
+	if (!d->nodes.map || srcmap_get(d->nodes.map, ptr, &pos) < 0)
+		memset(&pos, 0, sizeof(pos));
+	va_start(ap, fmt);
+	diag_vadd(diag, DIAG_ERROR, d->nodes.path, pos.key_line, pos.key_col,
+		  fmt, ap);
+	va_end(ap);
+	free(ptr);
+}
+
 static void missing_node(const struct desired *d, const char *host,
 			 const struct live *l, struct diag *diag)
 {
@@ -164,8 +183,21 @@ void plan_nodes(struct plan *p, const struct desired *d, const struct live *l,
 	size_t i;
 
 	json_object_foreach(want, host, v)
-		if (!live_node_by_hostname(l, host))
+	{
+		const json_t *n = live_node_by_hostname(l, host);
+		const char *role = json_string_value(json_object_get(v, "role"));
+		const char *have = json_string_value(json_object_get(
+			json_object_get(n, "Spec"), "Role"));
+
+		if (!n)
 			missing_node(d, host, l, diag);
+		else if (role && have && strcmp(role, have))
+			node_problem(d, host, diag,
+				     "node '%s' is a %s, but nodes.yml says %s; "
+				     "kedge does not change node roles (use "
+				     "docker node promote/demote)",
+				     host, have, role);
+	}
 	json_array_foreach(l->nodes, i, node)
 	{
 		const char *h = json_string_value(json_object_get(

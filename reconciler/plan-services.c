@@ -275,7 +275,6 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 	if (force)
 		json_object_set(json_object_get(want, "TaskTemplate"),
 				"ForceUpdate", (json_t *)force);
-	check_placement(c, name, want);
 	a = plan_add(c->p, PLAN_UPDATE, PLAN_SERVICE, name,
 		     json_string_value(json_object_get(
 			     json_object_get(c->all, "stack_of"), name)));
@@ -323,13 +322,15 @@ static int plan_services(struct ctx *c, struct err *err)
 					name);
 			continue;
 		}
+		/* Every service, changed or not: a node label change in this
+		 * plan can leave an unchanged service nowhere to run. */
+		check_placement(c, name, spec);
 		if (live) {
 			error = plan_update(c, name, spec, live, err);
 			if (error)
 				return error;
 			continue;
 		}
-		check_placement(c, name, spec);
 		a = plan_add(c->p, PLAN_CREATE, PLAN_SERVICE, name,
 			     json_string_value(json_object_get(
 				     json_object_get(c->all, "stack_of"), name)));

@@ -185,6 +185,7 @@ int plan_convert_all(json_t **out, const struct desired *d,
 		co.read_ctx = &sf;
 		co.env = stack_env;
 		co.env_ctx = &sf;
+		co.labels = json_object_get(d->settings.doc, "labels");
 		error = convert_stack(&objs, st->name, st->compose.doc, &co, err);
 		if (error) {
 			err_prefix(err, "stack '%s'", st->name);

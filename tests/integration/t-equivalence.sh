@@ -32,8 +32,12 @@ netmap() {
 
 for name in $pairs; do
 	case_begin "docker stack deploy and kedge agree on stack $name"
-	(cd "$R/stacks/kd$name" && docker_cli stack deploy --resolve-image never -c compose.yml "sd$name" >/dev/null 2>"$PWD/sd.err") ||
-		fail "docker stack deploy failed: $(cat "$PWD/sd.err" 2>/dev/null)"
+	# stack deploy interpolates from its environment only; kedge also
+	# reads the stack's .env, so give the CLI the same variables.
+	sderr=$PWD/sd.err
+	(cd "$R/stacks/kd$name" && set -a && { [ ! -f .env ] || . ./.env; } && set +a &&
+		docker_cli stack deploy --resolve-image never -c compose.yml "sd$name" >/dev/null 2>"$sderr") ||
+		fail "docker stack deploy failed: $(cat "$sderr")"
 	run_kedge apply --repo "$R" --stack "kd$name" --detach
 	assert_rc 0
 	NETMAP=$(netmap)

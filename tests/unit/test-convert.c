@@ -483,6 +483,28 @@ START_TEST(defaults_explicit)
 }
 END_TEST
 
+/* An absent duration after a present number was once read as that number. */
+START_TEST(absent_fields_are_absent)
+{
+	struct err e;
+	json_t *out = convert_text("{`services`: {`a`: {`image`: `x`, "
+	                           "`deploy`: {`rollback_config`: "
+	                           "{`parallelism`: 3, `order`: `stop-first`}, "
+	                           "`update_config`: {`delay`: `5s`}}}}}",
+	                           NULL, &e);
+
+	ck_assert_msg(out, "%s", e.msg);
+	ck_assert_int_eq(int_at(out, "services/st_a/RollbackConfig/Parallelism"),
+	                 3);
+	ck_assert_ptr_null(at(out, "services/st_a/RollbackConfig/Delay"));
+	ck_assert_ptr_null(at(out, "services/st_a/RollbackConfig/Monitor"));
+	ck_assert_int_eq(int_at(out, "services/st_a/UpdateConfig/Delay"),
+	                 5000000000LL);
+	ck_assert_ptr_null(at(out, "services/st_a/UpdateConfig/Monitor"));
+	json_decref(out);
+}
+END_TEST
+
 static void expect_error(const char *compose, int code, const char *want)
 {
 	struct err e;
@@ -563,6 +585,7 @@ Suite *unit_suite(void)
 	T(config_content_and_labels);
 	T(spec_hash_ignores_caller_labels);
 	T(defaults_explicit);
+	T(absent_fields_are_absent);
 	T(errors_name_the_value);
 	T(env_file_error_hides_values);
 #undef T
