@@ -643,6 +643,91 @@ static void plan_prune(struct ctx *c)
 	}
 }
 
+/* Is a live service removed by this plan? */
+static int removed_by_plan(const struct plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->nr; i++)
+		if (p->actions[i].op == PLAN_REMOVE &&
+		    p->actions[i].kind == PLAN_SERVICE &&
+		    !strcmp(p->actions[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* The live service (other than self) publishing port/proto on ingress. */
+static const char *ingress_user(struct ctx *c, const char *self, json_int_t port,
+				const char *proto)
+{
+	const json_t *svc, *pt;
+	size_t i, k;
+
+	json_array_foreach(c->l->services, i, svc)
+	{
+		const char *n = json_string_value(
+			json_object_get(json_object_get(svc, "Spec"), "Name"));
+
+		if (!n || !strcmp(n, self) || removed_by_plan(c->p, n) ||
+		    json_object_get(json_object_get(c->all, "services"), n))
+			continue;
+		json_array_foreach(json_object_get(json_object_get(svc, "Endpoint"),
+						   "Ports"),
+				   k, pt)
+		{
+			const char *mode = json_string_value(
+				json_object_get(pt, "PublishMode"));
+			const char *pr = json_string_value(
+				json_object_get(pt, "Protocol"));
+
+			if (json_integer_value(json_object_get(pt, "PublishedPort")) ==
+				    port &&
+			    !strcmp(pr ? pr : "tcp", proto) &&
+			    (!mode || strcmp(mode, "host")))
+				return n;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Ingress ports are cluster-wide: one a service outside this plan already
+ * publishes would fail the create halfway through an apply.
+ */
+static void check_ports(struct ctx *c)
+{
+	json_t *spec;
+	const char *name;
+
+	json_object_foreach(json_object_get(c->all, "services"), name, spec)
+	{
+		const json_t *pt;
+		size_t i;
+
+		json_array_foreach(json_object_get(json_object_get(spec,
+								  "EndpointSpec"),
+						   "Ports"),
+				   i, pt)
+		{
+			json_int_t port = json_integer_value(
+				json_object_get(pt, "PublishedPort"));
+			const char *mode = json_string_value(
+				json_object_get(pt, "PublishMode"));
+			const char *pr = json_string_value(
+				json_object_get(pt, "Protocol"));
+			const char *user;
+
+			if (!port || (mode && !strcmp(mode, "host")))
+				continue;
+			user = ingress_user(c, name, port, pr ? pr : "tcp");
+			if (user)
+				service_problem(c, name, "ports",
+						"service '%s': published port "
+						"%" JSON_INTEGER_FORMAT "/%s is "
+						"already used by service '%s'",
+						name, port, pr ? pr : "tcp", user);
+		}
+	}
+}
+
 int plan_build(struct plan **out, const struct desired *d,
 	       const struct live *l, const struct plan_opts *o,
 	       struct diag *diag, struct err *err)
@@ -661,8 +746,10 @@ int plan_build(struct plan **out, const struct desired *d,
 		plan_nodes(p, d, l, diag);
 	plan_objects(&c);
 	error = plan_services(&c, err);
-	if (!error)
+	if (!error) {
 		plan_prune(&c);
+		check_ports(&c);
+	}
 out:
 	json_decref(c.all);
 	if (error) {

@@ -181,6 +181,20 @@ docker_cli service rm other_api >/dev/null
 rm -rf "$R/stacks/other"
 commit_all "$R" "no collision"
 
+case_begin "a published port another service holds is refused before any write"
+docker_cli service create -d --name squatter --publish 18181:80 nginx:1.25 sleep 3600 >/dev/null
+mkdir -p "$R/stacks/ports"
+printf 'services:\n  api:\n    image: nginx:1.25\n    command: ["sleep", "60"]\n    ports: ["18181:80"]\n' >"$R/stacks/ports/compose.yml"
+commit_all "$R" "port clash"
+run_kedge apply --repo "$R" --yes
+assert_rc 2
+assert_err_contains "stacks/ports/compose.yml:5:"
+assert_err_contains "published port 18181/tcp is already used by service 'squatter'"
+[ -z "$(docker_cli network ls -q --filter name=ports_default)" ] || fail "ports_default network was created"
+docker_cli service rm squatter >/dev/null
+rm -rf "$R/stacks/ports"
+commit_all "$R" "no port clash"
+
 case_begin "impossible placement is refused before any write"
 mkdir -p "$R/stacks/mars"
 printf 'services:\n  rover:\n    image: busybox:latest\n    command: ["sleep", "60"]\n    deploy:\n      placement:\n        constraints: ["node.labels.planet == mars"]\n' >"$R/stacks/mars/compose.yml"

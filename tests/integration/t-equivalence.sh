@@ -30,6 +30,9 @@ netmap() {
 	done
 }
 
+gone() { [ -z "$(docker_cli service ls -q --filter "label=com.docker.stack.namespace=$1")" ] &&
+	[ -z "$(docker_cli network ls -q --filter "label=com.docker.stack.namespace=$1")" ]; }
+
 for name in $pairs; do
 	case_begin "docker stack deploy and kedge agree on stack $name"
 	# stack deploy interpolates from its environment only; kedge also
@@ -38,18 +41,26 @@ for name in $pairs; do
 	(cd "$R/stacks/kd$name" && set -a && { [ ! -f .env ] || . ./.env; } && set +a &&
 		docker_cli stack deploy --resolve-image never -c compose.yml "sd$name" >/dev/null 2>"$sderr") ||
 		fail "docker stack deploy failed: $(cat "$sderr")"
-	run_kedge apply --repo "$R" --stack "kd$name" --detach
-	assert_rc 0
 	NETMAP=$(netmap)
 	export NETMAP
+	mkdir -p "$PWD/sd$name"
 	for svc in $(docker_cli service ls --filter "label=com.docker.stack.namespace=sd$name" --format '{{.Name}}'); do
-		short=${svc#sd"$name"_}
-		docker_cli service inspect "$svc" >"$PWD/a.json"
+		docker_cli service inspect "$svc" >"$PWD/sd$name/${svc#sd"$name"_}.json"
+	done
+	# Published ports are cluster-wide: take the reference stack down
+	# before kedge deploys the same one.
+	docker_cli stack rm "sd$name" >/dev/null
+	wait_for 60 gone "sd$name" || fail "docker stack rm sd$name did not finish"
+	run_kedge apply --repo "$R" --stack "kd$name" --detach
+	assert_rc 0
+	NETMAP="$NETMAP,$(netmap)"
+	for f in "$PWD/sd$name"/*.json; do
+		short=$(basename "$f" .json)
 		if ! docker_cli service inspect "kd${name}_$short" >"$PWD/b.json" 2>/dev/null; then
 			fail "kedge did not create kd${name}_$short"
 			continue
 		fi
-		if ! out=$(python3 "$EQ/compare.py" "$PWD/a.json" "$PWD/b.json" "sd$name" "kd$name" "$EQ/allowed.txt"); then
+		if ! out=$(python3 "$EQ/compare.py" "$f" "$PWD/b.json" "sd$name" "kd$name" "$EQ/allowed.txt"); then
 			fail "service $short differs from docker stack deploy:
 $out"
 		fi
