@@ -75,7 +75,7 @@ $(BUILD)/kedge: $(BUILD)/obj/main.o $(BUILD)/libkedge.a
 $(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/unit.h \
 		$(BUILD)/libkedge.a | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libkedge.a \
-		$(PKG_LIBS) $(shell pkg-config --libs check)
+		$(PKG_LIBS) $(shell pkg-config --libs check) -pthread
 
 $(SUITE_BIN): tests/jsonschema/suite.c $(BUILD)/libkedge.a | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkedge.a $(PKG_LIBS)
@@ -134,8 +134,10 @@ lint:
 		| grep -v 'BANNED\|_r(' || { echo "lint: banned function"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr -D__GNUC__ --std=c11 -Ireconciler \
+		'-Djson_array_foreach(a,i,v)=for (i = 0; (v = json_array_get(a, i)); i++)' \
+		'-Djson_object_foreach(o,k,v)=for (k = 0; (v = 0);)' \
 		--suppress=missingIncludeSystem reconciler
-	clang-tidy --quiet $(SRCS) -- $(ALL_CFLAGS)
+	clang-tidy --quiet $(SRCS) -- $(ALL_CFLAGS) -Wno-unknown-warning-option
 
 fmt:
 	clang-format -i reconciler/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c

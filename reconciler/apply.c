@@ -18,7 +18,7 @@
 #include "plan.h"
 #include "store.h"
 
-#define UPDATE_RETRIES 3
+#define UPDATE_RETRIES     3
 #define TASKS_GONE_SECONDS 60
 
 struct run {
@@ -26,12 +26,12 @@ struct run {
 	struct docker *d;
 	const struct live *l;
 	const struct apply_opts *o;
-	json_t *ids;         /* created objects: name -> ID */
+	json_t *ids;           /* created objects: name -> ID */
 	json_t *removed_tasks; /* tasks of removed services, by ID */
 };
 
 static const char *object_id(struct run *r, enum plan_kind kind,
-			     const char *name)
+                             const char *name)
 {
 	const char *id = json_string_value(json_object_get(r->ids, name));
 
@@ -46,31 +46,30 @@ static const char *object_id(struct run *r, enum plan_kind kind,
 static int fill_ids(struct run *r, json_t *spec, struct err *err)
 {
 	json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"),
-				     "ContainerSpec");
+	                             "ContainerSpec");
 	static const struct {
 		const char *list, *name, *id;
 		enum plan_kind kind;
 	} refs[] = {{"Configs", "ConfigName", "ConfigID", PLAN_CONFIG},
-		    {"Secrets", "SecretName", "SecretID", PLAN_SECRET}};
+	            {"Secrets", "SecretName", "SecretID", PLAN_SECRET}};
 
 	for (size_t k = 0; k < ARRAY_SIZE(refs); k++) {
 		json_t *list = json_object_get(cs, refs[k].list), *ref;
 		size_t i;
 
-		json_array_foreach(list, i, ref)
-		{
+		json_array_foreach (list, i, ref) {
 			const char *name = json_string_value(
-				json_object_get(ref, refs[k].name));
-			const char *id = name ? object_id(r, refs[k].kind, name)
-					      : NULL;
+			        json_object_get(ref, refs[k].name));
+			const char *id =
+			        name ? object_id(r, refs[k].kind, name) : NULL;
 
 			if (!id)
 				return err_set(err, ERR_NOTFOUND,
-					       "%s '%s' does not exist",
-					       refs[k].kind == PLAN_CONFIG
-						       ? "config"
-						       : "secret",
-					       name ? name : "?");
+				               "%s '%s' does not exist",
+				               refs[k].kind == PLAN_CONFIG
+				                       ? "config"
+				                       : "secret",
+				               name ? name : "?");
 			json_object_set_new(ref, refs[k].id, json_string(id));
 		}
 	}
@@ -78,8 +77,7 @@ static int fill_ids(struct run *r, json_t *spec, struct err *err)
 }
 
 /* Retries an update that lost a race with another writer. */
-static int update_service(struct run *r, struct plan_action *a,
-			  struct err *err)
+static int update_service(struct run *r, struct plan_action *a, struct err *err)
 {
 	uint64_t version = a->version;
 	int error = 0;
@@ -87,27 +85,28 @@ static int update_service(struct run *r, struct plan_action *a,
 	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
 		json_t *live = NULL;
 
-		error = docker_service_update(r->d, a->id, version, a->spec, err);
+		error = docker_service_update(r->d, a->id, version, a->spec,
+		                              err);
 		if (error != ERR_CONFLICT)
 			return error;
-		log_info("apply", "update out of sequence; reading again "
-				  "service=%s attempt=%d",
-			 a->name, attempt + 1);
+		log_info("apply",
+		         "update out of sequence; reading again "
+		         "service=%s attempt=%d",
+		         a->name, attempt + 1);
 		error = docker_service_inspect(&live, r->d, a->id, err);
 		if (error)
 			return error;
 		version = (uint64_t)json_integer_value(json_object_get(
-			json_object_get(live, "Version"), "Index"));
+		        json_object_get(live, "Version"), "Index"));
 		json_decref(live);
 	}
 	return err_set(err, ERR_CONFLICT,
-		       "service '%s' kept changing while kedge updated it "
-		       "(%d attempts); run again",
-		       a->name, UPDATE_RETRIES);
+	               "service '%s' kept changing while kedge updated it "
+	               "(%d attempts); run again",
+	               a->name, UPDATE_RETRIES);
 }
 
-static int create_object(struct run *r, struct plan_action *a,
-			 struct err *err)
+static int create_object(struct run *r, struct plan_action *a, struct err *err)
 {
 	char *id = NULL;
 	int error;
@@ -141,8 +140,8 @@ static int any_left(const json_t *tasks, const json_t *ids)
 	const json_t *t, *id;
 	size_t i, k;
 
-	json_array_foreach(tasks, i, t)
-		json_array_foreach(ids, k, id)
+	json_array_foreach (tasks, i, t)
+		json_array_foreach (ids, k, id)
 			if (json_equal(json_object_get(t, "ID"), id))
 				return 1;
 	return 0;
@@ -183,13 +182,12 @@ static void note_tasks(struct run *r, const char *service_id)
 
 	if (docker_tasks_list(&tasks, r->d, service_id, NULL, &e))
 		return;
-	json_array_foreach(tasks, i, t)
+	json_array_foreach (tasks, i, t)
 		json_array_append(r->removed_tasks, json_object_get(t, "ID"));
 	json_decref(tasks);
 }
 
-static int remove_object(struct run *r, struct plan_action *a,
-			 struct err *err)
+static int remove_object(struct run *r, struct plan_action *a, struct err *err)
 {
 	int error;
 
@@ -229,7 +227,7 @@ static int one_action(struct run *r, struct plan_action *a, struct err *err)
 	case PLAN_UPDATE:
 		if (a->kind == PLAN_NODE)
 			return docker_node_update(r->d, a->id, a->version,
-						  a->spec, err);
+			                          a->spec, err);
 		{
 			int error = fill_ids(r, a->spec, err);
 
@@ -242,7 +240,7 @@ static int one_action(struct run *r, struct plan_action *a, struct err *err)
 }
 
 static void remember(const struct apply_opts *o, const struct plan *p,
-		     const struct converge *c)
+                     const struct converge *c)
 {
 	struct err e;
 
@@ -256,17 +254,17 @@ static void remember(const struct apply_opts *o, const struct plan *p,
 			if (p->actions[k].kind == PLAN_SERVICE &&
 			    !strcmp(p->actions[k].name, it->name))
 				hash = json_string_value(json_object_get(
-					json_object_get(p->actions[k].spec,
-							"Labels"),
-					"kedge.spec-hash"));
+				        json_object_get(p->actions[k].spec,
+				                        "Labels"),
+				        "kedge.spec-hash"));
 		if (it->state == CONVERGE_DONE) {
 			if (store_failed_clear(o->store, it->name, &e))
 				log_warn("apply", "%s", e.msg);
 		} else if (hash && it->state != CONVERGE_GONE) {
 			char *why = xasprintf("%s%s%s",
-					      converge_state_name(it->state),
-					      it->detail ? ": " : "",
-					      it->detail ? it->detail : "");
+			                      converge_state_name(it->state),
+			                      it->detail ? ": " : "",
+			                      it->detail ? it->detail : "");
 
 			if (store_failed_set(o->store, it->name, hash, why, &e))
 				log_warn("apply", "%s", e.msg);
@@ -276,7 +274,7 @@ static void remember(const struct apply_opts *o, const struct plan *p,
 }
 
 static int wait_converged(struct apply_result *res, struct run *r,
-			  struct err *err)
+                          struct err *err)
 {
 	struct converge c = {NULL, 0};
 	int error;
@@ -286,16 +284,17 @@ static int wait_converged(struct apply_result *res, struct run *r,
 
 		if (a->kind == PLAN_SERVICE && a->op != PLAN_REMOVE)
 			converge_add(&c, a->name, a->job,
-				     a->op == PLAN_UPDATE && a->rollout);
+			             a->op == PLAN_UPDATE && a->rollout);
 	}
 	if (!c.nr)
 		return 0;
 	if (r->o->out)
-		fprintf(r->o->out, "waiting for %zu service%s to converge "
-				   "(timeout %lds)\n",
-			c.nr, c.nr == 1 ? "" : "s", r->o->timeout_sec);
-	error = converge_wait(&c, r->d, r->o->timeout_sec, r->o->out,
-			      r->o->tty, err);
+		fprintf(r->o->out,
+		        "waiting for %zu service%s to converge "
+		        "(timeout %lds)\n",
+		        c.nr, c.nr == 1 ? "" : "s", r->o->timeout_sec);
+	error = converge_wait(&c, r->d, r->o->timeout_sec, r->o->out, r->o->tty,
+	                      err);
 	if (!error) {
 		res->not_converged = converge_failures(&c);
 		remember(r->o, r->p, &c);
@@ -305,8 +304,7 @@ static int wait_converged(struct apply_result *res, struct run *r,
 }
 
 int apply_run(struct apply_result *res, struct plan *p, struct docker *d,
-	      const struct live *l, const struct apply_opts *o,
-	      struct err *err)
+              const struct live *l, const struct apply_opts *o, struct err *err)
 {
 	struct run r = {p, d, l, o, json_object(), json_array()};
 	int error = 0;
@@ -318,16 +316,16 @@ int apply_run(struct apply_result *res, struct plan *p, struct docker *d,
 		error = one_action(&r, a, err);
 		if (error) {
 			err_prefix(err, "%s %s '%s'", plan_op_name(a->op),
-				   plan_kind_name(a->kind), a->name);
+			           plan_kind_name(a->kind), a->name);
 			break;
 		}
 		res->done++;
 		if (o->out)
-			fprintf(o->out, "%c %s %s %s: done\n",
-				"+~-"[a->op], plan_op_name(a->op),
-				plan_kind_name(a->kind), a->name);
+			fprintf(o->out, "%c %s %s %s: done\n", "+~-"[a->op],
+			        plan_op_name(a->op), plan_kind_name(a->kind),
+			        a -> name);
 		log_info("apply", "%s %s name=%s", plan_op_name(a->op),
-			 plan_kind_name(a->kind), a->name);
+		         plan_kind_name(a->kind), a->name);
 	}
 	if (!error && json_array_size(r.removed_tasks))
 		wait_tasks_gone(&r);

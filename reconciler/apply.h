@@ -23,14 +23,14 @@ struct store;
 struct err;
 
 struct apply_opts {
-	long timeout_sec; /* convergence wait; 0: do not wait */
-	FILE *out;        /* one line per action; NULL: silent */
-	int tty;          /* redraw progress in place */
+	long timeout_sec;    /* convergence wait; 0: do not wait */
+	FILE *out;           /* one line per action; NULL: silent */
+	int tty;             /* redraw progress in place */
 	struct store *store; /* may be NULL */
 };
 
 struct apply_result {
-	size_t done;        /* actions performed */
+	size_t done;          /* actions performed */
 	size_t not_converged; /* services that failed to converge */
 };
 
@@ -41,7 +41,7 @@ struct apply_result {
  * is written (result->done says how far it got).
  */
 int apply_run(struct apply_result *result, struct plan *p, struct docker *d,
-	      const struct live *l, const struct apply_opts *o,
-	      struct err *err) MUST_CHECK;
+              const struct live *l, const struct apply_opts *o,
+              struct err *err) MUST_CHECK;
 
 #endif

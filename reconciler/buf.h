@@ -26,7 +26,10 @@ struct buf {
 	size_t max; /* the cap on len; 0 means no cap */
 };
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT              \
+	{                     \
+		NULL, 0, 0, 0 \
+	}
 
 /* Initialises an empty buffer whose length may not exceed max (0: no cap). */
 void buf_init(struct buf *b, size_t max);
@@ -44,8 +47,8 @@ int buf_add(struct buf *b, const void *data, size_t len) MUST_CHECK;
 int buf_addstr(struct buf *b, const char *s) MUST_CHECK;
 int buf_addch(struct buf *b, char c) MUST_CHECK;
 int buf_addf(struct buf *b, const char *fmt, ...) PRINTF(2, 3) MUST_CHECK;
-int buf_vaddf(struct buf *b, const char *fmt, va_list ap) PRINTF(2, 0)
-	MUST_CHECK;
+int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+        PRINTF(2, 0) MUST_CHECK;
 
 /*
  * Reads the whole of fd (or a file) into b, respecting its cap.

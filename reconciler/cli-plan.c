@@ -22,7 +22,7 @@ static int fail(struct err *e)
 }
 
 int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
-		     struct diag *diag)
+                     struct diag *diag)
 {
 	struct plan_opts po = {0};
 	struct err err;
@@ -33,16 +33,18 @@ int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
 		return fail(&err);
 	if (diag->errors) {
 		diag_print(diag, stderr);
-		fprintf(stderr, "error: the desired state at %.12s is not "
-				"valid; nothing was compared or changed\n",
-			s->desired->revision);
+		fprintf(stderr,
+		        "error: the desired state at %.12s is not "
+		        "valid; nothing was compared or changed\n",
+		        s->desired->revision);
 		return CLI_ERROR;
 	}
 	for (size_t i = 0; o->stacks && o->stacks[i]; i++)
 		if (!desired_stack_find(s->desired, o->stacks[i])) {
-			fprintf(stderr, "error: no stack '%s' in the desired "
-					"state\n",
-				o->stacks[i]);
+			fprintf(stderr,
+			        "error: no stack '%s' in the desired "
+			        "state\n",
+			        o->stacks[i]);
 			return CLI_ERROR;
 		}
 	if (docker_open(&s->docker, o->docker_host, &err) ||
@@ -63,7 +65,7 @@ void cli_session_release(struct cli_session *s)
 {
 	if (s->docker)
 		log_info("docker", "engine api requests=%lu",
-			 docker_requests_made(s->docker));
+		         docker_requests_made(s->docker));
 	plan_free(s->plan);
 	store_free(s->store);
 	live_free(s->live);

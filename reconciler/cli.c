@@ -21,39 +21,56 @@
 #endif
 
 enum {
-	OPT_REPO = 256, OPT_REF, OPT_PATH, OPT_WORKTREE, OPT_CACHE, OPT_SSHKEY,
-	OPT_KNOWN, OPT_TOKENFILE, OPT_OFFLINE, OPT_SCHEMA, OPT_OUTPUT,
-	OPT_LOGLEVEL, OPT_STACK, OPT_YES, OPT_TIMEOUT, OPT_ALLOWEMPTY,
-	OPT_PLAN, OPT_SAVE, OPT_DOCKER, OPT_STORE, OPT_DETACH,
+	OPT_REPO = 256,
+	OPT_REF,
+	OPT_PATH,
+	OPT_WORKTREE,
+	OPT_CACHE,
+	OPT_SSHKEY,
+	OPT_KNOWN,
+	OPT_TOKENFILE,
+	OPT_OFFLINE,
+	OPT_SCHEMA,
+	OPT_OUTPUT,
+	OPT_LOGLEVEL,
+	OPT_STACK,
+	OPT_YES,
+	OPT_TIMEOUT,
+	OPT_ALLOWEMPTY,
+	OPT_PLAN,
+	OPT_SAVE,
+	OPT_DOCKER,
+	OPT_STORE,
+	OPT_DETACH,
 };
 
 static const struct option_def {
 	struct option opt;
 	unsigned flag; /* 0: common to every command */
 } option_defs[] = {
-	{{"repo", required_argument, NULL, OPT_REPO}, 0},
-	{{"ref", required_argument, NULL, OPT_REF}, 0},
-	{{"path", required_argument, NULL, OPT_PATH}, 0},
-	{{"worktree", required_argument, NULL, OPT_WORKTREE}, 0},
-	{{"cache-dir", required_argument, NULL, OPT_CACHE}, 0},
-	{{"ssh-key", required_argument, NULL, OPT_SSHKEY}, 0},
-	{{"known-hosts", required_argument, NULL, OPT_KNOWN}, 0},
-	{{"token-file", required_argument, NULL, OPT_TOKENFILE}, 0},
-	{{"offline", no_argument, NULL, OPT_OFFLINE}, 0},
-	{{"schema-dir", required_argument, NULL, OPT_SCHEMA}, 0},
-	{{"output", required_argument, NULL, OPT_OUTPUT}, 0},
-	{{"log-level", required_argument, NULL, OPT_LOGLEVEL}, 0},
-	{{"quiet", no_argument, NULL, 'q'}, 0},
-	{{"help", no_argument, NULL, 'h'}, 0},
-	{{"stack", required_argument, NULL, OPT_STACK}, CLI_OPT_STACK},
-	{{"yes", no_argument, NULL, OPT_YES}, CLI_OPT_APPLY},
-	{{"timeout", required_argument, NULL, OPT_TIMEOUT}, CLI_OPT_APPLY},
-	{{"allow-empty", no_argument, NULL, OPT_ALLOWEMPTY}, CLI_OPT_APPLY},
-	{{"plan", required_argument, NULL, OPT_PLAN}, CLI_OPT_APPLY},
-	{{"detach", no_argument, NULL, OPT_DETACH}, CLI_OPT_APPLY},
-	{{"save", required_argument, NULL, OPT_SAVE}, CLI_OPT_SAVE},
-	{{"docker-host", required_argument, NULL, OPT_DOCKER}, CLI_OPT_DOCKER},
-	{{"store", required_argument, NULL, OPT_STORE}, CLI_OPT_STORE},
+        {{"repo", required_argument, NULL, OPT_REPO}, 0},
+        {{"ref", required_argument, NULL, OPT_REF}, 0},
+        {{"path", required_argument, NULL, OPT_PATH}, 0},
+        {{"worktree", required_argument, NULL, OPT_WORKTREE}, 0},
+        {{"cache-dir", required_argument, NULL, OPT_CACHE}, 0},
+        {{"ssh-key", required_argument, NULL, OPT_SSHKEY}, 0},
+        {{"known-hosts", required_argument, NULL, OPT_KNOWN}, 0},
+        {{"token-file", required_argument, NULL, OPT_TOKENFILE}, 0},
+        {{"offline", no_argument, NULL, OPT_OFFLINE}, 0},
+        {{"schema-dir", required_argument, NULL, OPT_SCHEMA}, 0},
+        {{"output", required_argument, NULL, OPT_OUTPUT}, 0},
+        {{"log-level", required_argument, NULL, OPT_LOGLEVEL}, 0},
+        {{"quiet", no_argument, NULL, 'q'}, 0},
+        {{"help", no_argument, NULL, 'h'}, 0},
+        {{"stack", required_argument, NULL, OPT_STACK}, CLI_OPT_STACK},
+        {{"yes", no_argument, NULL, OPT_YES}, CLI_OPT_APPLY},
+        {{"timeout", required_argument, NULL, OPT_TIMEOUT}, CLI_OPT_APPLY},
+        {{"allow-empty", no_argument, NULL, OPT_ALLOWEMPTY}, CLI_OPT_APPLY},
+        {{"plan", required_argument, NULL, OPT_PLAN}, CLI_OPT_APPLY},
+        {{"detach", no_argument, NULL, OPT_DETACH}, CLI_OPT_APPLY},
+        {{"save", required_argument, NULL, OPT_SAVE}, CLI_OPT_SAVE},
+        {{"docker-host", required_argument, NULL, OPT_DOCKER}, CLI_OPT_DOCKER},
+        {{"store", required_argument, NULL, OPT_STORE}, CLI_OPT_STORE},
 };
 
 static const char *env_or(const char *name, const char *dflt)
@@ -63,8 +80,7 @@ static const char *env_or(const char *name, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
-static int bad(const struct cmd_entry *cmd, const char *fmt, ...)
-	PRINTF(2, 3);
+static int bad(const struct cmd_entry *cmd, const char *fmt, ...) PRINTF(2, 3);
 
 static int bad(const struct cmd_entry *cmd, const char *fmt, ...)
 {
@@ -89,7 +105,7 @@ static int read_token(struct cli_opts *o, const char *file)
 		buf_release(&b);
 		/* The path is not a secret; the contents are. */
 		fprintf(stderr, "error: cannot read token file '%s': %s\n",
-			file, err_str(error));
+		        file, err_str(error));
 		return CLI_ERROR;
 	}
 	while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
@@ -134,62 +150,109 @@ static int parse_timeout(struct cli_opts *o, const char *arg)
 }
 
 static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
-		      const char *arg)
+                      const char *arg)
 {
 	switch (c) {
-	case OPT_REPO: o->src.repo = arg; break;
-	case OPT_REF: o->src.ref = arg; break;
-	case OPT_PATH: o->src.path = arg; break;
-	case OPT_WORKTREE: o->src.worktree = arg; break;
-	case OPT_CACHE: o->src.cache_dir = arg; break;
-	case OPT_SSHKEY: o->src.ssh_key = arg; break;
-	case OPT_KNOWN: o->src.known_hosts = arg; break;
-	case OPT_TOKENFILE: return read_token(o, arg);
-	case OPT_OFFLINE: o->src.offline = 1; break;
-	case OPT_SCHEMA: o->schema_dir = arg; break;
+	case OPT_REPO:
+		o->src.repo = arg;
+		break;
+	case OPT_REF:
+		o->src.ref = arg;
+		break;
+	case OPT_PATH:
+		o->src.path = arg;
+		break;
+	case OPT_WORKTREE:
+		o->src.worktree = arg;
+		break;
+	case OPT_CACHE:
+		o->src.cache_dir = arg;
+		break;
+	case OPT_SSHKEY:
+		o->src.ssh_key = arg;
+		break;
+	case OPT_KNOWN:
+		o->src.known_hosts = arg;
+		break;
+	case OPT_TOKENFILE:
+		return read_token(o, arg);
+	case OPT_OFFLINE:
+		o->src.offline = 1;
+		break;
+	case OPT_SCHEMA:
+		o->schema_dir = arg;
+		break;
 	case OPT_OUTPUT:
 		if (!strcmp(arg, "json"))
 			o->output = CLI_JSON;
 		else if (!strcmp(arg, "text"))
 			o->output = CLI_TEXT;
 		else
-			return bad(cmd, "--output must be 'text' or 'json', not '%s'", arg);
+			return bad(
+			        cmd,
+			        "--output must be 'text' or 'json', not '%s'",
+			        arg);
 		break;
 	case OPT_LOGLEVEL:
 		if (log_set_level(arg))
-			return bad(cmd, "--log-level must be error, warn, info or debug, not '%s'", arg);
+			return bad(cmd,
+			           "--log-level must be error, warn, info or "
+			           "debug, not '%s'",
+			           arg);
 		break;
-	case 'q': o->quiet = 1; break;
+	case 'q':
+		o->quiet = 1;
+		break;
 	case OPT_STACK:
-		o->stacks = xrealloc(o->stacks, (o->nstacks + 2) * sizeof(*o->stacks));
+		o->stacks = xrealloc(o->stacks,
+		                     (o->nstacks + 2) * sizeof(*o->stacks));
 		o->stacks[o->nstacks++] = arg;
 		o->stacks[o->nstacks] = NULL;
 		break;
-	case OPT_YES: o->yes = 1; break;
+	case OPT_YES:
+		o->yes = 1;
+		break;
 	case OPT_TIMEOUT:
 		if (parse_timeout(o, arg))
-			return bad(cmd, "--timeout must be seconds or a duration like 5m, not '%s'", arg);
+			return bad(cmd,
+			           "--timeout must be seconds or a duration "
+			           "like 5m, not '%s'",
+			           arg);
 		break;
-	case OPT_ALLOWEMPTY: o->allow_empty = 1; break;
-	case OPT_PLAN: o->plan = arg; break;
-	case OPT_DETACH: o->no_wait = 1; break;
-	case OPT_SAVE: o->save = arg; break;
-	case OPT_DOCKER: o->docker_host = arg; break;
-	case OPT_STORE: o->store = arg; break;
-	default: BUG("option %d not handled", c);
+	case OPT_ALLOWEMPTY:
+		o->allow_empty = 1;
+		break;
+	case OPT_PLAN:
+		o->plan = arg;
+		break;
+	case OPT_DETACH:
+		o->no_wait = 1;
+		break;
+	case OPT_SAVE:
+		o->save = arg;
+		break;
+	case OPT_DOCKER:
+		o->docker_host = arg;
+		break;
+	case OPT_STORE:
+		o->store = arg;
+		break;
+	default:
+		BUG("option %d not handled", c);
 	}
 	return 0;
 }
 
 int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
-	      int argc, char **argv)
+              int argc, char **argv)
 {
 	struct option longopts[ARRAY_SIZE(option_defs) + 1];
 	size_t n = 0;
 	int c, error;
 
 	defaults(o);
-	if (getenv("KEDGE_LOG_LEVEL") && log_set_level(getenv("KEDGE_LOG_LEVEL")))
+	if (getenv("KEDGE_LOG_LEVEL") &&
+	    log_set_level(getenv("KEDGE_LOG_LEVEL")))
 		fprintf(stderr, "warning: ignoring KEDGE_LOG_LEVEL\n");
 	for (size_t i = 0; i < ARRAY_SIZE(option_defs); i++)
 		if (!option_defs[i].flag || (option_defs[i].flag & flags))
@@ -204,7 +267,7 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 		}
 		if (c == '?' || c == ':')
 			return bad(cmd, "unknown option or missing value: '%s'",
-				   argv[optind - 1]);
+			           argv[optind - 1]);
 		error = one_option(o, cmd, c, optarg);
 		if (error)
 			return error;
@@ -212,7 +275,9 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 	if (optind < argc)
 		return bad(cmd, "unexpected argument '%s'", argv[optind]);
 	if (o->src.worktree && (o->src.repo || o->src.ref))
-		return bad(cmd, "%s", "--worktree reads a folder; it cannot be combined with --repo or --ref");
+		return bad(cmd, "%s",
+		           "--worktree reads a folder; it cannot be combined "
+		           "with --repo or --ref");
 	if (!o->src.worktree && !o->src.repo)
 		o->src.repo = ".";
 	return 0;
@@ -237,7 +302,7 @@ static int is_dir(const char *p)
 char *cli_schema_dir(const struct cli_opts *o)
 {
 	static const char *const rel[] = {"../schema", "../../schema",
-					  "../share/kedge/schema"};
+	                                  "../share/kedge/schema"};
 	char exe[PATH_MAX];
 	ssize_t n;
 
@@ -263,8 +328,8 @@ char *cli_schema_dir(const struct cli_opts *o)
 }
 
 int cli_load(struct desired **desired, struct source **src,
-	     struct schema **schemas, const struct cli_opts *o,
-	     struct diag *diag, struct err *err)
+             struct schema **schemas, const struct cli_opts *o,
+             struct diag *diag, struct err *err)
 {
 	char *dir = cli_schema_dir(o);
 	struct schema *s = schema_new();
@@ -274,15 +339,17 @@ int cli_load(struct desired **desired, struct source **src,
 
 	error = schema_add_dir(s, dir, err);
 	if (error) {
-		err_prefix(err, "cannot load the schemas from '%s' (set "
-				"--schema-dir or KEDGE_SCHEMA_DIR)", dir);
+		err_prefix(err,
+		           "cannot load the schemas from '%s' (set "
+		           "--schema-dir or KEDGE_SCHEMA_DIR)",
+		           dir);
 		goto out;
 	}
 	error = source_open(&so, &o->src, err);
 	if (error)
 		goto out;
 	log_info("cli", "loading desired state source=%s revision=%s",
-		 source_name(so), source_revision(so));
+	         source_name(so), source_revision(so));
 	error = desired_load(&d, so, s, diag, err);
 out:
 	free(dir);

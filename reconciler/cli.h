@@ -32,29 +32,29 @@ enum cli_output { CLI_TEXT, CLI_JSON };
 
 /* Options beyond the common ones, chosen per command. */
 enum cli_flags {
-	CLI_OPT_STACK = 1 << 0,   /* --stack NAME (repeatable) */
-	CLI_OPT_APPLY = 1 << 1,   /* --yes --timeout --allow-empty --plan */
-	CLI_OPT_SAVE = 1 << 2,    /* --save FILE */
-	CLI_OPT_DOCKER = 1 << 3,  /* --docker-host */
-	CLI_OPT_STORE = 1 << 4,   /* --store */
+	CLI_OPT_STACK = 1 << 0,  /* --stack NAME (repeatable) */
+	CLI_OPT_APPLY = 1 << 1,  /* --yes --timeout --allow-empty --plan */
+	CLI_OPT_SAVE = 1 << 2,   /* --save FILE */
+	CLI_OPT_DOCKER = 1 << 3, /* --docker-host */
+	CLI_OPT_STORE = 1 << 4,  /* --store */
 };
 
 struct cli_opts {
 	struct source_opts src;
-	char *token_buf;          /* the token read from --token-file */
+	char *token_buf; /* the token read from --token-file */
 	const char *schema_dir;
 	enum cli_output output;
 	int quiet;
-	const char **stacks;      /* --stack, NULL-terminated; NULL: all */
+	const char **stacks; /* --stack, NULL-terminated; NULL: all */
 	size_t nstacks;
 	int yes;
 	int allow_empty;
-	long timeout_sec;         /* --timeout; -1 when not given */
-	const char *save;         /* --save FILE */
-	const char *plan;         /* --plan FILE */
-	const char *docker_host;  /* --docker-host; NULL: $DOCKER_HOST */
-	const char *store;        /* --store PATH-or-DSN */
-	int no_wait;              /* --detach */
+	long timeout_sec;        /* --timeout; -1 when not given */
+	const char *save;        /* --save FILE */
+	const char *plan;        /* --plan FILE */
+	const char *docker_host; /* --docker-host; NULL: $DOCKER_HOST */
+	const char *store;       /* --store PATH-or-DSN */
+	int no_wait;             /* --detach */
 };
 
 struct cmd_entry;
@@ -64,8 +64,8 @@ struct cmd_entry;
  * returns -1 for --help (the caller exits 0), or prints a git-style error
  * and returns CLI_ERROR for a bad option. Returns 0 otherwise.
  */
-int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd,
-	      unsigned flags, int argc, char **argv);
+int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
+              int argc, char **argv);
 void cli_opts_release(struct cli_opts *o);
 
 /* The folder of the schemas: --schema-dir, $KEDGE_SCHEMA_DIR, next to the
@@ -79,8 +79,8 @@ char *cli_schema_dir(const struct cli_opts *o);
  * cannot be read, the schemas are missing) return a negative code with err.
  */
 int cli_load(struct desired **desired, struct source **src,
-	     struct schema **schemas, const struct cli_opts *o,
-	     struct diag *diag, struct err *err) MUST_CHECK;
+             struct schema **schemas, const struct cli_opts *o,
+             struct diag *diag, struct err *err) MUST_CHECK;
 
 /* Prints "error: <message>" for err as git does. */
 void cli_error(const struct err *err);
@@ -111,5 +111,5 @@ struct cli_session {
  * cli_session_release whatever the result.
  */
 int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
-		     struct diag *diag);
+                     struct diag *diag);
 void cli_session_release(struct cli_session *s);

@@ -27,9 +27,10 @@ static int confirm(const struct plan *p)
 {
 	char answer[16] = "";
 
-	fprintf(stderr, "This plan removes objects or scales services to "
-			"zero (%zu removal%s).\nType 'yes' to apply it: ",
-		p->nremove, p->nremove == 1 ? "" : "s");
+	fprintf(stderr,
+	        "This plan removes objects or scales services to "
+	        "zero (%zu removal%s).\nType 'yes' to apply it: ",
+	        p->nremove, p->nremove == 1 ? "" : "s");
 	fflush(stderr);
 	if (!fgets(answer, sizeof(answer), stdin))
 		return 0;
@@ -45,7 +46,7 @@ static int load_saved(json_t **out, struct cli_opts *o)
 
 	if (!j || !json_is_string(json_object_get(j, "revision"))) {
 		fprintf(stderr, "error: '%s' is not a kedge plan%s%s\n",
-			o->plan, j ? "" : ": ", j ? "" : je.text);
+		        o->plan, j ? "" : ": ", j ? "" : je.text);
 		json_decref(j);
 		return CLI_ERROR;
 	}
@@ -62,33 +63,35 @@ static int check_saved(const json_t *saved, const struct plan *fresh)
 	err_clear(&err);
 	if (!plan_matches(saved, fresh, &err))
 		return 0;
-	fprintf(stderr, "error: the saved plan is stale: %s; nothing was "
-			"changed. Make a new plan with `kedge diff --save`.\n",
-		err.msg);
+	fprintf(stderr,
+	        "error: the saved plan is stale: %s; nothing was "
+	        "changed. Make a new plan with `kedge diff --save`.\n",
+	        err.msg);
 	return CLI_ERROR;
 }
 
 static int report(const struct apply_result *res, const struct plan *p,
-		  int error, const struct err *err)
+                  int error, const struct err *err)
 {
 	if (error) {
 		cli_error(err);
-		fprintf(stderr, "error: %zu of %zu changes were applied before "
-				"this failure; the rest were not made:\n",
-			res->done, p->nr);
+		fprintf(stderr,
+		        "error: %zu of %zu changes were applied before "
+		        "this failure; the rest were not made:\n",
+		        res->done, p->nr);
 		for (size_t i = res->done; i < p->nr; i++)
 			fprintf(stderr, "    %s %s %s\n",
-				plan_op_name(p->actions[i].op),
-				plan_kind_name(p->actions[i].kind),
-				p->actions[i].name);
+			        plan_op_name(p->actions[i].op),
+			        plan_kind_name(p->actions[i].kind),
+			        p->actions[i].name);
 		return CLI_ERROR;
 	}
 	if (res->not_converged) {
-		fprintf(stderr, "error: %zu service%s did not converge; see "
-				"above. kedge will not apply the same spec to "
-				"them again until it changes.\n",
-			res->not_converged,
-			res->not_converged == 1 ? "" : "s");
+		fprintf(stderr,
+		        "error: %zu service%s did not converge; see "
+		        "above. kedge will not apply the same spec to "
+		        "them again until it changes.\n",
+		        res->not_converged, res->not_converged == 1 ? "" : "s");
 		return CLI_NOT_CONVERGED;
 	}
 	printf("Applied %zu change%s; the swarm matches %.12s.\n", res->done,
@@ -99,8 +102,8 @@ static int report(const struct apply_result *res, const struct plan *p,
 /* --timeout, else kedge.yml's timeout, else five minutes. */
 static long timeout_of(const struct cli_opts *o, const struct desired *d)
 {
-	const char *t = json_string_value(
-		json_object_get(d->settings.doc, "timeout"));
+	const char *t =
+	        json_string_value(json_object_get(d->settings.doc, "timeout"));
 	int64_t ns;
 
 	if (o->timeout_sec >= 0)
@@ -125,10 +128,10 @@ static int do_apply(struct cli_session *s, const struct cli_opts *o)
 	error = apply_run(&res, s->plan, s->docker, s->live, &ao, &err);
 	rc = report(&res, s->plan, error, &err);
 	if (store_apply_record(s->store, s->plan->revision,
-			       rc == CLI_OK	       ? "ok"
-			       : rc == CLI_ERROR ? "error"
-						 : "not-converged",
-			       error ? err.msg : "", &err))
+	                       rc == CLI_OK      ? "ok"
+	                       : rc == CLI_ERROR ? "error"
+	                                         : "not-converged",
+	                       error ? err.msg : "", &err))
 		fprintf(stderr, "warning: %s\n", err.msg);
 	return rc;
 }
@@ -143,9 +146,9 @@ static int run(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	rc = cli_parse(&o, &cmd_apply,
-		       CLI_OPT_STACK | CLI_OPT_APPLY | CLI_OPT_DOCKER |
-			       CLI_OPT_STORE,
-		       argc, argv);
+	               CLI_OPT_STACK | CLI_OPT_APPLY | CLI_OPT_DOCKER |
+	                       CLI_OPT_STORE,
+	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
 		return rc < 0 ? CLI_OK : rc;
@@ -158,7 +161,7 @@ static int run(int argc, char **argv)
 	diag_print(&diag, stderr);
 	if (diag.errors) {
 		fprintf(stderr, "error: nothing was changed: fix the problems "
-				"above first\n");
+		                "above first\n");
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -176,9 +179,9 @@ static int run(int argc, char **argv)
 	if (s.plan->destructive && !o.yes) {
 		if (!isatty(0)) {
 			fprintf(stderr, "error: the plan removes objects or "
-					"scales services to zero; re-run with "
-					"--yes to apply it without a terminal. "
-					"Nothing was changed.\n");
+			                "scales services to zero; re-run with "
+			                "--yes to apply it without a terminal. "
+			                "Nothing was changed.\n");
 			rc = CLI_ERROR;
 			goto out;
 		}
@@ -199,25 +202,26 @@ out:
 }
 
 const struct cmd_entry cmd_apply = {
-	.name = "apply",
-	.usage = "kedge apply [--repo SRC] [--ref REF] [--path DIR] "
-		 "[--stack NAME] [--yes] [--timeout DURATION] [--plan FILE]",
-	.summary = "Make the swarm match the desired state, and wait until "
-		   "it converges.",
-	.help = "    --repo, --ref, --path, --worktree, --cache-dir, --ssh-key,\n"
-		"    --known-hosts, --token-file, --offline: as for validate\n"
-		"    --stack NAME        only this stack (repeatable)\n"
-		"    --yes               apply removals and scale-to-zero "
-		"without asking\n"
-		"    --timeout DURATION  convergence wait (default 5m)\n"
-		"    --detach            do not wait for convergence\n"
-		"    --plan FILE         apply exactly a plan saved by diff; "
-		"refused when stale\n"
-		"    --allow-empty       allow removing every service kedge "
-		"manages\n"
-		"    --docker-host HOST  default $DOCKER_HOST\n"
-		"    --store PATH        state database\n"
-		"exit status: 0 applied and converged, 2 error, 3 not "
-		"converged or rolled back\n",
-	.run = run,
+        .name = "apply",
+        .usage = "kedge apply [--repo SRC] [--ref REF] [--path DIR] "
+                 "[--stack NAME] [--yes] [--timeout DURATION] [--plan FILE]",
+        .summary = "Make the swarm match the desired state, and wait until "
+                   "it converges.",
+        .help = "    --repo, --ref, --path, --worktree, --cache-dir, "
+                "--ssh-key,\n"
+                "    --known-hosts, --token-file, --offline: as for validate\n"
+                "    --stack NAME        only this stack (repeatable)\n"
+                "    --yes               apply removals and scale-to-zero "
+                "without asking\n"
+                "    --timeout DURATION  convergence wait (default 5m)\n"
+                "    --detach            do not wait for convergence\n"
+                "    --plan FILE         apply exactly a plan saved by diff; "
+                "refused when stale\n"
+                "    --allow-empty       allow removing every service kedge "
+                "manages\n"
+                "    --docker-host HOST  default $DOCKER_HOST\n"
+                "    --store PATH        state database\n"
+                "exit status: 0 applied and converged, 2 error, 3 not "
+                "converged or rolled back\n",
+        .run = run,
 };

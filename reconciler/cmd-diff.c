@@ -24,7 +24,7 @@ static int save_plan(const struct plan *p, const char *file)
 	if (rc) {
 		unlink(tmp);
 		fprintf(stderr, "error: cannot write the plan to '%s': %s\n",
-			file, strerror(errno));
+		        file, strerror(errno));
 	}
 	free(tmp);
 	json_decref(j);
@@ -39,9 +39,9 @@ static int run(int argc, char **argv)
 	int rc;
 
 	rc = cli_parse(&o, &cmd_diff,
-		       CLI_OPT_STACK | CLI_OPT_SAVE | CLI_OPT_DOCKER |
-			       CLI_OPT_STORE,
-		       argc, argv);
+	               CLI_OPT_STACK | CLI_OPT_SAVE | CLI_OPT_DOCKER |
+	                       CLI_OPT_STORE,
+	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
 		return rc < 0 ? CLI_OK : rc;
@@ -66,11 +66,11 @@ static int run(int argc, char **argv)
 		rc = CLI_ERROR;
 	else
 		rc = plan_empty(s.plan) && !json_array_size(s.plan->skipped)
-			     ? CLI_OK
-			     : CLI_DIFFERENCES;
+		             ? CLI_OK
+		             : CLI_DIFFERENCES;
 	if (diag.errors && o.output == CLI_TEXT)
 		fprintf(stderr, "error: the plan cannot be applied until the "
-				"problems above are fixed\n");
+		                "problems above are fixed\n");
 out:
 	cli_session_release(&s);
 	diag_release(&diag);
@@ -79,18 +79,21 @@ out:
 }
 
 const struct cmd_entry cmd_diff = {
-	.name = "diff",
-	.usage = "kedge diff [--repo SRC] [--ref REF] [--path DIR] "
-		 "[--stack NAME] [--output text|json] [--save FILE]",
-	.summary = "Show what apply would change in the swarm.",
-	.help = "    --repo, --ref, --path, --worktree, --cache-dir, --ssh-key,\n"
-		"    --known-hosts, --token-file, --offline: as for validate\n"
-		"    --stack NAME        only this stack (repeatable)\n"
-		"    --output FORMAT     text (default) or json (the plan format)\n"
-		"    --save FILE         write the plan for `kedge apply --plan`\n"
-		"    --docker-host HOST  default $DOCKER_HOST\n"
-		"    --store PATH        state database (default "
-		"$XDG_STATE_HOME/kedge/state.db)\n"
-		"exit status: 0 in sync, 1 differences, 2 error\n",
-	.run = run,
+        .name = "diff",
+        .usage = "kedge diff [--repo SRC] [--ref REF] [--path DIR] "
+                 "[--stack NAME] [--output text|json] [--save FILE]",
+        .summary = "Show what apply would change in the swarm.",
+        .help = "    --repo, --ref, --path, --worktree, --cache-dir, "
+                "--ssh-key,\n"
+                "    --known-hosts, --token-file, --offline: as for validate\n"
+                "    --stack NAME        only this stack (repeatable)\n"
+                "    --output FORMAT     text (default) or json (the plan "
+                "format)\n"
+                "    --save FILE         write the plan for `kedge apply "
+                "--plan`\n"
+                "    --docker-host HOST  default $DOCKER_HOST\n"
+                "    --store PATH        state database (default "
+                "$XDG_STATE_HOME/kedge/state.db)\n"
+                "exit status: 0 in sync, 1 differences, 2 error\n",
+        .run = run,
 };

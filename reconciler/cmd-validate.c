@@ -31,9 +31,9 @@ static void summary(const struct desired *d, const struct diag *diag)
 	snprintf(rev, sizeof(rev), "%.12s", d->revision);
 	if (diag->errors) {
 		fprintf(stderr, "%zu error%s, %zu warning%s in %s at %s\n",
-			diag->errors, diag->errors == 1 ? "" : "s",
-			diag->warnings, diag->warnings == 1 ? "" : "s",
-			d->source_name, rev);
+		        diag->errors, diag->errors == 1 ? "" : "s",
+		        diag->warnings, diag->warnings == 1 ? "" : "s",
+		        d->source_name, rev);
 		return;
 	}
 	printf("valid: %s at %s: %zu stack%s, %zu service%s, %zu rule "
@@ -64,7 +64,7 @@ static int run(int argc, char **argv)
 	if (cli_load(&d, &src, &schemas, &o, &diag, &err)) {
 		/* kedge could not look at the files at all */
 		diag_add(&diag, DIAG_ERROR, err.file, err.line, err.col, "%s",
-			 err.msg[0] ? err.msg : err_str(err.code));
+		         err.msg[0] ? err.msg : err_str(err.code));
 		rc = CLI_ERROR;
 		if (o.output == CLI_JSON)
 			print_json(&diag);
@@ -90,24 +90,24 @@ out:
 }
 
 const struct cmd_entry cmd_validate = {
-	.name = "validate",
-	.usage = "kedge validate [--repo SRC | --worktree DIR] [--ref REF] "
-		 "[--path DIR] [--output text|json]",
-	.summary = "Check the desired state at a revision and report every "
-		   "problem with its location.",
-	.help = "    --repo SRC          repository path or URL (default: .)\n"
-		"    --ref REF           branch, tag or commit (default: the "
-		"default branch)\n"
-		"    --path DIR          desired state in a subfolder\n"
-		"    --worktree DIR      read files from disk, not a commit\n"
-		"    --cache-dir DIR     where remotes are cloned\n"
-		"    --ssh-key FILE      private key for ssh remotes\n"
-		"    --known-hosts FILE  known_hosts for ssh remotes\n"
-		"    --token-file FILE   HTTPS token (or $KEDGE_GIT_TOKEN)\n"
-		"    --offline           use the cache without fetching\n"
-		"    --output FORMAT     text (default) or json\n"
-		"    --schema-dir DIR    where the JSON Schemas are\n"
-		"    -q, --quiet         print only problems\n"
-		"exit status: 0 valid, 2 invalid or error\n",
-	.run = run,
+        .name = "validate",
+        .usage = "kedge validate [--repo SRC | --worktree DIR] [--ref REF] "
+                 "[--path DIR] [--output text|json]",
+        .summary = "Check the desired state at a revision and report every "
+                   "problem with its location.",
+        .help = "    --repo SRC          repository path or URL (default: .)\n"
+                "    --ref REF           branch, tag or commit (default: the "
+                "default branch)\n"
+                "    --path DIR          desired state in a subfolder\n"
+                "    --worktree DIR      read files from disk, not a commit\n"
+                "    --cache-dir DIR     where remotes are cloned\n"
+                "    --ssh-key FILE      private key for ssh remotes\n"
+                "    --known-hosts FILE  known_hosts for ssh remotes\n"
+                "    --token-file FILE   HTTPS token (or $KEDGE_GIT_TOKEN)\n"
+                "    --offline           use the cache without fetching\n"
+                "    --output FORMAT     text (default) or json\n"
+                "    --schema-dir DIR    where the JSON Schemas are\n"
+                "    -q, --quiet         print only problems\n"
+                "exit status: 0 valid, 2 invalid or error\n",
+        .run = run,
 };

@@ -17,8 +17,8 @@ static int run(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_version = {
-	.name = "version",
-	.usage = "kedge version",
-	.summary = "Print kedge's version.",
-	.run = run,
+        .name = "version",
+        .usage = "kedge version",
+        .summary = "Print kedge's version.",
+        .run = run,
 };

@@ -11,10 +11,10 @@ extern const struct cmd_entry cmd_apply;
 extern const struct cmd_entry cmd_version;
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_validate,
-	&cmd_diff,
-	&cmd_apply,
-	&cmd_version,
+        &cmd_validate,
+        &cmd_diff,
+        &cmd_apply,
+        &cmd_version,
 };
 
 const size_t cmd_table_nr = ARRAY_SIZE(cmd_table);

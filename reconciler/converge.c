@@ -43,12 +43,18 @@ void converge_release(struct converge *c)
 const char *converge_state_name(enum converge_state s)
 {
 	switch (s) {
-	case CONVERGE_PENDING: return "converging";
-	case CONVERGE_DONE: return "converged";
-	case CONVERGE_ROLLED_BACK: return "rolled back";
-	case CONVERGE_PAUSED: return "update paused";
-	case CONVERGE_TIMEOUT: return "not converged";
-	case CONVERGE_GONE: return "gone";
+	case CONVERGE_PENDING:
+		return "converging";
+	case CONVERGE_DONE:
+		return "converged";
+	case CONVERGE_ROLLED_BACK:
+		return "rolled back";
+	case CONVERGE_PAUSED:
+		return "update paused";
+	case CONVERGE_TIMEOUT:
+		return "not converged";
+	case CONVERGE_GONE:
+		return "gone";
 	}
 	return "?";
 }
@@ -76,10 +82,10 @@ static int observe(struct converge_item *it, const json_t *svc)
 	const char *state = json_string_value(json_object_get(us, "State"));
 	const char *msg = json_string_value(json_object_get(us, "Message"));
 	enum converge_state before = it->state;
-	long running = (long)json_integer_value(
-		json_object_get(ss, "RunningTasks"));
-	long desired = (long)json_integer_value(
-		json_object_get(ss, "DesiredTasks"));
+	long running =
+	        (long)json_integer_value(json_object_get(ss, "RunningTasks"));
+	long desired =
+	        (long)json_integer_value(json_object_get(ss, "DesiredTasks"));
 	int changed = running != it->running || desired != it->desired;
 
 	it->running = running;
@@ -115,10 +121,10 @@ static void show(const struct converge *c, FILE *fp, int tty, int redraw)
 		const struct converge_item *it = &c->items[i];
 
 		fprintf(fp, "%s  %-40s %ld/%ld running  %s%s%s%s\n",
-			tty ? "\033[2K" : "", it->name, it->running,
-			it->desired, converge_state_name(it->state),
-			it->detail ? " (" : "", it->detail ? it->detail : "",
-			it->detail ? ")" : "");
+		        tty ? "\033[2K" : "", it->name, it->running,
+		        it->desired, converge_state_name(it->state),
+		        it->detail ? " (" : "", it->detail ? it->detail : "",
+		        it->detail ? ")" : "");
 	}
 	fflush(fp);
 }
@@ -128,10 +134,9 @@ static const json_t *find_service(const json_t *list, const char *name)
 	const json_t *s;
 	size_t i;
 
-	json_array_foreach(list, i, s)
-	{
+	json_array_foreach (list, i, s) {
 		const char *n = json_string_value(
-			json_object_get(json_object_get(s, "Spec"), "Name"));
+		        json_object_get(json_object_get(s, "Spec"), "Name"));
 
 		if (n && !strcmp(n, name))
 			return s;
@@ -141,7 +146,7 @@ static const json_t *find_service(const json_t *list, const char *name)
 
 /* One poll; returns the number of items still pending, or an error. */
 static int poll_once(struct converge *c, struct docker *d, int *changed,
-		     struct err *err)
+                     struct err *err)
 {
 	json_t *list = NULL;
 	int pending = 0, error;
@@ -179,13 +184,12 @@ static void explain(struct converge *c, struct docker *d)
 			continue;
 		if (docker_tasks_list(&tasks, d, it->name, NULL, &e))
 			continue;
-		json_array_foreach(tasks, k, t)
-		{
+		json_array_foreach (tasks, k, t) {
 			const json_t *st = json_object_get(t, "Status");
-			const char *msg = json_string_value(
-				json_object_get(st, "Err"));
+			const char *msg =
+			        json_string_value(json_object_get(st, "Err"));
 			const char *ts = json_string_value(
-				json_object_get(st, "Timestamp"));
+			        json_object_get(st, "Timestamp"));
 
 			if (msg && ts && strcmp(ts, newest) > 0) {
 				why = msg;
@@ -199,7 +203,7 @@ static void explain(struct converge *c, struct docker *d)
 }
 
 int converge_wait(struct converge *c, struct docker *d, long timeout_sec,
-		  FILE *progress, int tty, struct err *err)
+                  FILE *progress, int tty, struct err *err)
 {
 	struct timespec start, now;
 	int shown = 0;

@@ -25,17 +25,17 @@ enum converge_state {
 	CONVERGE_ROLLED_BACK, /* Swarm put the previous spec back */
 	CONVERGE_PAUSED,      /* the update stopped on failures */
 	CONVERGE_TIMEOUT,
-	CONVERGE_GONE,        /* the service disappeared while waiting */
+	CONVERGE_GONE, /* the service disappeared while waiting */
 };
 
 struct converge_item {
-	char *name;    /* service name; the caller's, copied */
-	int job;       /* job services are not waited for beyond creation */
-	int rollout;   /* the task template changed: expect an UpdateStatus */
+	char *name;  /* service name; the caller's, copied */
+	int job;     /* job services are not waited for beyond creation */
+	int rollout; /* the task template changed: expect an UpdateStatus */
 	unsigned polls;
 	enum converge_state state;
 	long running, desired;
-	char *detail;  /* update state or the last task error, or NULL */
+	char *detail; /* update state or the last task error, or NULL */
 };
 
 struct converge {
@@ -59,7 +59,7 @@ void converge_release(struct converge *c);
  * (inspect the items for the outcome), or the Engine API error.
  */
 int converge_wait(struct converge *c, struct docker *d, long timeout_sec,
-		  FILE *progress, int tty, struct err *err) MUST_CHECK;
+                  FILE *progress, int tty, struct err *err) MUST_CHECK;
 
 /* The number of items that did not converge. */
 size_t converge_failures(const struct converge *c);

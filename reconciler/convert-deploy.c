@@ -52,8 +52,7 @@ static int generic_resources(json_t *o, struct cv *c, const json_t *blk,
 		return rc;
 	p = convert_ptr(ptr, "generic_resources");
 	out = json_array();
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		ip = convert_ptr_idx(p, i);
 		rc = convert_get_obj(&d, c, item, "discrete_resource_spec", ip);
 		if (!rc && d) {
@@ -209,7 +208,7 @@ int convert_restart_policy(json_t *tt, struct cv *c, const json_t *svc,
 int convert_placement(json_t *tt, struct cv *c, const json_t *deploy,
                       const char *ptr)
 {
-	const json_t *pl, *prefs, *item;
+	const json_t *pl = NULL, *prefs = NULL, *item;
 	json_t *o = json_object(), *cons = NULL, *list;
 	const char *spread;
 	json_int_t n;
@@ -225,8 +224,7 @@ int convert_placement(json_t *tt, struct cv *c, const json_t *deploy,
 	if (!rc)
 		rc = convert_get_arr(&prefs, c, pl, "preferences", p);
 	list = json_array();
-	json_array_foreach(prefs, i, item)
-	{
+	json_array_foreach (prefs, i, item) {
 		ip = xasprintf("%s/preferences/%zu", p, i);
 		rc = convert_get_str(&spread, c, item, "spread", ip);
 		if (!rc && !json_is_object(item))
@@ -323,8 +321,7 @@ int convert_endpoint(json_t *spec, struct cv *c, const json_t *svc,
 	int rc;
 
 	rc = convert_get_arr(&list, c, svc, "ports", ptr);
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach (list, i, v) {
 		ip = convert_ptr_idx(p, i);
 		rc = port_entry(ports, c, v, ip);
 		free(ip);

@@ -191,8 +191,7 @@ int convert_mounts(json_t *cs, struct cv *c, const json_t *svc, const char *ptr)
 		return rc;
 	p = convert_ptr(ptr, "volumes");
 	mounts = json_array();
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		ip = convert_ptr_idx(p, i);
 		rc = mount_entry(mounts, c, item, ip);
 		free(ip);
@@ -272,8 +271,7 @@ int convert_file_refs(json_t *cs, struct cv *c, const json_t *svc, int secrets,
 		return rc;
 	p = convert_ptr(ptr, key);
 	refs = json_array();
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		ip = convert_ptr_idx(p, i);
 		rc = file_ref(refs, c, item, secrets, ip);
 		free(ip);

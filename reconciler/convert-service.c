@@ -84,8 +84,7 @@ static int check_keys(struct cv *c, const json_t *svc, const char *ptr)
 	char *p, *msg;
 	int rc = 0;
 
-	json_object_foreach((json_t *)svc, k, v)
-	{
+	json_object_foreach ((json_t *)svc, k, v) {
 		if (starts_with(k, "x-") ||
 		    in_list(k, known_keys, ARRAY_SIZE(known_keys)))
 			continue;
@@ -147,8 +146,7 @@ static int env_files(json_t *env, struct cv *c, const json_t *svc,
 	int rc;
 
 	rc = convert_get_strlist(&files, c, svc, "env_file", ptr);
-	json_array_foreach(files, i, f)
-	{
+	json_array_foreach (files, i, f) {
 		p = json_is_array(json_object_get(svc, "env_file"))
 		            ? xasprintf("%s/env_file/%zu", ptr, i)
 		            : xasprintf("%s/env_file", ptr);
@@ -195,8 +193,7 @@ static int environment(json_t *cs, struct cv *c, const json_t *svc,
 		rc = convert_mapping(&vars, c,
 		                     json_object_get(svc, "environment"), '=',
 		                     1, p);
-	json_object_foreach(vars, k, v)
-	{
+	json_object_foreach (vars, k, v) {
 		look = c->opts && c->opts->env
 		               ? c->opts->env(c->opts->env_ctx, k)
 		               : NULL;
@@ -206,9 +203,10 @@ static int environment(json_t *cs, struct cv *c, const json_t *svc,
 			json_object_set(env, k, v);
 	}
 	lines = xcalloc(json_object_size(env) + 1, sizeof(*lines));
-	json_object_foreach(env, k, v) lines[n++] =
-	        json_is_null(v) ? xstrdup(k)
-	                        : xasprintf("%s=%s", k, json_string_value(v));
+	json_object_foreach (env, k, v)
+		lines[n++] = json_is_null(v) ? xstrdup(k)
+		                             : xasprintf("%s=%s", k,
+		                                         json_string_value(v));
 	qsort(lines, n, sizeof(*lines), cmp_str);
 	list = json_array();
 	for (i = 0; i < n; i++) {
@@ -422,8 +420,7 @@ static int networks(json_t *tt, struct cv *c, const char *svcname,
 		rc = convert_bad(c, p, "must be a list or a mapping");
 	else if (!json_array_size(nets) && !json_object_size(nets))
 		rc = attach_net(list, c, svcname, "default", NULL, p);
-	json_array_foreach(nets, i, v)
-	{
+	json_array_foreach (nets, i, v) {
 		ip = convert_ptr_idx(p, i);
 		rc = json_is_string(v)
 		             ? attach_net(list, c, svcname,
@@ -434,8 +431,7 @@ static int networks(json_t *tt, struct cv *c, const char *svcname,
 			break;
 	}
 	if (json_is_object(nets))
-		json_object_foreach((json_t *)nets, k, v)
-		{
+		json_object_foreach ((json_t *)nets, k, v) {
 			ip = convert_ptr(p, k);
 			rc = attach_net(list, c, svcname, k, v, ip);
 			free(ip);

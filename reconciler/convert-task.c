@@ -82,17 +82,17 @@ static int hosts(json_t *cs, struct cv *c, const json_t *svc, const char *ptr)
 
 		rc = convert_mapping(&m, c, v, ':', 0, p);
 		list = json_array();
-		json_object_foreach(m, k, item) json_array_append_new(
-		        list,
-		        json_sprintf("%s:%s", k, json_string_value(item)));
+		json_object_foreach (m, k, item)
+			json_array_append_new(
+			        list, json_sprintf("%s:%s", k,
+			                           json_string_value(item)));
 		json_decref(m);
 		convert_sort(list, cmp_text); /* as Go's toStringList */
 	} else {
 		rc = convert_get_strlist(&list, c, svc, "extra_hosts", ptr);
 	}
 	out = json_array();
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		s = json_string_value(item);
 		colon = strchr(s, ':');
 		if (colon)
@@ -157,8 +157,7 @@ static json_t *cap_set(const json_t *list)
 	size_t i;
 	char *n;
 
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach (list, i, v) {
 		n = cap_name(json_string_value(v));
 		json_object_set_new(set, n, json_true());
 		free(n);
@@ -186,9 +185,11 @@ static int capabilities(json_t *cs, struct cv *c, const json_t *svc,
 	ds = cap_set(drop);
 	al = json_array();
 	dl = json_array();
-	json_object_foreach(as, k, v) json_array_append_new(al, json_string(k));
-	json_object_foreach(ds, k, v) if (!json_object_get(as, k))
-	        json_array_append_new(dl, json_string(k));
+	json_object_foreach (as, k, v)
+		json_array_append_new(al, json_string(k));
+	json_object_foreach (ds, k, v)
+		if (!json_object_get(as, k))
+			json_array_append_new(dl, json_string(k));
 	convert_sort(al, cmp_text);
 	convert_sort(dl, cmp_text);
 	if (json_array_size(al))
@@ -223,8 +224,7 @@ static int ulimits(json_t *cs, struct cv *c, const json_t *svc, const char *ptr)
 	if ((rc = convert_get_obj(&u, c, svc, "ulimits", ptr)) || !u)
 		goto out;
 	list = json_array();
-	json_object_foreach((json_t *)u, k, v)
-	{
+	json_object_foreach ((json_t *)u, k, v) {
 		kp = convert_ptr(p, k);
 		soft = hard = json_integer_value(v);
 		if (json_is_object(v) &&

@@ -240,8 +240,7 @@ int convert_get_strlist(json_t **out, struct cv *c, const json_t *obj,
 		goto out;
 	}
 	*out = json_array();
-	json_array_foreach(v, i, item)
-	{
+	json_array_foreach (v, i, item) {
 		s = json_is_object(item) || json_is_array(item)
 		            ? NULL
 		            : convert_scalar_text(item);
@@ -299,8 +298,7 @@ int convert_mapping(json_t **out, struct cv *c, const json_t *v, char sep,
 		return convert_bad(c, ptr, "must be a mapping or a list");
 	*out = json_object();
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, item)
-		{
+		json_array_foreach (v, i, item) {
 			p = convert_ptr_idx(ptr, i);
 			rc = mapping_entry(*out, c, item, sep, allow_nil, p);
 			free(p);
@@ -309,8 +307,7 @@ int convert_mapping(json_t **out, struct cv *c, const json_t *v, char sep,
 		}
 		return 0;
 	}
-	json_object_foreach((json_t *)v, key, item)
-	{
+	json_object_foreach ((json_t *)v, key, item) {
 		if (json_is_null(item)) {
 			json_object_set_new(*out, key,
 			                    allow_nil ? json_null()
@@ -349,8 +346,7 @@ int convert_labels(json_t **out, struct cv *c, const json_t *obj,
 		goto out;
 	if (!*out)
 		*out = json_object();
-	json_object_foreach(*out, k, val)
-	{
+	json_object_foreach (*out, k, val) {
 		if (starts_with(k, "kedge.")) {
 			rc = convert_bad(c, p,
 			                 "label '%s': the kedge. prefix is "

@@ -97,8 +97,7 @@ static int one_network(json_t *result, struct cv *c, const char *key,
 		if (idrv && *idrv)
 			json_object_set_new(ip, "Driver", json_string(idrv));
 		list = json_array();
-		json_array_foreach(cfgs, i, item)
-		{
+		json_array_foreach (cfgs, i, item) {
 			char *cp = xasprintf("%s/config/%zu", p, i);
 
 			rc = convert_get_str(&subnet, c, item, "subnet", cp);
@@ -139,8 +138,7 @@ static int networks(json_t *result, struct cv *c)
 	char *p;
 	int rc = 0;
 
-	json_object_foreach(c->used_nets, key, v)
-	{
+	json_object_foreach (c->used_nets, key, v) {
 		def = json_is_object(defs) ? json_object_get(defs, key) : NULL;
 		p = convert_ptr("/networks", key);
 		if (def && !json_is_null(def) && !json_is_object(def))
@@ -164,8 +162,7 @@ static int volumes(json_t *result, struct cv *c)
 
 	if (defs && !json_is_object(defs))
 		return convert_bad(c, "/volumes", "must be a mapping");
-	json_object_foreach((json_t *)defs, key, def)
-	{
+	json_object_foreach ((json_t *)defs, key, def) {
 		p = convert_ptr("/volumes", key);
 		labels = opts = NULL;
 		if (is_external(def)) {
@@ -273,8 +270,7 @@ static int objects(json_t *result, struct cv *c, int secrets)
 
 	if (defs && !json_is_null(defs) && !json_is_object(defs))
 		rc = convert_bad(c, base, "must be a mapping");
-	json_object_foreach((json_t *)(rc ? NULL : defs), key, def)
-	{
+	json_object_foreach ((json_t *)(rc ? NULL : defs), key, def) {
 		p = convert_ptr(base, key);
 		if (!json_is_object(def)) {
 			rc = convert_bad(c, p, "must be a mapping");
@@ -316,9 +312,9 @@ void convert_spec_hash(char out[65], const json_t *spec)
 	char *text;
 
 	labels = json_object_get(copy, "Labels");
-	json_object_foreach_safe(labels, tmp, k,
-	                         v) if (starts_with(k, "kedge."))
-	        json_object_del(labels, k);
+	json_object_foreach_safe (labels, tmp, k, v)
+		if (starts_with(k, "kedge."))
+			json_object_del(labels, k);
 	text = json_dumps(copy, JSON_SORT_KEYS | JSON_COMPACT);
 	if (!text)
 		BUG("cannot serialise a service spec");
@@ -337,8 +333,8 @@ static int kedge_labels(json_t *spec, struct cv *c)
 	convert_spec_hash(hash, spec);
 	json_object_set_new(labels, CONVERT_LABEL_MANAGED_BY,
 	                    json_string("kedge"));
-	json_object_foreach((json_t *)(c->opts ? c->opts->labels : NULL), k, v)
-	{
+	json_object_foreach ((json_t *)(c->opts ? c->opts->labels : NULL), k,
+	                     v) {
 		if (!json_is_string(v))
 			return err_set(c->err, ERR_INVALID,
 			               "label '%s' must be a string", k);
@@ -358,8 +354,7 @@ static int services(json_t *result, struct cv *c)
 
 	if (!json_is_object(svcs))
 		return convert_bad(c, "/services", "must be a mapping");
-	json_object_foreach((json_t *)svcs, key, svc)
-	{
+	json_object_foreach ((json_t *)svcs, key, svc) {
 		p = convert_ptr("/services", key);
 		rc = convert_service(&spec, c, key, svc, p);
 		free(p);

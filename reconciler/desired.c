@@ -24,8 +24,8 @@
 #define SCHEMA_BASE "https://kedge.dev/schema/"
 
 static const char *const compose_names[] = {
-	"compose.yml",	      "compose.yaml", "docker-compose.yml",
-	"docker-compose.yaml", "stack.yml",    "stack.yaml",
+        "compose.yml",         "compose.yaml", "docker-compose.yml",
+        "docker-compose.yaml", "stack.yml",    "stack.yaml",
 };
 
 struct report_ctx {
@@ -36,8 +36,8 @@ struct report_ctx {
 };
 
 static void report_schema(void *ctx, enum schema_severity sev,
-			  const char *pointer, int key_problem,
-			  const char *message)
+                          const char *pointer, int key_problem,
+                          const char *message)
 {
 	struct report_ctx *rc = ctx;
 	struct srcpos pos = {0, 0, 0, 0};
@@ -51,16 +51,16 @@ static void report_schema(void *ctx, enum schema_severity sev,
 	line = key_problem && pos.key_line ? pos.key_line : pos.line;
 	col = key_problem && pos.key_line ? pos.key_col : pos.col;
 	diag_add(rc->diag, sev == SCHEMA_WARNING ? DIAG_WARNING : DIAG_ERROR,
-		 rc->path, line, col, "%s", message);
+	         rc->path, line, col, "%s", message);
 	if (sev != SCHEMA_WARNING)
 		rc->errors++;
 }
 
 static void diag_from_err(struct diag *diag, const char *path,
-			  const struct err *e)
+                          const struct err *e)
 {
-	diag_add(diag, DIAG_ERROR, e->file[0] ? e->file : path, e->line,
-		 e->col, "%s", e->msg[0] ? e->msg : err_str(e->code));
+	diag_add(diag, DIAG_ERROR, e->file[0] ? e->file : path, e->line, e->col,
+	         "%s", e->msg[0] ? e->msg : err_str(e->code));
 }
 
 /*
@@ -69,7 +69,7 @@ static void diag_from_err(struct diag *diag, const char *path,
  * failed.
  */
 static int parse_file(struct desired_doc *doc, struct source *src,
-		      const char *path, struct diag *diag, struct err *err)
+                      const char *path, struct diag *diag, struct err *err)
 {
 	struct buf data;
 	struct err perr;
@@ -81,8 +81,8 @@ static int parse_file(struct desired_doc *doc, struct source *src,
 	error = source_read(&data, src, path, &perr);
 	if (error == ERR_TOOBIG) {
 		diag_add(diag, DIAG_ERROR, path, 0, 0,
-			 "file is larger than the %u byte limit",
-			 YAMLDOC_MAX_BYTES);
+		         "file is larger than the %u byte limit",
+		         YAMLDOC_MAX_BYTES);
 		error = 1;
 	} else if (error == ERR_INVALID || error == ERR_NOTFOUND) {
 		diag_from_err(diag, path, &perr);
@@ -90,7 +90,7 @@ static int parse_file(struct desired_doc *doc, struct source *src,
 	} else if (error) {
 		*err = perr;
 	} else if (yamldoc_parse(&doc->doc, &doc->map, buf_cstr(&data),
-				 data.len, path, NULL, &perr)) {
+	                         data.len, path, NULL, &perr)) {
 		diag_from_err(diag, path, &perr);
 		error = 1;
 	}
@@ -100,7 +100,7 @@ static int parse_file(struct desired_doc *doc, struct source *src,
 
 /* Validates a parsed document against schema kind; returns 0 when valid. */
 static int validate_doc(struct desired_doc *doc, struct schema *schemas,
-			const char *kind, struct diag *diag, struct err *err)
+                        const char *kind, struct diag *diag, struct err *err)
 {
 	struct report_ctx rc = {diag, doc->map, doc->path, 0};
 	char uri[128];
@@ -120,8 +120,8 @@ static int validate_doc(struct desired_doc *doc, struct schema *schemas,
  * file is a document of its own (null) and gets the schema's error.
  */
 static int load_plain(struct desired_doc *doc, struct source *src,
-		      const char *path, struct schema *schemas,
-		      const char *kind, struct diag *diag, struct err *err)
+                      const char *path, struct schema *schemas,
+                      const char *kind, struct diag *diag, struct err *err)
 {
 	int error = parse_file(doc, src, path, diag, err);
 
@@ -145,8 +145,8 @@ static void doc_release(struct desired_doc *doc)
 }
 
 /* Returns 1 when path exists (any type), 0 when not, <0 on failure. */
-static int exists(struct source *src, const char *path,
-		  enum source_type *type, struct err *err)
+static int exists(struct source *src, const char *path, enum source_type *type,
+                  struct err *err)
 {
 	enum source_type t;
 	struct err e;
@@ -175,7 +175,7 @@ static const char *lookup_var(void *ctx, const char *name)
 
 /* Finds the stack's compose file; returns 1 with *out set, 0 when none. */
 static int find_compose(char **out, struct source *src, const char *dir,
-			struct diag *diag, struct err *err)
+                        struct diag *diag, struct err *err)
 {
 	char *found = NULL;
 	int error = 0;
@@ -194,9 +194,9 @@ static int find_compose(char **out, struct source *src, const char *dir,
 			found = p;
 		} else if (e == 1) {
 			diag_add(diag, DIAG_ERROR, p, 0, 0,
-				 "a second compose file in '%s' (already "
-				 "using '%s'); keep one per stack",
-				 dir, found);
+			         "a second compose file in '%s' (already "
+			         "using '%s'); keep one per stack",
+			         dir, found);
 			free(p);
 		} else {
 			free(p);
@@ -211,7 +211,7 @@ static int find_compose(char **out, struct source *src, const char *dir,
 }
 
 static int load_env(struct desired_stack *st, struct source *src,
-		    struct diag *diag, struct err *err)
+                    struct diag *diag, struct err *err)
 {
 	char *path = xasprintf("%s/.env", st->dir);
 	struct buf data;
@@ -229,7 +229,7 @@ static int load_env(struct desired_stack *st, struct source *src,
 	} else if (error) {
 		*err = e;
 	} else if (dotenv_parse(&st->env, buf_cstr(&data), data.len, path,
-				&e)) {
+	                        &e)) {
 		diag_from_err(diag, path, &e);
 	}
 	buf_release(&data);
@@ -238,8 +238,8 @@ static int load_env(struct desired_stack *st, struct source *src,
 }
 
 static int load_stack(struct desired *d, const char *name,
-		      struct schema *schemas, struct diag *diag,
-		      struct err *err)
+                      struct schema *schemas, struct diag *diag,
+                      struct err *err)
 {
 	struct desired_stack *st;
 	char *compose = NULL;
@@ -256,9 +256,9 @@ static int load_stack(struct desired *d, const char *name,
 		return error;
 	if (!error) {
 		diag_add(diag, DIAG_ERROR, st->dir, 0, 0,
-			 "no compose file in stack folder (expected %s)",
-			 "compose.yml, compose.yaml, docker-compose.yml or "
-			 "stack.yml");
+		         "no compose file in stack folder (expected %s)",
+		         "compose.yml, compose.yaml, docker-compose.yml or "
+		         "stack.yml");
 		return 0;
 	}
 	error = load_env(st, d->src, diag, err);
@@ -267,8 +267,8 @@ static int load_stack(struct desired *d, const char *name,
 	free(compose);
 	if (error)
 		return error < 0 ? error : 0;
-	nerr = interp_compose(st->compose.doc, lookup_var, st,
-			      st->compose.map, diag);
+	nerr = interp_compose(st->compose.doc, lookup_var, st, st->compose.map,
+	                      diag);
 	error = validate_doc(&st->compose, schemas, "compose", diag, err);
 	if (error < 0)
 		return error;
@@ -281,7 +281,7 @@ static int load_stack(struct desired *d, const char *name,
 }
 
 static int load_stacks(struct desired *d, struct schema *schemas,
-		       struct diag *diag, struct err *err)
+                       struct diag *diag, struct err *err)
 {
 	struct source_entry *ents = NULL;
 	size_t n = 0;
@@ -302,10 +302,10 @@ static int load_stacks(struct desired *d, struct schema *schemas,
 			continue;
 		if (ents[i].type != SOURCE_DIR) {
 			diag_add(diag, DIAG_WARNING, "stacks", 0, 0,
-				 "'stacks/%s' is not a folder and is ignored; "
-				 "a stack is a folder stacks/<name>/ with a "
-				 "compose.yml",
-				 ents[i].name);
+			         "'stacks/%s' is not a folder and is ignored; "
+			         "a stack is a folder stacks/<name>/ with a "
+			         "compose.yml",
+			         ents[i].name);
 			continue;
 		}
 		error = load_stack(d, ents[i].name, schemas, diag, err);
@@ -321,9 +321,9 @@ static int is_yaml_name(const char *name)
 }
 
 /* Loads every *.yml / *.yaml file of a folder (alerts/, backups/). */
-static int load_dir(struct desired_doc **docs, size_t *ndocs,
-		    struct desired *d, const char *dir, const char *kind,
-		    struct schema *schemas, struct diag *diag, struct err *err)
+static int load_dir(struct desired_doc **docs, size_t *ndocs, struct desired *d,
+                    const char *dir, const char *kind, struct schema *schemas,
+                    struct diag *diag, struct err *err)
 {
 	struct source_entry *ents = NULL;
 	size_t n = 0;
@@ -347,7 +347,7 @@ static int load_dir(struct desired_doc **docs, size_t *ndocs,
 		*docs = xrealloc(*docs, (*ndocs + 1) * sizeof(**docs));
 		memset(&(*docs)[*ndocs], 0, sizeof(**docs));
 		error = load_plain(&(*docs)[(*ndocs)++], d->src, path, schemas,
-				   kind, diag, err);
+		                   kind, diag, err);
 		free(path);
 	}
 	source_entries_free(ents, n);
@@ -356,11 +356,12 @@ static int load_dir(struct desired_doc **docs, size_t *ndocs,
 
 /* kedge.yml or kedge.yaml, nodes.yml or nodes.yaml: at most one of each. */
 static int load_optional(struct desired_doc *doc, struct desired *d,
-			 const char *base, const char *kind,
-			 struct schema *schemas, struct diag *diag,
-			 struct err *err)
+                         const char *base, const char *kind,
+                         struct schema *schemas, struct diag *diag,
+                         struct err *err)
 {
-	char *yml = xasprintf("%s.yml", base), *yaml = xasprintf("%s.yaml", base);
+	char *yml = xasprintf("%s.yml", base),
+	     *yaml = xasprintf("%s.yaml", base);
 	int a = exists(d->src, yml, NULL, err), b = 0, error = 0;
 
 	if (a >= 0)
@@ -369,17 +370,17 @@ static int load_optional(struct desired_doc *doc, struct desired *d,
 		error = a < 0 ? a : b;
 	else if (a && b)
 		diag_add(diag, DIAG_ERROR, yaml, 0, 0,
-			 "both '%s' and '%s' exist; keep one", yml, yaml);
+		         "both '%s' and '%s' exist; keep one", yml, yaml);
 	else if (a || b)
 		error = load_plain(doc, d->src, a ? yml : yaml, schemas, kind,
-				   diag, err);
+		                   diag, err);
 	free(yml);
 	free(yaml);
 	return error;
 }
 
 int desired_load(struct desired **out, struct source *src,
-		 struct schema *schemas, struct diag *diag, struct err *err)
+                 struct schema *schemas, struct diag *diag, struct err *err)
 {
 	struct desired *d = xcalloc(1, sizeof(*d));
 	int error;
@@ -388,18 +389,18 @@ int desired_load(struct desired **out, struct source *src,
 	d->revision = xstrdup(source_revision(src));
 	d->source_name = xstrdup(source_name(src));
 	error = load_optional(&d->settings, d, "kedge", "kedge", schemas, diag,
-			      err);
+	                      err);
 	if (!error)
 		error = load_stacks(d, schemas, diag, err);
 	if (!error)
 		error = load_optional(&d->nodes, d, "nodes", "nodes", schemas,
-				      diag, err);
+		                      diag, err);
 	if (!error)
 		error = load_dir(&d->alerts, &d->nalerts, d, "alerts", "rules",
-				 schemas, diag, err);
+		                 schemas, diag, err);
 	if (!error)
 		error = load_dir(&d->backups, &d->nbackups, d, "backups",
-				 "backups", schemas, diag, err);
+		                 "backups", schemas, diag, err);
 	if (!error)
 		error = verify_desired(d, diag, err);
 	if (error) {
@@ -436,8 +437,8 @@ void desired_free(struct desired *d)
 }
 
 int desired_read_stack_file(struct buf *out, const struct desired *d,
-			    const struct desired_stack *st, const char *rel,
-			    struct err *err)
+                            const struct desired_stack *st, const char *rel,
+                            struct err *err)
 {
 	char *path = NULL;
 	enum source_type t;
@@ -447,15 +448,15 @@ int desired_read_stack_file(struct buf *out, const struct desired *d,
 	if (!error)
 		error = source_stat(&t, d->src, path, err);
 	if (!error && t == SOURCE_DIR)
-		error = err_set(err, ERR_INVALID, "'%s' is a folder, not a file",
-				path);
+		error = err_set(err, ERR_INVALID,
+		                "'%s' is a folder, not a file", path);
 	if (!error) {
 		error = source_read(out, d->src, path, err);
 		if (error == ERR_TOOBIG)
 			error = err_set(err, ERR_TOOBIG,
-					"'%s' is larger than Swarm's %u KiB "
-					"limit for configs and secrets",
-					path, DESIRED_MAX_OBJECT_BYTES / 1024);
+			                "'%s' is larger than Swarm's %u KiB "
+			                "limit for configs and secrets",
+			                path, DESIRED_MAX_OBJECT_BYTES / 1024);
 	}
 	free(path);
 	return error;
@@ -466,10 +467,11 @@ size_t desired_service_count(const struct desired *d)
 	size_t n = 0;
 
 	for (size_t i = 0; i < d->nstacks; i++) {
-		json_t *svcs = d->stacks[i].compose.doc
-				       ? json_object_get(d->stacks[i].compose.doc,
-							 "services")
-				       : NULL;
+		json_t *svcs =
+		        d->stacks[i].compose.doc
+		                ? json_object_get(d->stacks[i].compose.doc,
+		                                  "services")
+		                : NULL;
 
 		n += json_object_size(svcs);
 	}
@@ -477,7 +479,7 @@ size_t desired_service_count(const struct desired *d)
 }
 
 const struct desired_stack *desired_stack_find(const struct desired *d,
-					       const char *name)
+                                               const char *name)
 {
 	for (size_t i = 0; i < d->nstacks; i++)
 		if (!strcmp(d->stacks[i].name, name))

@@ -27,21 +27,21 @@ struct err;
 
 /* One parsed file. doc is NULL when the file is absent or did not parse. */
 struct desired_doc {
-	char *path;          /* repository-relative */
+	char *path; /* repository-relative */
 	struct json_t *doc;
 	struct srcmap *map;
 };
 
 struct desired_stack {
-	char *name;             /* the folder name under stacks/ */
-	char *dir;              /* "stacks/<name>" */
+	char *name;                 /* the folder name under stacks/ */
+	char *dir;                  /* "stacks/<name>" */
 	struct desired_doc compose; /* interpolated and validated */
-	struct json_t *env;     /* the stack's .env variables (an object) */
+	struct json_t *env;         /* the stack's .env variables (an object) */
 };
 
 struct desired {
-	char *revision;         /* commit id, or "worktree" */
-	char *source_name;      /* for messages */
+	char *revision;              /* commit id, or "worktree" */
+	char *source_name;           /* for messages */
 	struct desired_doc settings; /* kedge.yml */
 	struct desired_doc nodes;    /* nodes.yml */
 	struct desired_stack *stacks;
@@ -50,9 +50,9 @@ struct desired {
 	size_t nalerts;
 	struct desired_doc *backups;
 	size_t nbackups;
-	int has_stacks_dir;     /* stacks/ exists (an empty desired set is
-				 * refused for pruning unless it does) */
-	struct source *src;     /* borrowed from the caller */
+	int has_stacks_dir; /* stacks/ exists (an empty desired set is
+	                     * refused for pruning unless it does) */
+	struct source *src; /* borrowed from the caller */
 };
 
 /* Maximum size of a config or secret file: Swarm's own limit. */
@@ -66,8 +66,8 @@ struct desired {
  * (desired_free), which borrows src: keep src open while using it.
  */
 int desired_load(struct desired **out, struct source *src,
-		 struct schema *schemas, struct diag *diag, struct err *err)
-	MUST_CHECK;
+                 struct schema *schemas, struct diag *diag,
+                 struct err *err) MUST_CHECK;
 void desired_free(struct desired *d);
 
 /*
@@ -77,14 +77,14 @@ void desired_free(struct desired *d);
  * most DESIRED_MAX_OBJECT_BYTES (out's cap is set by the caller).
  */
 int desired_read_stack_file(struct buf *out, const struct desired *d,
-			    const struct desired_stack *st, const char *rel,
-			    struct err *err) MUST_CHECK;
+                            const struct desired_stack *st, const char *rel,
+                            struct err *err) MUST_CHECK;
 
 /* The number of services in all stacks. */
 size_t desired_service_count(const struct desired *d);
 
 /* Looks a stack up by name; NULL when there is none. Borrowed. */
 const struct desired_stack *desired_stack_find(const struct desired *d,
-					       const char *name);
+                                               const char *name);
 
 #endif

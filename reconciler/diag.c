@@ -18,7 +18,7 @@ void diag_release(struct diag *d)
 }
 
 void diag_vadd(struct diag *d, enum diag_severity sev, const char *file,
-	       unsigned line, unsigned col, const char *fmt, va_list ap)
+               unsigned line, unsigned col, const char *fmt, va_list ap)
 {
 	size_t max = d->max_items ? d->max_items : 1000;
 	struct diag_item *it;
@@ -41,7 +41,7 @@ void diag_vadd(struct diag *d, enum diag_severity sev, const char *file,
 }
 
 void diag_add(struct diag *d, enum diag_severity sev, const char *file,
-	      unsigned line, unsigned col, const char *fmt, ...)
+              unsigned line, unsigned col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -49,7 +49,6 @@ void diag_add(struct diag *d, enum diag_severity sev, const char *file,
 	diag_vadd(d, sev, file, line, col, fmt, ap);
 	va_end(ap);
 }
-
 
 void diag_sort(struct diag *d)
 {
@@ -82,18 +81,20 @@ void diag_print(const struct diag *d, FILE *fp)
 {
 	for (size_t i = 0; i < d->nr; i++) {
 		const struct diag_item *it = &d->items[i];
-		const char *sev = it->severity == DIAG_WARNING ? "warning: " : "";
+		const char *sev =
+		        it->severity == DIAG_WARNING ? "warning: " : "";
 
 		if (it->file[0] && it->line)
 			fprintf(fp, "%s:%u:%u: %s%s\n", it->file, it->line,
-				it->col, sev, it->message);
+			        it->col, sev, it->message);
 		else if (it->file[0])
 			fprintf(fp, "%s: %s%s\n", it->file, sev, it->message);
 		else
 			fprintf(fp, "%s%s\n", sev, it->message);
 	}
 	if (d->dropped)
-		fprintf(fp, "... and %zu more problems not shown\n", d->dropped);
+		fprintf(fp, "... and %zu more problems not shown\n",
+		        d->dropped);
 }
 
 json_t *diag_to_json(const struct diag *d)
@@ -104,12 +105,13 @@ json_t *diag_to_json(const struct diag *d)
 		const struct diag_item *it = &d->items[i];
 
 		json_array_append_new(
-			arr, json_pack("{s:s, s:I, s:I, s:s, s:s}", "file",
-				       it->file, "line", (json_int_t)it->line,
-				       "column", (json_int_t)it->col, "severity",
-				       it->severity == DIAG_WARNING ? "warning"
-								   : "error",
-				       "message", it->message));
+		        arr,
+		        json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", it->file,
+		                  "line", (json_int_t)it->line, "column",
+		                  (json_int_t)it->col, "severity",
+		                  it->severity == DIAG_WARNING ? "warning"
+		                                               : "error",
+		                  "message", it->message));
 	}
 	return arr;
 }

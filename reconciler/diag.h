@@ -20,7 +20,7 @@ enum diag_severity { DIAG_ERROR, DIAG_WARNING };
 
 struct diag_item {
 	enum diag_severity severity;
-	char *file;        /* repository-relative path, "" when none */
+	char *file;         /* repository-relative path, "" when none */
 	unsigned line, col; /* 1-based; 0 when unknown */
 	char *message;
 };
@@ -33,15 +33,18 @@ struct diag {
 	size_t dropped;   /* problems not recorded because of max_items */
 };
 
-#define DIAG_INIT {NULL, 0, 0, 0, 0, 0, 0}
+#define DIAG_INIT                      \
+	{                              \
+		NULL, 0, 0, 0, 0, 0, 0 \
+	}
 
 void diag_release(struct diag *d);
 /* Records a problem. file may be NULL. The strings are copied. */
 void diag_add(struct diag *d, enum diag_severity sev, const char *file,
-	      unsigned line, unsigned col, const char *fmt, ...) PRINTF(6, 7);
+              unsigned line, unsigned col, const char *fmt, ...) PRINTF(6, 7);
 void diag_vadd(struct diag *d, enum diag_severity sev, const char *file,
-	       unsigned line, unsigned col, const char *fmt, va_list ap)
-	PRINTF(6, 0);
+               unsigned line, unsigned col, const char *fmt, va_list ap)
+        PRINTF(6, 0);
 /* Sorts by file, line, column, keeping the order of equal positions. */
 void diag_sort(struct diag *d);
 /* Prints every item, one per line, as git-style messages. */

@@ -446,9 +446,10 @@ static int create(char **out, struct docker *d, const char *kind,
 		                id_key, path);
 		goto out;
 	}
-	json_array_foreach(json_object_get(r, "Warnings"), i,
-	                   w) if (json_is_string(w))
-	        log_warn("docker", "%s: %s", path, json_string_value(w));
+	json_array_foreach (json_object_get(r, "Warnings"), i, w)
+		if (json_is_string(w))
+			log_warn("docker", "%s: %s", path,
+			         json_string_value(w));
 	*out = xstrdup(id);
 out:
 	json_decref(r);

@@ -13,8 +13,8 @@ static int valid_name(const char *s, size_t n)
 	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
 		return 0;
 	for (size_t i = 1; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' &&
-		    s[i] != '-')
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.' && s[i] != '-')
 			return 0;
 	return 1;
 }
@@ -28,7 +28,8 @@ static int unquote(struct buf *out, const char *v, size_t n)
 	if (q != '"' && q != '\'') {
 		/* Unquoted: an inline comment starts at " #". */
 		for (i = 0; i < n; i++)
-			if (v[i] == '#' && i > 0 && isspace((unsigned char)v[i - 1]))
+			if (v[i] == '#' && i > 0 &&
+			    isspace((unsigned char)v[i - 1]))
 				break;
 		while (i > 0 && isspace((unsigned char)v[i - 1]))
 			i--;
@@ -39,7 +40,10 @@ static int unquote(struct buf *out, const char *v, size_t n)
 
 		if (q == '"' && c == '\\' && i + 1 < n) {
 			c = v[++i];
-			c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+			c = c == 'n'   ? '\n'
+			    : c == 't' ? '\t'
+			    : c == 'r' ? '\r'
+			               : c;
 		}
 		if (buf_addch(out, c))
 			return -1;
@@ -48,7 +52,7 @@ static int unquote(struct buf *out, const char *v, size_t n)
 }
 
 static int set_var(json_t *obj, const char *name, size_t n,
-		   const struct buf *val)
+                   const struct buf *val)
 {
 	json_t *s = json_stringn(buf_cstr(val), val->len);
 	char *key;
@@ -62,7 +66,7 @@ static int set_var(json_t *obj, const char *name, size_t n,
 }
 
 int dotenv_parse(json_t **out, const char *data, size_t len, const char *path,
-		 struct err *err)
+                 struct err *err)
 {
 	json_t *obj = json_object();
 	struct buf val = BUF_INIT;
@@ -92,21 +96,22 @@ int dotenv_parse(json_t **out, const char *data, size_t len, const char *path,
 		}
 		eq = memchr(line, '=', n);
 		if (!eq || !valid_name(line, (size_t)(eq - line))) {
-			error = err_set_at(err, ERR_INVALID, path, lineno, 1,
-					   "expected KEY=VALUE, with a variable "
-					   "name before '='");
+			error = err_set_at(
+			        err, ERR_INVALID, path, lineno, 1,
+			        "expected KEY=VALUE, with a variable "
+			        "name before '='");
 			goto out;
 		}
 		buf_reset(&val);
 		if (unquote(&val, eq + 1, n - (size_t)(eq - line) - 1)) {
 			error = err_set_at(err, ERR_INVALID, path, lineno,
-					   (unsigned)(eq - line) + 2,
-					   "unterminated quoted value");
+			                   (unsigned)(eq - line) + 2,
+			                   "unterminated quoted value");
 			goto out;
 		}
 		if (set_var(obj, line, (size_t)(eq - line), &val)) {
 			error = err_set_at(err, ERR_INVALID, path, lineno, 1,
-					   "value is not valid UTF-8");
+			                   "value is not valid UTF-8");
 			goto out;
 		}
 	}

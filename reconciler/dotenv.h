@@ -21,6 +21,6 @@ struct err;
  * (caller owns). ERR_INVALID with the path and line of the first bad line.
  */
 int dotenv_parse(struct json_t **out, const char *data, size_t len,
-		 const char *path, struct err *err) MUST_CHECK;
+                 const char *path, struct err *err) MUST_CHECK;
 
 #endif

@@ -36,7 +36,7 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 }
 
 int err_set_at(struct err *e, int code, const char *file, unsigned line,
-	       unsigned col, const char *fmt, ...)
+               unsigned col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -74,8 +74,8 @@ const char *err_name(int code)
 	switch (code) {
 	case 0:
 		return "ERR_OK";
-#define X(name, value, msg)                                                  \
-	case value:                                                          \
+#define X(name, value, msg) \
+	case value:         \
 		return "ERR_" #name;
 		ERR_MAP(X)
 #undef X
@@ -88,8 +88,8 @@ const char *err_str(int code)
 	switch (code) {
 	case 0:
 		return "success";
-#define X(name, value, msg)                                                  \
-	case value:                                                          \
+#define X(name, value, msg) \
+	case value:         \
 		return msg;
 		ERR_MAP(X)
 #undef X

@@ -16,16 +16,16 @@
 
 #include "util.h"
 
-#define ERR_MAP(X)                                                           \
-	X(INVALID, -2, "invalid input")                                      \
-	X(NOTFOUND, -3, "not found")                                         \
-	X(CONFLICT, -4, "conflict")                                          \
-	X(AUTH, -5, "authentication failed")                                 \
-	X(TIMEOUT, -6, "timed out")                                          \
-	X(REMOTE, -7, "remote error")                                        \
-	X(TOOBIG, -8, "too large")                                           \
-	X(IO, -9, "input/output error")                                      \
-	X(UNSUPPORTED, -10, "not supported")                                 \
+#define ERR_MAP(X)                           \
+	X(INVALID, -2, "invalid input")      \
+	X(NOTFOUND, -3, "not found")         \
+	X(CONFLICT, -4, "conflict")          \
+	X(AUTH, -5, "authentication failed") \
+	X(TIMEOUT, -6, "timed out")          \
+	X(REMOTE, -7, "remote error")        \
+	X(TOOBIG, -8, "too large")           \
+	X(IO, -9, "input/output error")      \
+	X(UNSUPPORTED, -10, "not supported") \
 	X(INTERNAL, -11, "internal error")
 
 enum err_code {
@@ -38,10 +38,10 @@ enum err_code {
 #define ERR_MSG_MAX 1024
 
 struct err {
-	int code;                /* an enum err_code, 0 when unset */
-	char msg[ERR_MSG_MAX];   /* the message, without "error: " */
-	char file[256];          /* path of the subject, "" when none */
-	unsigned line, col;      /* 1-based position in file, 0 when unknown */
+	int code;              /* an enum err_code, 0 when unset */
+	char msg[ERR_MSG_MAX]; /* the message, without "error: " */
+	char file[256];        /* path of the subject, "" when none */
+	unsigned line, col;    /* 1-based position in file, 0 when unknown */
 };
 
 /* Empties e (NULL-safe). */
@@ -53,7 +53,7 @@ void err_clear(struct err *e);
 int err_set(struct err *e, int code, const char *fmt, ...) PRINTF(3, 4);
 /* Like err_set, with the file and position of the subject. */
 int err_set_at(struct err *e, int code, const char *file, unsigned line,
-	       unsigned col, const char *fmt, ...) PRINTF(6, 7);
+               unsigned col, const char *fmt, ...) PRINTF(6, 7);
 /* Puts "<context>: " in front of the message; keeps the code. NULL-safe. */
 void err_prefix(struct err *e, const char *fmt, ...) PRINTF(2, 3);
 /* The name ("ERR_NOTFOUND") and default message of a code. Static strings. */

@@ -16,7 +16,7 @@
 #include "srcmap.h"
 
 #define MAX_NESTING 8
-#define MAX_RESULT (1u << 20)
+#define MAX_RESULT  (1u << 20)
 
 struct state {
 	interp_lookup_fn lookup;
@@ -26,8 +26,8 @@ struct state {
 	unsigned depth;
 };
 
-static int expand(struct buf *out, struct state *st, const char *in,
-		  size_t len, struct err *err);
+static int expand(struct buf *out, struct state *st, const char *in, size_t len,
+                  struct err *err);
 
 static int is_name_char(char c, int first)
 {
@@ -56,7 +56,7 @@ static void note_unset(struct state *st, const char *name, size_t n)
 }
 
 static int braced(struct buf *out, struct state *st, const char *body,
-		  size_t len, struct err *err)
+                  size_t len, struct err *err)
 {
 	size_t n = 0;
 	const char *op, *value;
@@ -67,8 +67,8 @@ static int braced(struct buf *out, struct state *st, const char *body,
 		n++;
 	if (!n)
 		return err_set(err, ERR_INVALID,
-			       "invalid interpolation format: '${%.*s}'",
-			       (int)len, body);
+		               "invalid interpolation format: '${%.*s}'",
+		               (int)len, body);
 	name = xstrndup(body, n);
 	value = st->lookup(st->ctx, name);
 	op = body + n;
@@ -85,8 +85,8 @@ static int braced(struct buf *out, struct state *st, const char *body,
 	}
 	if (op >= body + len || !strchr("-?+", *op)) {
 		error = err_set(err, ERR_INVALID,
-				"invalid interpolation format: '${%.*s}'",
-				(int)len, body);
+		                "invalid interpolation format: '${%.*s}'",
+		                (int)len, body);
 		goto out;
 	}
 	{
@@ -96,33 +96,33 @@ static int braced(struct buf *out, struct state *st, const char *body,
 
 		if (*op == '-')
 			error = set ? buf_addstr(out, value)
-				    : expand(out, st, arg, arglen, err);
+			            : expand(out, st, arg, arglen, err);
 		else if (*op == '+')
 			error = set ? expand(out, st, arg, arglen, err) : 0;
 		else if (set)
 			error = buf_addstr(out, value);
 		else
 			error = err_set(err, ERR_INVALID,
-					"required variable %s is missing a "
-					"value%s%.*s",
-					name, arglen ? ": " : "", (int)arglen,
-					arg);
+			                "required variable %s is missing a "
+			                "value%s%.*s",
+			                name, arglen ? ": " : "", (int)arglen,
+			                arg);
 	}
 out:
 	free(name);
 	return error;
 }
 
-static int expand(struct buf *out, struct state *st, const char *in,
-		  size_t len, struct err *err)
+static int expand(struct buf *out, struct state *st, const char *in, size_t len,
+                  struct err *err)
 {
 	int error = 0;
 
 	if (++st->depth > MAX_NESTING) {
 		st->depth--;
 		return err_set(err, ERR_INVALID,
-			       "interpolation nested more than %d deep",
-			       MAX_NESTING);
+		               "interpolation nested more than %d deep",
+		               MAX_NESTING);
 	}
 	for (size_t i = 0; i < len && !error; i++) {
 		const char *p = in + i;
@@ -140,9 +140,9 @@ static int expand(struct buf *out, struct state *st, const char *in,
 
 			if (!close) {
 				error = err_set(err, ERR_INVALID,
-						"invalid interpolation format: "
-						"'%.*s' has no closing '}'",
-						(int)(len - i), p);
+				                "invalid interpolation format: "
+				                "'%.*s' has no closing '}'",
+				                (int)(len - i), p);
 				break;
 			}
 			error = braced(out, st, p + 2, close - 1, err);
@@ -164,21 +164,21 @@ static int expand(struct buf *out, struct state *st, const char *in,
 			i += n;
 		} else {
 			error = err_set(err, ERR_INVALID,
-					"invalid interpolation format: a '$' "
-					"must be followed by a name, '{' or "
-					"'$' (write '$$' for a literal '$')");
+			                "invalid interpolation format: a '$' "
+			                "must be followed by a name, '{' or "
+			                "'$' (write '$$' for a literal '$')");
 		}
 	}
 	if (error == ERR_TOOBIG)
 		error = err_set(err, ERR_TOOBIG,
-				"interpolated value is longer than %u bytes",
-				MAX_RESULT);
+		                "interpolated value is longer than %u bytes",
+		                MAX_RESULT);
 	st->depth--;
 	return error;
 }
 
 int interp_string(char **out, int *changed, char **unset_out, const char *in,
-		  interp_lookup_fn lookup, void *ctx, struct err *err)
+                  interp_lookup_fn lookup, void *ctx, struct err *err)
 {
 	struct state st = {lookup, ctx, NULL, 0, 0};
 	struct buf b;
@@ -212,40 +212,40 @@ static const struct cast_rule {
 	const char *path[6];
 	enum cast cast;
 } cast_rules[] = {
-	{{"services", "*", "deploy", "replicas"}, CAST_INT},
-	{{"services", "*", "deploy", "update_config", "parallelism"}, CAST_INT},
-	{{"services", "*", "deploy", "update_config", "max_failure_ratio"},
-	 CAST_FLOAT},
-	{{"services", "*", "deploy", "rollback_config", "parallelism"},
-	 CAST_INT},
-	{{"services", "*", "deploy", "rollback_config", "max_failure_ratio"},
-	 CAST_FLOAT},
-	{{"services", "*", "deploy", "restart_policy", "max_attempts"},
-	 CAST_INT},
-	{{"services", "*", "deploy", "placement", "max_replicas_per_node"},
-	 CAST_INT},
-	{{"services", "*", "deploy", "resources", "limits", "pids"}, CAST_INT},
-	{{"services", "*", "healthcheck", "retries"}, CAST_INT},
-	{{"services", "*", "healthcheck", "disable"}, CAST_BOOL},
-	{{"services", "*", "ports", "*", "target"}, CAST_INT},
-	{{"services", "*", "ports", "*", "published"}, CAST_INT},
-	{{"services", "*", "configs", "*", "mode"}, CAST_INT},
-	{{"services", "*", "secrets", "*", "mode"}, CAST_INT},
-	{{"services", "*", "ulimits", "*"}, CAST_INT},
-	{{"services", "*", "ulimits", "*", "soft"}, CAST_INT},
-	{{"services", "*", "ulimits", "*", "hard"}, CAST_INT},
-	{{"services", "*", "init"}, CAST_BOOL},
-	{{"services", "*", "read_only"}, CAST_BOOL},
-	{{"services", "*", "stdin_open"}, CAST_BOOL},
-	{{"services", "*", "tty"}, CAST_BOOL},
-	{{"services", "*", "volumes", "*", "read_only"}, CAST_BOOL},
-	{{"services", "*", "volumes", "*", "volume", "nocopy"}, CAST_BOOL},
-	{{"networks", "*", "external"}, CAST_BOOL},
-	{{"networks", "*", "internal"}, CAST_BOOL},
-	{{"networks", "*", "attachable"}, CAST_BOOL},
-	{{"volumes", "*", "external"}, CAST_BOOL},
-	{{"secrets", "*", "external"}, CAST_BOOL},
-	{{"configs", "*", "external"}, CAST_BOOL},
+        {{"services", "*", "deploy", "replicas"}, CAST_INT},
+        {{"services", "*", "deploy", "update_config", "parallelism"}, CAST_INT},
+        {{"services", "*", "deploy", "update_config", "max_failure_ratio"},
+         CAST_FLOAT},
+        {{"services", "*", "deploy", "rollback_config", "parallelism"},
+         CAST_INT},
+        {{"services", "*", "deploy", "rollback_config", "max_failure_ratio"},
+         CAST_FLOAT},
+        {{"services", "*", "deploy", "restart_policy", "max_attempts"},
+         CAST_INT},
+        {{"services", "*", "deploy", "placement", "max_replicas_per_node"},
+         CAST_INT},
+        {{"services", "*", "deploy", "resources", "limits", "pids"}, CAST_INT},
+        {{"services", "*", "healthcheck", "retries"}, CAST_INT},
+        {{"services", "*", "healthcheck", "disable"}, CAST_BOOL},
+        {{"services", "*", "ports", "*", "target"}, CAST_INT},
+        {{"services", "*", "ports", "*", "published"}, CAST_INT},
+        {{"services", "*", "configs", "*", "mode"}, CAST_INT},
+        {{"services", "*", "secrets", "*", "mode"}, CAST_INT},
+        {{"services", "*", "ulimits", "*"}, CAST_INT},
+        {{"services", "*", "ulimits", "*", "soft"}, CAST_INT},
+        {{"services", "*", "ulimits", "*", "hard"}, CAST_INT},
+        {{"services", "*", "init"}, CAST_BOOL},
+        {{"services", "*", "read_only"}, CAST_BOOL},
+        {{"services", "*", "stdin_open"}, CAST_BOOL},
+        {{"services", "*", "tty"}, CAST_BOOL},
+        {{"services", "*", "volumes", "*", "read_only"}, CAST_BOOL},
+        {{"services", "*", "volumes", "*", "volume", "nocopy"}, CAST_BOOL},
+        {{"networks", "*", "external"}, CAST_BOOL},
+        {{"networks", "*", "internal"}, CAST_BOOL},
+        {{"networks", "*", "attachable"}, CAST_BOOL},
+        {{"volumes", "*", "external"}, CAST_BOOL},
+        {{"secrets", "*", "external"}, CAST_BOOL},
+        {{"configs", "*", "external"}, CAST_BOOL},
 };
 
 #define MAX_TOKENS 64
@@ -313,7 +313,7 @@ static json_t *cast_value(enum cast c, const char *s)
 }
 
 static void walk_pos(const struct walk *w, const char *ptr, unsigned *line,
-		     unsigned *col)
+                     unsigned *col)
 {
 	struct srcpos pos = {0, 0, 0, 0};
 
@@ -338,15 +338,15 @@ static json_t *walk_string(struct walk *w, const json_t *v, const char *ptr)
 	err_clear(&err);
 	walk_pos(w, ptr, &line, &col);
 	if (interp_string(&res, &changed, &unset, json_string_value(v),
-			  w->lookup, w->ctx, &err)) {
+	                  w->lookup, w->ctx, &err)) {
 		diag_add(w->diag, DIAG_ERROR, file, line, col, "%s", err.msg);
 		w->errors++;
 		return NULL;
 	}
 	if (unset)
 		diag_add(w->diag, DIAG_WARNING, file, line, col,
-			 "variable '%s' is not set; using an empty string",
-			 unset);
+		         "variable '%s' is not set; using an empty string",
+		         unset);
 	if (changed) {
 		const struct cast_rule *r = find_cast(w);
 
@@ -362,7 +362,7 @@ static json_t *walk_string(struct walk *w, const json_t *v, const char *ptr)
 static void walk_value(struct walk *w, json_t *v, const char *ptr);
 
 static void walk_child(struct walk *w, json_t *parent, const char *key,
-		       size_t index, json_t *child, const char *ptr)
+                       size_t index, json_t *child, const char *ptr)
 {
 	char idx[32];
 	char *cptr;
@@ -398,19 +398,19 @@ static void walk_value(struct walk *w, json_t *v, const char *ptr)
 	size_t i;
 
 	if (json_is_object(v)) {
-		json_object_foreach(v, key, child)
+		json_object_foreach (v, key, child)
 			walk_child(w, v, key, 0, child, ptr);
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, child)
+		json_array_foreach (v, i, child)
 			walk_child(w, v, NULL, i, child, ptr);
 	}
 }
 
 int interp_compose(json_t *doc, interp_lookup_fn lookup, void *ctx,
-		   const struct srcmap *map, struct diag *diag)
+                   const struct srcmap *map, struct diag *diag)
 {
-	struct walk w = {.lookup = lookup, .ctx = ctx, .map = map,
-			 .diag = diag};
+	struct walk w = {
+	        .lookup = lookup, .ctx = ctx, .map = map, .diag = diag};
 
 	walk_value(&w, doc, "");
 	return w.errors;

@@ -30,8 +30,8 @@ typedef const char *(*interp_lookup_fn)(void *ctx, const char *name);
  * malformed reference or a ${VAR:?message} whose variable is unset.
  */
 int interp_string(char **out, int *changed, char **unset_out, const char *in,
-		  interp_lookup_fn lookup, void *ctx, struct err *err)
-	MUST_CHECK;
+                  interp_lookup_fn lookup, void *ctx,
+                  struct err *err) MUST_CHECK;
 
 /*
  * Expands every string value (not keys) of doc in place. Problems go to
@@ -43,6 +43,6 @@ int interp_string(char **out, int *changed, char **unset_out, const char *in,
  * errors added.
  */
 int interp_compose(struct json_t *doc, interp_lookup_fn lookup, void *ctx,
-		   const struct srcmap *map, struct diag *diag);
+                   const struct srcmap *map, struct diag *diag);
 
 #endif

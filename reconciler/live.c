@@ -41,8 +41,7 @@ static json_t *index_names(json_t *arr)
 	const char *name;
 	size_t i;
 
-	json_array_foreach(arr, i, o)
-	{
+	json_array_foreach (arr, i, o) {
 		name = object_name(o);
 		if (!name)
 			continue;
@@ -69,8 +68,7 @@ static json_t *by_id(json_t *arr, const char *id)
 
 	if (!id)
 		return NULL;
-	json_array_foreach(arr, i, o)
-	{
+	json_array_foreach (arr, i, o) {
 		const char *v = id_of(o);
 
 		if (v && !strcmp(v, id))
@@ -177,8 +175,7 @@ json_t *live_node_by_hostname(const struct live *l, const char *hostname)
 	json_t *o;
 	size_t i;
 
-	json_array_foreach(l->nodes, i, o)
-	{
+	json_array_foreach (l->nodes, i, o) {
 		json_t *desc = json_object_get(o, "Description");
 		const char *h =
 		        json_string_value(json_object_get(desc, "Hostname"));

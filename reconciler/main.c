@@ -12,11 +12,11 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: kedge <command> [<options>]\n\n"
-		    "kedge reconciles a Docker Swarm with the desired state "
-		    "kept in a git repository.\n\ncommands:\n");
+	            "kedge reconciles a Docker Swarm with the desired state "
+	            "kept in a git repository.\n\ncommands:\n");
 	for (size_t i = 0; i < cmd_table_nr; i++)
 		fprintf(fp, "   %-10s %s\n", cmd_table[i]->name,
-			cmd_table[i]->summary);
+		        cmd_table[i]->summary);
 	fprintf(fp, "\n'kedge <command> --help' shows a command's options.\n");
 }
 
@@ -26,8 +26,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "C");
-	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h")) {
+	if (argc < 2 || !strcmp(argv[1], "help") ||
+	    !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc >= 3 && (cmd = cmd_find(argv[2]))) {
 			cmd_usage(cmd, stdout);
 			return CLI_OK;
@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 		argv[1] = (char *)"version";
 	cmd = cmd_find(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "error: '%s' is not a kedge command\n", argv[1]);
+		fprintf(stderr, "error: '%s' is not a kedge command\n",
+		        argv[1]);
 		usage(stderr);
 		return CLI_ERROR;
 	}

@@ -61,11 +61,11 @@ static void prune(json_t *v)
 	size_t i;
 
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, c) prune(c);
+		json_array_foreach (v, i, c)
+			prune(c);
 		return;
 	}
-	json_object_foreach_safe(v, tmp, k, c)
-	{
+	json_object_foreach_safe (v, tmp, k, c) {
 		if (strcmp(k, "Mode"))
 			prune(c);
 		if (json_is_null(c) || json_is_false(c) ||
@@ -188,10 +188,9 @@ static void labels(json_t *obj)
 	const char *k;
 	void *tmp;
 
-	json_object_foreach_safe(l, tmp, k,
-	                         v) if (starts_with(k, "kedge.") &&
-	                                strcmp(k, "kedge.managed-by"))
-	        json_object_del(l, k);
+	json_object_foreach_safe (l, tmp, k, v)
+		if (starts_with(k, "kedge.") && strcmp(k, "kedge.managed-by"))
+			json_object_del(l, k);
 }
 
 static int cmp_text(const json_t *a, const json_t *b)
@@ -205,8 +204,7 @@ static void mounts(json_t *cs)
 	json_t *list = json_object_get(cs, "Mounts"), *m;
 	size_t i;
 
-	json_array_foreach(list, i, m)
-	{
+	json_array_foreach (list, i, m) {
 		if (!json_is_object(m))
 			continue;
 		default_str(m, "Type", "bind");
@@ -221,7 +219,8 @@ static void file_refs(json_t *cs, const char *key, const char *id, cmp_fn cmp)
 	json_t *list = json_object_get(cs, key), *r;
 	size_t i;
 
-	json_array_foreach(list, i, r) json_object_del(r, id);
+	json_array_foreach (list, i, r)
+		json_object_del(r, id);
 	sort_member(cs, key, cmp);
 }
 
@@ -257,8 +256,7 @@ static void networks(json_t *tt, const struct normalize_ctx *ctx)
 	const char *id, *name;
 	size_t i;
 
-	json_array_foreach(list, i, n)
-	{
+	json_array_foreach (list, i, n) {
 		id = json_string_value(json_object_get(n, "Target"));
 		name = id && ctx && ctx->network_name
 		               ? ctx->network_name(ctx->ctx, id)
@@ -333,8 +331,7 @@ static void endpoint(json_t *spec)
 	size_t i;
 
 	default_str(ep, "Mode", "vip");
-	json_array_foreach(json_object_get(ep, "Ports"), i, p)
-	{
+	json_array_foreach (json_object_get(ep, "Ports"), i, p) {
 		default_str(p, "Protocol", "tcp");
 		default_str(p, "PublishMode", "ingress");
 		drop_zero(p, zero);
@@ -401,8 +398,9 @@ static void restrict_to(json_t *obj, const json_t *ref)
 	json_t *v;
 	void *tmp;
 
-	json_object_foreach_safe(obj, tmp, k, v) if (!json_object_get(ref, k))
-	        json_object_del(obj, k);
+	json_object_foreach_safe (obj, tmp, k, v)
+		if (!json_object_get(ref, k))
+			json_object_del(obj, k);
 }
 
 static json_t *network_ipam(const json_t *ipam)
@@ -413,9 +411,9 @@ static json_t *network_ipam(const json_t *ipam)
 
 	if (drv && strcmp(drv, "default"))
 		json_object_set_new(o, "Driver", json_string(drv));
-	json_array_foreach(json_object_get(ipam, "Config"), i,
-	                   c) if (json_is_string(json_object_get(c, "Subnet")))
-	        json_array_append(list, json_object_get(c, "Subnet"));
+	json_array_foreach (json_object_get(ipam, "Config"), i, c)
+		if (json_is_string(json_object_get(c, "Subnet")))
+			json_array_append(list, json_object_get(c, "Subnet"));
 	sort_list(list, cmp_text);
 	json_object_set_new(o, "Subnets", list);
 	return o;
@@ -565,13 +563,14 @@ static void ignore_labels(json_t *desired, const json_t *live)
 		json_decref(theirs);
 		theirs = json_object();
 	}
-	json_object_foreach_safe(theirs, tmp, k,
-	                         v) if (starts_with(k, "kedge.") ||
-	                                starts_with(k, "com.docker.stack."))
-	        json_object_del(theirs, k);
-	json_object_foreach(mine, k, v) if (starts_with(k, "kedge.") ||
-	                                    starts_with(k, "com.docker.stack."))
-	        json_object_set(theirs, k, v);
+	json_object_foreach_safe (theirs, tmp, k, v)
+		if (starts_with(k, "kedge.") ||
+		    starts_with(k, "com.docker.stack."))
+			json_object_del(theirs, k);
+	json_object_foreach (mine, k, v)
+		if (starts_with(k, "kedge.") ||
+		    starts_with(k, "com.docker.stack."))
+			json_object_set(theirs, k, v);
 	json_object_set_new(desired, "Labels", theirs);
 	json_decref(mine);
 }

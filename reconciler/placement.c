@@ -20,7 +20,7 @@ static const char *path_str(const json_t *obj, const char *a, const char *b)
 
 /* Splits "key op value" into its parts; returns 0 when malformed. */
 static int split(const char *expr, char *key, size_t keysz, int *eq,
-		 const char **value)
+                 const char **value)
 {
 	const char *op = strstr(expr, "=="), *ne = strstr(expr, "!=");
 	size_t n;
@@ -47,7 +47,7 @@ static int split(const char *expr, char *key, size_t keysz, int *eq,
 
 /* The node's value for key, and whether it compares exactly. */
 static const char *node_value(const json_t *node, const json_t *labels,
-			      const char *key, int *exact)
+                              const char *key, int *exact)
 {
 	*exact = 0;
 	if (!strcmp(key, "node.id"))
@@ -58,42 +58,43 @@ static const char *node_value(const json_t *node, const json_t *labels,
 		return path_str(node, "Spec", "Role");
 	if (!strcmp(key, "node.platform.os"))
 		return path_str(json_object_get(node, "Description"),
-				"Platform", "OS");
+		                "Platform", "OS");
 	if (!strcmp(key, "node.platform.arch"))
 		return path_str(json_object_get(node, "Description"),
-				"Platform", "Architecture");
+		                "Platform", "Architecture");
 	*exact = 1;
 	if (starts_with(key, "node.labels."))
 		return json_string_value(json_object_get(labels, key + 12));
 	if (starts_with(key, "engine.labels."))
 		return json_string_value(json_object_get(
-			json_object_get(
-				json_object_get(json_object_get(node,
-								"Description"),
-						"Engine"),
-				"Labels"),
-			key + 14));
+		        json_object_get(
+		                json_object_get(
+		                        json_object_get(node, "Description"),
+		                        "Engine"),
+		                "Labels"),
+		        key + 14));
 	return NULL;
 }
 
 static int value_equal(const char *have, const char *want, size_t wlen,
-		       int exact)
+                       int exact)
 {
 	if (!have || strlen(have) != wlen)
 		return 0;
-	return exact ? !memcmp(have, want, wlen) : !strncasecmp(have, want, wlen);
+	return exact ? !memcmp(have, want, wlen)
+	             : !strncasecmp(have, want, wlen);
 }
 
 int placement_node_matches(const json_t *node, const json_t *labels,
-			   const json_t *constraints)
+                           const json_t *constraints)
 {
 	const json_t *c;
 	size_t i;
 
 	if (!labels)
-		labels = json_object_get(json_object_get(node, "Spec"), "Labels");
-	json_array_foreach(constraints, i, c)
-	{
+		labels = json_object_get(json_object_get(node, "Spec"),
+		                         "Labels");
+	json_array_foreach (constraints, i, c) {
 		const char *expr = json_string_value(c), *want, *have;
 		char key[256];
 		int eq, exact;
@@ -112,17 +113,17 @@ int placement_node_matches(const json_t *node, const json_t *labels,
 }
 
 int placement_any(const json_t *nodes, const json_t *constraints,
-		  const json_t *(*labels_for)(void *ctx, const json_t *node),
-		  void *ctx)
+                  const json_t *(*labels_for)(void *ctx, const json_t *node),
+                  void *ctx)
 {
 	const json_t *node;
 	size_t i;
 
-	json_array_foreach(nodes, i, node)
-	{
+	json_array_foreach (nodes, i, node) {
 		const char *avail = path_str(node, "Spec", "Availability");
 		const char *state = path_str(node, "Status", "State");
-		const json_t *labels = labels_for ? labels_for(ctx, node) : NULL;
+		const json_t *labels =
+		        labels_for ? labels_for(ctx, node) : NULL;
 
 		if ((avail && strcmp(avail, "active")) ||
 		    (state && strcmp(state, "ready")))

@@ -22,8 +22,8 @@ struct json_t;
  * will have once nodes.yml is applied).
  */
 int placement_node_matches(const struct json_t *node,
-			   const struct json_t *labels,
-			   const struct json_t *constraints);
+                           const struct json_t *labels,
+                           const struct json_t *constraints);
 
 /*
  * Returns 1 when at least one schedulable node (availability active,
@@ -31,8 +31,8 @@ int placement_node_matches(const struct json_t *node,
  * labels a node will have after this apply (NULL: its current ones).
  */
 int placement_any(const struct json_t *nodes, const struct json_t *constraints,
-		  const struct json_t *(*labels_for)(void *ctx,
-						     const struct json_t *node),
-		  void *ctx);
+                  const struct json_t *(*labels_for)(void *ctx,
+                                                     const struct json_t *node),
+                  void *ctx);
 
 #endif

@@ -18,11 +18,10 @@
 #define MANAGED_LABELS "kedge.managed-labels"
 
 static void add_change(json_t *changes, const char *path, const char *old,
-		       const char *new)
+                       const char *new)
 {
-	json_array_append_new(changes,
-			      json_pack("{s:s, s:s?, s:s?}", "path", path, "old",
-					old, "new", new));
+	json_array_append_new(changes, json_pack("{s:s, s:s?, s:s?}", "path",
+	                                         path, "old", old, "new", new));
 }
 
 /* Is key listed in the comma-separated list? */
@@ -44,18 +43,17 @@ static int listed(const char *list, const char *key)
 /* The labels the node should have: returns a new object. */
 static json_t *future_labels(const json_t *live_labels, const json_t *want)
 {
-	const char *managed = json_string_value(
-		json_object_get(live_labels, MANAGED_LABELS));
+	const char *managed =
+	        json_string_value(json_object_get(live_labels, MANAGED_LABELS));
 	json_t *out = json_object(), *v;
 	const char *k;
 	char *keys = NULL;
 
-	json_object_foreach((json_t *)live_labels, k, v)
+	json_object_foreach ((json_t *)live_labels, k, v)
 		if (strcmp(k, MANAGED_LABELS) &&
 		    (!listed(managed, k) || json_object_get(want, k)))
 			json_object_set(out, k, v);
-	json_object_foreach((json_t *)want, k, v)
-	{
+	json_object_foreach ((json_t *)want, k, v) {
 		char *next;
 
 		json_object_set(out, k, v);
@@ -74,8 +72,7 @@ static void diff_labels(json_t *changes, const json_t *old, const json_t *new)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)new, k, v)
-	{
+	json_object_foreach ((json_t *)new, k, v) {
 		const char *o = json_string_value(json_object_get(old, k));
 		char *path;
 
@@ -85,8 +82,7 @@ static void diff_labels(json_t *changes, const json_t *old, const json_t *new)
 		add_change(changes, path, o, json_string_value(v));
 		free(path);
 	}
-	json_object_foreach((json_t *)old, k, v)
-	{
+	json_object_foreach ((json_t *)old, k, v) {
 		char *path;
 
 		if (json_object_get(new, k))
@@ -101,14 +97,14 @@ static void plan_node(struct plan *p, const json_t *node, const json_t *want)
 {
 	const json_t *spec = json_object_get(node, "Spec");
 	const char *host = json_string_value(json_object_get(
-		json_object_get(node, "Description"), "Hostname"));
-	const char *avail = json_string_value(json_object_get(want,
-							      "availability"));
+	        json_object_get(node, "Description"), "Hostname"));
+	const char *avail =
+	        json_string_value(json_object_get(want, "availability"));
 	json_t *labels = future_labels(json_object_get(spec, "Labels"),
-				       json_object_get(want, "labels"));
+	                               json_object_get(want, "labels"));
 	json_t *changes = json_array();
-	const char *cur = json_string_value(json_object_get(spec,
-							    "Availability"));
+	const char *cur =
+	        json_string_value(json_object_get(spec, "Availability"));
 	struct plan_action *a;
 	json_t *new_spec;
 
@@ -123,7 +119,8 @@ static void plan_node(struct plan *p, const json_t *node, const json_t *want)
 	new_spec = json_deep_copy(spec);
 	json_object_set_new(new_spec, "Labels", labels);
 	if (avail)
-		json_object_set_new(new_spec, "Availability", json_string(avail));
+		json_object_set_new(new_spec, "Availability",
+		                    json_string(avail));
 	a = plan_add(p, PLAN_UPDATE, PLAN_NODE, host ? host : "?", NULL);
 	plan_set_live(a, node);
 	a->spec = new_spec;
@@ -132,10 +129,10 @@ static void plan_node(struct plan *p, const json_t *node, const json_t *want)
 }
 
 static void node_problem(const struct desired *d, const char *host,
-			 struct diag *diag, const char *fmt, ...) PRINTF(4, 5);
+                         struct diag *diag, const char *fmt, ...) PRINTF(4, 5);
 
 static void node_problem(const struct desired *d, const char *host,
-			 struct diag *diag, const char *fmt, ...)
+                         struct diag *diag, const char *fmt, ...)
 {
 	struct srcpos pos = {0, 0, 0, 0};
 	char *ptr = xasprintf("/nodes/%s", host);
@@ -145,13 +142,13 @@ static void node_problem(const struct desired *d, const char *host,
 		memset(&pos, 0, sizeof(pos));
 	va_start(ap, fmt);
 	diag_vadd(diag, DIAG_ERROR, d->nodes.path, pos.key_line, pos.key_col,
-		  fmt, ap);
+	          fmt, ap);
 	va_end(ap);
 	free(ptr);
 }
 
 static void missing_node(const struct desired *d, const char *host,
-			 const struct live *l, struct diag *diag)
+                         const struct live *l, struct diag *diag)
 {
 	struct srcpos pos = {0, 0, 0, 0};
 	char *ptr = xasprintf("/nodes/%s", host);
@@ -161,47 +158,46 @@ static void missing_node(const struct desired *d, const char *host,
 
 	if (!d->nodes.map || srcmap_get(d->nodes.map, ptr, &pos) < 0)
 		memset(&pos, 0, sizeof(pos));
-	json_array_foreach(l->nodes, i, n)
-	{
+	json_array_foreach (l->nodes, i, n) {
 		const char *h = json_string_value(json_object_get(
-			json_object_get(n, "Description"), "Hostname"));
+		        json_object_get(n, "Description"), "Hostname"));
 		size_t len = strlen(names);
 
 		snprintf(names + len, sizeof(names) - len, "%s%s",
-			 len ? ", " : "", h ? h : "?");
+		         len ? ", " : "", h ? h : "?");
 	}
 	diag_add(diag, DIAG_ERROR, d->nodes.path, pos.key_line, pos.key_col,
-		 "node '%s' is not in the swarm (its nodes: %s)", host, names);
+	         "node '%s' is not in the swarm (its nodes: %s)", host, names);
 	free(ptr);
 }
 
 void plan_nodes(struct plan *p, const struct desired *d, const struct live *l,
-		struct diag *diag)
+                struct diag *diag)
 {
 	json_t *want = json_object_get(d->nodes.doc, "nodes"), *v, *node;
 	const char *host;
 	size_t i;
 
-	json_object_foreach(want, host, v)
-	{
+	json_object_foreach (want, host, v) {
 		const json_t *n = live_node_by_hostname(l, host);
-		const char *role = json_string_value(json_object_get(v, "role"));
-		const char *have = json_string_value(json_object_get(
-			json_object_get(n, "Spec"), "Role"));
+		const char *role =
+		        json_string_value(json_object_get(v, "role"));
+		const char *have = json_string_value(
+		        json_object_get(json_object_get(n, "Spec"), "Role"));
 
 		if (!n)
 			missing_node(d, host, l, diag);
 		else if (role && have && strcmp(role, have))
-			node_problem(d, host, diag,
-				     "node '%s' is a %s, but nodes.yml says %s; "
-				     "kedge does not change node roles (use "
-				     "docker node promote/demote)",
-				     host, have, role);
+			node_problem(
+			        d, host, diag,
+			        "node '%s' is a %s, but nodes.yml says %s; "
+			        "kedge does not change node roles (use "
+			        "docker node promote/demote)",
+			        host, have, role);
 	}
-	json_array_foreach(l->nodes, i, node)
-	{
+	json_array_foreach (l->nodes, i, node) {
 		const char *h = json_string_value(json_object_get(
-			json_object_get(node, "Description"), "Hostname"));
+		        json_object_get(node, "Description"), "Hostname"));
 		json_t *w = h ? json_object_get(want, h) : NULL;
 		json_t *empty = json_object();
 
@@ -213,8 +209,7 @@ void plan_nodes(struct plan *p, const struct desired *d, const struct live *l,
 	}
 }
 
-const json_t *plan_node_future_labels(const struct plan *p,
-				      const json_t *node)
+const json_t *plan_node_future_labels(const struct plan *p, const json_t *node)
 {
 	const char *id = json_string_value(json_object_get(node, "ID"));
 

@@ -41,29 +41,30 @@ void plan_print(const struct plan *p, FILE *fp)
 		size_t k;
 
 		fprintf(fp, "%c %s %-7s %s\n", op_sign[a->op],
-			plan_op_name(a->op), plan_kind_name(a->kind), a->name);
-		json_array_foreach(a->changes, k, ch)
-		{
+		        plan_op_name(a->op), plan_kind_name(a->kind), a->name);
+		json_array_foreach (a->changes, k, ch) {
 			fprintf(fp, "      %s: ",
-				json_string_value(json_object_get(ch, "path")));
+			        json_string_value(json_object_get(ch, "path")));
 			print_value(fp, json_object_get(ch, "old"));
 			fputs(" -> ", fp);
 			print_value(fp, json_object_get(ch, "new"));
 			fputc('\n', fp);
 		}
 	}
-	json_array_foreach(p->skipped, i, sk)
-		fprintf(fp, "! skip   service %s: its desired spec failed "
-			    "before (%s); change the spec to retry\n",
-			json_string_value(json_object_get(sk, "name")),
-			json_string_value(json_object_get(sk, "reason")));
+	json_array_foreach (p->skipped, i, sk)
+		fprintf(fp,
+		        "! skip   service %s: its desired spec failed "
+		        "before (%s); change the spec to retry\n",
+		        json_string_value(json_object_get(sk, "name")),
+		        json_string_value(json_object_get(sk, "reason")));
 	if (plan_empty(p))
 		fprintf(fp, "No changes: the swarm matches %.12s.\n",
-			p->revision);
+		        p->revision);
 	else
-		fprintf(fp, "Plan: %zu to create, %zu to update, %zu to "
-			    "remove.\n",
-			p->ncreate, p->nupdate, p->nremove);
+		fprintf(fp,
+		        "Plan: %zu to create, %zu to update, %zu to "
+		        "remove.\n",
+		        p->ncreate, p->nupdate, p->nremove);
 }
 
 json_t *plan_to_json(const struct plan *p)
@@ -73,28 +74,27 @@ json_t *plan_to_json(const struct plan *p)
 	for (size_t i = 0; i < p->nr; i++) {
 		const struct plan_action *a = &p->actions[i];
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:I, s:s?}",
-				      "op", plan_op_name(a->op), "kind",
-				      plan_kind_name(a->kind), "name", a->name,
-				      "stack", a->stack, "id", a->id,
-				      "version", (json_int_t)a->version,
-				      "spec_hash", a->spec_hash);
+		                      "op", plan_op_name(a->op), "kind",
+		                      plan_kind_name(a->kind), "name", a->name,
+		                      "stack", a->stack, "id", a->id, "version",
+		                      (json_int_t)a->version, "spec_hash",
+		                      a->spec_hash);
 
 		if (a->changes)
 			json_object_set(o, "changes", a->changes);
 		if (a->kind == PLAN_SERVICE && a->op != PLAN_REMOVE)
 			json_object_set_new(o, "restarts_tasks",
-					    json_boolean(a->rollout));
+			                    json_boolean(a->rollout));
 		json_array_append_new(actions, o);
 	}
-	return json_pack("{s:s, s:i, s:s, s:s, s:b, s:{s:I, s:I, s:I}, s:o, "
-			 "s:O}",
-			 "kind", "kedge-plan", "format", PLAN_FORMAT,
-			 "revision", p->revision, "source", p->source,
-			 "destructive", p->destructive, "summary", "create",
-			 (json_int_t)p->ncreate, "update",
-			 (json_int_t)p->nupdate, "remove",
-			 (json_int_t)p->nremove, "actions", actions, "skipped",
-			 p->skipped);
+	return json_pack(
+	        "{s:s, s:i, s:s, s:s, s:b, s:{s:I, s:I, s:I}, s:o, "
+	        "s:O}",
+	        "kind", "kedge-plan", "format", PLAN_FORMAT, "revision",
+	        p->revision, "source", p->source, "destructive", p->destructive,
+	        "summary", "create", (json_int_t)p->ncreate, "update",
+	        (json_int_t)p->nupdate, "remove", (json_int_t)p->nremove,
+	        "actions", actions, "skipped", p->skipped);
 }
 
 static int same_str(const json_t *o, const char *key, const char *want)
@@ -106,44 +106,47 @@ static int same_str(const json_t *o, const char *key, const char *want)
 	return !strcmp(have, want);
 }
 
-int plan_matches(const json_t *saved, const struct plan *fresh,
-		 struct err *err)
+int plan_matches(const json_t *saved, const struct plan *fresh, struct err *err)
 {
 	const json_t *actions = json_object_get(saved, "actions");
 
 	if (!same_str(saved, "kind", "kedge-plan") ||
-	    json_integer_value(json_object_get(saved, "format")) != PLAN_FORMAT ||
+	    json_integer_value(json_object_get(saved, "format")) !=
+	            PLAN_FORMAT ||
 	    !json_is_array(actions))
 		return err_set(err, ERR_INVALID,
-			       "not a kedge plan of format %d", PLAN_FORMAT);
+		               "not a kedge plan of format %d", PLAN_FORMAT);
 	if (!same_str(saved, "revision", fresh->revision))
-		return err_set(err, ERR_CONFLICT,
-			       "the plan was made at revision %.12s, but the "
-			       "desired state is now at %.12s",
-			       json_string_value(json_object_get(saved,
-								 "revision")),
-			       fresh->revision);
+		return err_set(
+		        err, ERR_CONFLICT,
+		        "the plan was made at revision %.12s, but the "
+		        "desired state is now at %.12s",
+		        json_string_value(json_object_get(saved, "revision")),
+		        fresh->revision);
 	for (size_t i = 0; i < fresh->nr || i < json_array_size(actions); i++) {
-		const struct plan_action *a = i < fresh->nr ? &fresh->actions[i]
-							    : NULL;
+		const struct plan_action *a =
+		        i < fresh->nr ? &fresh->actions[i] : NULL;
 		const json_t *s = json_array_get(actions, i);
 
 		if (!a || !s)
-			return err_set(err, ERR_CONFLICT,
-				       "the plan had %zu actions; the swarm now "
-				       "needs %zu",
-				       json_array_size(actions), fresh->nr);
+			return err_set(
+			        err, ERR_CONFLICT,
+			        "the plan had %zu actions; the swarm now "
+			        "needs %zu",
+			        json_array_size(actions), fresh->nr);
 		if (!same_str(s, "op", plan_op_name(a->op)) ||
 		    !same_str(s, "kind", plan_kind_name(a->kind)) ||
-		    !same_str(s, "name", a->name) || !same_str(s, "id", a->id) ||
+		    !same_str(s, "name", a->name) ||
+		    !same_str(s, "id", a->id) ||
 		    !same_str(s, "spec_hash", a->spec_hash) ||
-		    (uint64_t)json_integer_value(json_object_get(s, "version")) !=
-			    a->version)
-			return err_set(err, ERR_CONFLICT,
-				       "%s %s %s has changed since the plan was "
-				       "made",
-				       plan_op_name(a->op),
-				       plan_kind_name(a->kind), a->name);
+		    (uint64_t)json_integer_value(
+		            json_object_get(s, "version")) != a->version)
+			return err_set(
+			        err, ERR_CONFLICT,
+			        "%s %s %s has changed since the plan was "
+			        "made",
+			        plan_op_name(a->op), plan_kind_name(a->kind),
+			        a->name);
 	}
 	return 0;
 }

@@ -28,23 +28,23 @@ struct ctx {
 
 /* Reports a problem at /services/<short>/<sub> of the stack's compose. */
 static void service_problem(struct ctx *c, const char *name, const char *sub,
-			    const char *fmt, ...) PRINTF(4, 5);
+                            const char *fmt, ...) PRINTF(4, 5);
 
 static void service_problem(struct ctx *c, const char *name, const char *sub,
-			    const char *fmt, ...)
+                            const char *fmt, ...)
 {
 	const char *stack = json_string_value(
-		json_object_get(json_object_get(c->all, "stack_of"), name));
-	const struct desired_stack *st = stack ? desired_stack_find(c->d, stack)
-					       : NULL;
+	        json_object_get(json_object_get(c->all, "stack_of"), name));
+	const struct desired_stack *st =
+	        stack ? desired_stack_find(c->d, stack) : NULL;
 	struct srcpos pos = {0, 0, 0, 0};
 	va_list ap;
 
 	if (st && st->compose.map) {
 		size_t n = strlen(stack) + 1;
 		char *ptr = xasprintf("/services/%s%s%s",
-				      strlen(name) > n ? name + n : name,
-				      sub ? "/" : "", sub ? sub : "");
+		                      strlen(name) > n ? name + n : name,
+		                      sub ? "/" : "", sub ? sub : "");
 
 		if (srcmap_get(st->compose.map, ptr, &pos) < 0)
 			memset(&pos, 0, sizeof(pos));
@@ -52,7 +52,7 @@ static void service_problem(struct ctx *c, const char *name, const char *sub,
 	}
 	va_start(ap, fmt);
 	diag_vadd(c->diag, DIAG_ERROR, st ? st->compose.path : NULL, pos.line,
-		  pos.col, fmt, ap);
+	          pos.col, fmt, ap);
 	va_end(ap);
 }
 
@@ -61,65 +61,64 @@ static const json_t *labels_for(void *ctx, const json_t *node)
 	return plan_node_future_labels(ctx, node);
 }
 
-static void check_placement(struct ctx *c, const char *name,
-			    const json_t *spec)
+static void check_placement(struct ctx *c, const char *name, const json_t *spec)
 {
 	const json_t *cons = json_object_get(
-		json_object_get(json_object_get(spec, "TaskTemplate"),
-				"Placement"),
-		"Constraints");
+	        json_object_get(json_object_get(spec, "TaskTemplate"),
+	                        "Placement"),
+	        "Constraints");
 	char *list;
 
 	if (placement_any(c->l->nodes, cons, labels_for, c->p))
 		return;
 	list = json_dumps(cons ? cons : json_array(), JSON_COMPACT);
 	service_problem(c, name, "deploy/placement/constraints",
-			"service '%s': no node of the swarm satisfies its "
-			"placement constraints %s",
-			name, list ? list : "[]");
+	                "service '%s': no node of the swarm satisfies its "
+	                "placement constraints %s",
+	                name, list ? list : "[]");
 	free(list);
 }
 
 static const char *short_name(struct ctx *c, const char *name)
 {
 	const char *stack = json_string_value(
-		json_object_get(json_object_get(c->all, "stack_of"), name));
+	        json_object_get(json_object_get(c->all, "stack_of"), name));
 	size_t n = stack ? strlen(stack) : 0;
 
-	return stack && !strncmp(name, stack, n) && name[n] == '_' ? name + n + 1
-								   : name;
+	return stack && !strncmp(name, stack, n) && name[n] == '_'
+	               ? name + n + 1
+	               : name;
 }
 
 /* The compose service (for x-kedge) of a converted service name. */
 static const json_t *compose_service(struct ctx *c, const char *name)
 {
 	const char *stack = json_string_value(
-		json_object_get(json_object_get(c->all, "stack_of"), name));
-	const struct desired_stack *st = stack ? desired_stack_find(c->d, stack)
-					       : NULL;
+	        json_object_get(json_object_get(c->all, "stack_of"), name));
+	const struct desired_stack *st =
+	        stack ? desired_stack_find(c->d, stack) : NULL;
 
 	if (!st)
 		return NULL;
 	return json_object_get(json_object_get(st->compose.doc, "services"),
-			       short_name(c, name));
+	                       short_name(c, name));
 }
 
 /* Ignore paths for a service: its x-kedge.ignore and kedge.yml's. */
 static size_t ignores(const char **out, size_t max, struct ctx *c,
-		      const char *name)
+                      const char *name)
 {
 	const json_t *xk = json_object_get(compose_service(c, name), "x-kedge");
 	const json_t *list = json_object_get(xk, "ignore"), *v;
 	const char *stack = json_string_value(
-		json_object_get(json_object_get(c->all, "stack_of"), name));
+	        json_object_get(json_object_get(c->all, "stack_of"), name));
 	size_t i, n = 0;
 
-	json_array_foreach(list, i, v)
+	json_array_foreach (list, i, v)
 		if (json_is_string(v) && n < max)
 			out[n++] = json_string_value(v);
 	list = json_object_get(c->d->settings.doc, "ignore");
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach (list, i, v) {
 		const json_t *stacks = json_object_get(v, "stacks");
 		const json_t *svcs = json_object_get(v, "services"), *x;
 		int match = 1;
@@ -132,21 +131,22 @@ static size_t ignores(const char **out, size_t max, struct ctx *c,
 		}
 		if (stacks) {
 			match = 0;
-			json_array_foreach(stacks, k, x)
+			json_array_foreach (stacks, k, x)
 				match |= stack && json_is_string(x) &&
-					 !strcmp(json_string_value(x), stack);
+				         !strcmp(json_string_value(x), stack);
 		}
 		if (svcs && match) {
 			match = 0;
-			json_array_foreach(svcs, k, x)
+			json_array_foreach (svcs, k, x)
 				match |= json_is_string(x) &&
-					 (!strcmp(json_string_value(x), name) ||
-					  !strcmp(json_string_value(x),
-						  short_name(c, name)));
+				         (!strcmp(json_string_value(x), name) ||
+				          !strcmp(json_string_value(x),
+				                  short_name(c, name)));
 		}
 		if (match && n < max &&
 		    json_is_string(json_object_get(v, "path")))
-			out[n++] = json_string_value(json_object_get(v, "path"));
+			out[n++] =
+			        json_string_value(json_object_get(v, "path"));
 	}
 	return n;
 }
@@ -162,8 +162,8 @@ static const char *net_name_cb(void *ctx, const char *id)
 static long replicas_of(const json_t *spec)
 {
 	const json_t *r = json_object_get(
-		json_object_get(json_object_get(spec, "Mode"), "Replicated"),
-		"Replicas");
+	        json_object_get(json_object_get(spec, "Mode"), "Replicated"),
+	        "Replicas");
 
 	return r ? (long)json_integer_value(r) : -1;
 }
@@ -180,10 +180,9 @@ static int failed_before(struct ctx *c, const char *name, const char *hash)
 	if (store_failed_get(&h, &why, c->o->store, name, &e) == 0) {
 		same = !strcmp(h, hash);
 		if (same)
-			json_array_append_new(
-				c->p->skipped,
-				json_pack("{s:s, s:s}", "name", name, "reason",
-					  why));
+			json_array_append_new(c->p->skipped,
+			                      json_pack("{s:s, s:s}", "name",
+			                                name, "reason", why));
 	}
 	free(h);
 	free(why);
@@ -196,12 +195,12 @@ static int restarts_tasks(const json_t *changes)
 	const json_t *ch;
 	size_t i;
 
-	json_array_foreach(changes, i, ch)
-	{
-		const char *path = json_string_value(json_object_get(ch, "path"));
+	json_array_foreach (changes, i, ch) {
+		const char *path =
+		        json_string_value(json_object_get(ch, "path"));
 
 		if (path && (starts_with(path, "TaskTemplate") ||
-			     starts_with(path, "EndpointSpec")))
+		             starts_with(path, "EndpointSpec")))
 			return 1;
 	}
 	return 0;
@@ -209,18 +208,18 @@ static int restarts_tasks(const json_t *changes)
 
 /* Normalised diff of a live service against the desired spec. */
 static int service_changes(json_t **out, struct ctx *c, const json_t *live,
-			   const json_t *want, struct err *err)
+                           const json_t *want, struct err *err)
 {
 	struct normalize_ctx nc = {net_name_cb, (void *)c->l, 0};
 	struct specdiff_list list = SPECDIFF_LIST_INIT;
 	json_t *a = NULL, *b = NULL;
 	int error;
 
-	nc.keep_platforms = json_object_get(
-				    json_object_get(json_object_get(want,
-								    "TaskTemplate"),
-						    "Placement"),
-				    "Platforms") != NULL;
+	nc.keep_platforms =
+	        json_object_get(
+	                json_object_get(json_object_get(want, "TaskTemplate"),
+	                                "Placement"),
+	                "Platforms") != NULL;
 	error = normalize_service(&a, json_object_get(live, "Spec"), &nc, err);
 	if (!error)
 		error = normalize_service(&b, want, &nc, err);
@@ -230,10 +229,10 @@ static int service_changes(json_t **out, struct ctx *c, const json_t *live,
 		*out = json_array();
 		for (size_t i = 0; i < list.nr; i++)
 			json_array_append_new(
-				*out, json_pack("{s:s, s:s?, s:s?}", "path",
-						list.items[i].path, "old",
-						list.items[i].old_val, "new",
-						list.items[i].new_val));
+			        *out, json_pack("{s:s, s:s?, s:s?}", "path",
+			                        list.items[i].path, "old",
+			                        list.items[i].old_val, "new",
+			                        list.items[i].new_val));
 	}
 	specdiff_list_free(&list);
 	json_decref(a);
@@ -243,12 +242,12 @@ static int service_changes(json_t **out, struct ctx *c, const json_t *live,
 
 static const char *want_hash(const json_t *spec)
 {
-	return json_string_value(json_object_get(json_object_get(spec, "Labels"),
-						 "kedge.spec-hash"));
+	return json_string_value(json_object_get(
+	        json_object_get(spec, "Labels"), "kedge.spec-hash"));
 }
 
 static int plan_update(struct ctx *c, const char *name, const json_t *spec,
-		       const json_t *live, struct err *err)
+                       const json_t *live, struct err *err)
 {
 	const char *paths[32];
 	size_t n = ignores(paths, ARRAY_SIZE(paths), c, name);
@@ -258,7 +257,7 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 	int error;
 
 	error = normalize_apply_ignores(want, json_object_get(live, "Spec"),
-					paths, n, err);
+	                                paths, n, err);
 	if (!error)
 		error = service_changes(&changes, c, live, want, err);
 	if (error || !json_array_size(changes) ||
@@ -269,20 +268,21 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 	}
 	/* Swarm bumps ForceUpdate on `docker service update --force`; keep
 	 * whatever is live so kedge never forces a restart by accident. */
-	force = json_object_get(json_object_get(json_object_get(live, "Spec"),
-						"TaskTemplate"),
-				"ForceUpdate");
+	force = json_object_get(
+	        json_object_get(json_object_get(live, "Spec"), "TaskTemplate"),
+	        "ForceUpdate");
 	if (force)
 		json_object_set(json_object_get(want, "TaskTemplate"),
-				"ForceUpdate", (json_t *)force);
+		                "ForceUpdate", (json_t *)force);
 	a = plan_add(c->p, PLAN_UPDATE, PLAN_SERVICE, name,
-		     json_string_value(json_object_get(
-			     json_object_get(c->all, "stack_of"), name)));
+	             json_string_value(json_object_get(
+	                     json_object_get(c->all, "stack_of"), name)));
 	plan_set_live(a, live);
 	a->changes = changes;
 	a->rollout = restarts_tasks(changes);
-	a->job = json_object_get(json_object_get(want, "Mode"), "ReplicatedJob") ||
-		 json_object_get(json_object_get(want, "Mode"), "GlobalJob");
+	a->job = json_object_get(json_object_get(want, "Mode"),
+	                         "ReplicatedJob") ||
+	         json_object_get(json_object_get(want, "Mode"), "GlobalJob");
 	if (replicas_of(want) == 0 &&
 	    replicas_of(json_object_get(live, "Spec")) > 0)
 		c->p->destructive = 1;
@@ -297,7 +297,7 @@ static void mark_prune_protection(struct ctx *c, const char *name, json_t *spec)
 
 	if (json_is_false(json_object_get(xk, "prune")))
 		json_object_set_new(json_object_get(spec, "Labels"),
-				    "kedge.prune", json_string("false"));
+		                    "kedge.prune", json_string("false"));
 }
 
 static int plan_services(struct ctx *c, struct err *err)
@@ -306,20 +306,20 @@ static int plan_services(struct ctx *c, struct err *err)
 	const char *name;
 	int error = 0;
 
-	json_object_foreach(svcs, name, spec)
-	{
+	json_object_foreach (svcs, name, spec) {
 		const json_t *live = live_service_by_name(c->l, name);
 		struct plan_action *a;
 
 		mark_prune_protection(c, name, spec);
 		if (live && !plan_owned(live)) {
-			service_problem(c, name, NULL,
-					"service '%s' already exists and is not "
-					"managed by kedge (no label "
-					"kedge.managed-by=kedge; made by docker "
-					"stack deploy?); remove it, or label it "
-					"to let kedge adopt it",
-					name);
+			service_problem(
+			        c, name, NULL,
+			        "service '%s' already exists and is not "
+			        "managed by kedge (no label "
+			        "kedge.managed-by=kedge; made by docker "
+			        "stack deploy?); remove it, or label it "
+			        "to let kedge adopt it",
+			        name);
 			continue;
 		}
 		/* Every service, changed or not: a node label change in this
@@ -331,33 +331,34 @@ static int plan_services(struct ctx *c, struct err *err)
 				return error;
 			continue;
 		}
-		a = plan_add(c->p, PLAN_CREATE, PLAN_SERVICE, name,
-			     json_string_value(json_object_get(
-				     json_object_get(c->all, "stack_of"), name)));
+		a = plan_add(
+		        c->p, PLAN_CREATE, PLAN_SERVICE, name,
+		        json_string_value(json_object_get(
+		                json_object_get(c->all, "stack_of"), name)));
 		a->spec = json_deep_copy(spec);
 		a->spec_hash = plan_spec_hash(spec);
 		a->rollout = 1;
 		a->job = json_object_get(json_object_get(spec, "Mode"),
-					 "ReplicatedJob") ||
-			 json_object_get(json_object_get(spec, "Mode"),
-					 "GlobalJob");
+		                         "ReplicatedJob") ||
+		         json_object_get(json_object_get(spec, "Mode"),
+		                         "GlobalJob");
 	}
 	return 0;
 }
 
 /* The position of a stack's top-level object for messages. */
 static void object_problem(struct ctx *c, enum diag_severity sev,
-			   const char *kind, const char *name, const char *fmt,
-			   ...) PRINTF(5, 6);
+                           const char *kind, const char *name, const char *fmt,
+                           ...) PRINTF(5, 6);
 
 static void object_problem(struct ctx *c, enum diag_severity sev,
-			   const char *kind, const char *name, const char *fmt,
-			   ...)
+                           const char *kind, const char *name, const char *fmt,
+                           ...)
 {
 	const char *stack = json_string_value(
-		json_object_get(json_object_get(c->all, "stack_of"), name));
-	const struct desired_stack *st = stack ? desired_stack_find(c->d, stack)
-					       : NULL;
+	        json_object_get(json_object_get(c->all, "stack_of"), name));
+	const struct desired_stack *st =
+	        stack ? desired_stack_find(c->d, stack) : NULL;
 	struct srcpos pos = {0, 0, 0, 0};
 	va_list ap;
 
@@ -370,36 +371,34 @@ static void object_problem(struct ctx *c, enum diag_severity sev,
 	}
 	va_start(ap, fmt);
 	diag_vadd(c->diag, sev, st ? st->compose.path : NULL, pos.key_line,
-		  pos.key_col, fmt, ap);
+	          pos.key_col, fmt, ap);
 	va_end(ap);
 }
 
 static json_t *(*const by_name[])(const struct live *, const char *) = {
-	live_network_by_name, live_config_by_name, live_secret_by_name};
+        live_network_by_name, live_config_by_name, live_secret_by_name};
 static const char *const kind_keys[] = {"networks", "configs", "secrets"};
-static const enum plan_kind kinds[] = {PLAN_NETWORK, PLAN_CONFIG,
-				       PLAN_SECRET};
+static const enum plan_kind kinds[] = {PLAN_NETWORK, PLAN_CONFIG, PLAN_SECRET};
 
 /* Network fields Swarm cannot change in place, compared as sent. */
-static void compare_network(struct ctx *c, const char *name,
-			    const json_t *want, const json_t *live)
+static void compare_network(struct ctx *c, const char *name, const json_t *want,
+                            const json_t *live)
 {
 	static const char *const fields[] = {"Driver", "Internal",
-					     "Attachable"};
+	                                     "Attachable"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		const json_t *w = json_object_get(want, fields[i]);
 		const json_t *v = json_object_get(live, fields[i]);
 
-		if (!w || json_equal(w, v) ||
-		    (json_is_false(w) && !v))
+		if (!w || json_equal(w, v) || (json_is_false(w) && !v))
 			continue;
 		object_problem(c, DIAG_WARNING, "networks", name,
-			       "network '%s' differs from the desired state "
-			       "(%s); Swarm cannot change a network in place: "
-			       "remove the stack's services and the network "
-			       "to recreate it",
-			       name, fields[i]);
+		               "network '%s' differs from the desired state "
+		               "(%s); Swarm cannot change a network in place: "
+		               "remove the stack's services and the network "
+		               "to recreate it",
+		               name, fields[i]);
 		return;
 	}
 }
@@ -408,23 +407,24 @@ static void plan_objects(struct ctx *c)
 {
 	for (size_t k = 0; k < ARRAY_SIZE(kind_keys); k++) {
 		json_t *objs = json_object_get(c->all, kind_keys[k]), *spec;
-		json_t *ext = json_object_get(json_object_get(c->all, "external"),
-					      kind_keys[k]),
+		json_t *ext = json_object_get(
+		               json_object_get(c->all, "external"),
+		               kind_keys[k]),
 		       *e;
 		const char *name;
 		size_t i;
 
-		json_object_foreach(objs, name, spec)
-		{
+		json_object_foreach (objs, name, spec) {
 			const json_t *live = by_name[k](c->l, name);
 			struct plan_action *a;
 
 			if (live && !plan_owned(live)) {
-				object_problem(c, DIAG_ERROR, kind_keys[k], name,
-					       "%.*s '%s' already exists and is "
-					       "not managed by kedge",
-					       (int)strlen(kind_keys[k]) - 1,
-					       kind_keys[k], name);
+				object_problem(
+				        c, DIAG_ERROR, kind_keys[k], name,
+				        "%.*s '%s' already exists and is "
+				        "not managed by kedge",
+				        (int)strlen(kind_keys[k]) - 1,
+				        kind_keys[k], name);
 				continue;
 			}
 			if (live) {
@@ -432,21 +432,22 @@ static void plan_objects(struct ctx *c)
 					compare_network(c, name, spec, live);
 				continue;
 			}
-			a = plan_add(c->p, PLAN_CREATE, kinds[k], name,
-				     json_string_value(json_object_get(
-					     json_object_get(c->all, "stack_of"),
-					     name)));
+			a = plan_add(
+			        c->p, PLAN_CREATE, kinds[k], name,
+			        json_string_value(json_object_get(
+			                json_object_get(c->all, "stack_of"),
+			                name)));
 			a->spec = json_deep_copy(spec);
 			a->spec_hash = plan_spec_hash(spec);
 		}
-		json_array_foreach(ext, i, e)
+		json_array_foreach (ext, i, e)
 			if (json_is_string(e) &&
 			    !by_name[k](c->l, json_string_value(e)))
 				diag_add(c->diag, DIAG_ERROR, NULL, 0, 0,
-					 "external %.*s '%s' does not exist in "
-					 "the swarm; create it first",
-					 (int)strlen(kind_keys[k]) - 1,
-					 kind_keys[k], json_string_value(e));
+				         "external %.*s '%s' does not exist in "
+				         "the swarm; create it first",
+				         (int)strlen(kind_keys[k]) - 1,
+				         kind_keys[k], json_string_value(e));
 	}
 }
 
@@ -484,14 +485,13 @@ static int superseded(struct ctx *c, enum plan_kind kind, const json_t *live)
 	if ((kind != PLAN_CONFIG && kind != PLAN_SECRET) || !stack || !logical)
 		return 0;
 	objs = json_object_get(c->all,
-			       kind == PLAN_CONFIG ? "configs" : "secrets");
-	json_object_foreach(objs, name, spec)
-	{
+	                       kind == PLAN_CONFIG ? "configs" : "secrets");
+	json_object_foreach (objs, name, spec) {
 		const json_t *labels = json_object_get(spec, "Labels");
 		const char *s = json_string_value(
-			json_object_get(labels, "com.docker.stack.namespace"));
+		        json_object_get(labels, "com.docker.stack.namespace"));
 		const char *l = json_string_value(
-			json_object_get(labels, "kedge.logical-name"));
+		        json_object_get(labels, "kedge.logical-name"));
 
 		if (s && l && !strcmp(s, stack) && !strcmp(l, logical))
 			return 1;
@@ -499,17 +499,16 @@ static int superseded(struct ctx *c, enum plan_kind kind, const json_t *live)
 	return 0;
 }
 
-static void add_removal(struct ctx *c, enum plan_kind kind,
-			const json_t *live)
+static void add_removal(struct ctx *c, enum plan_kind kind, const json_t *live)
 {
 	const char *name = json_string_value(
-		json_object_get(json_object_get(live, "Spec"), "Name"));
+	        json_object_get(json_object_get(live, "Spec"), "Name"));
 	struct plan_action *a;
 
 	if (!name)
 		name = json_string_value(json_object_get(live, "Name"));
 	a = plan_add(c->p, PLAN_REMOVE, kind, name ? name : "?",
-		     plan_label(live, "com.docker.stack.namespace"));
+	             plan_label(live, "com.docker.stack.namespace"));
 	plan_set_live(a, live);
 	if (!superseded(c, kind, live))
 		c->p->destructive = 1;
@@ -517,7 +516,7 @@ static void add_removal(struct ctx *c, enum plan_kind kind,
 
 /* Does a service spec refer to a network, config or secret? */
 static int refers_to(const json_t *spec, const char *kind, const char *id,
-		     const char *name)
+                     const char *name)
 {
 	const json_t *tt = json_object_get(spec, "TaskTemplate"), *list, *r;
 	const char *idk, *namek;
@@ -530,16 +529,16 @@ static int refers_to(const json_t *spec, const char *kind, const char *id,
 		int cfg = !strcmp(kind, "configs");
 
 		list = json_object_get(json_object_get(tt, "ContainerSpec"),
-				       cfg ? "Configs" : "Secrets");
+		                       cfg ? "Configs" : "Secrets");
 		idk = cfg ? "ConfigID" : "SecretID";
 		namek = cfg ? "ConfigName" : "SecretName";
 	}
-	json_array_foreach(list, i, r)
-	{
+	json_array_foreach (list, i, r) {
 		const char *a = json_string_value(json_object_get(r, idk));
 		const char *b = json_string_value(json_object_get(r, namek));
 
-		if ((a && id && !strcmp(a, id)) || (b && name && !strcmp(b, name)))
+		if ((a && id && !strcmp(a, id)) ||
+		    (b && name && !strcmp(b, name)))
 			return 1;
 	}
 	return 0;
@@ -550,7 +549,7 @@ static int in_use(struct ctx *c, const char *kind, const json_t *obj)
 {
 	const char *id = json_string_value(json_object_get(obj, "ID"));
 	const char *name = json_string_value(
-		json_object_get(json_object_get(obj, "Spec"), "Name"));
+	        json_object_get(json_object_get(obj, "Spec"), "Name"));
 	json_t *svc;
 
 	if (!id)
@@ -561,27 +560,26 @@ static int in_use(struct ctx *c, const char *kind, const json_t *obj)
 	const char *sname;
 
 	/* Desired services refer to names; live ones to IDs and names. */
-	json_object_foreach(json_object_get(c->all, "services"), sname, svc)
+	json_object_foreach (json_object_get(c->all, "services"), sname, svc)
 		if (refers_to(svc, kind, id, name))
 			return 1;
-	json_array_foreach(c->l->services, i, svc)
-	{
+	json_array_foreach (c->l->services, i, svc) {
 		const char *n = json_string_value(
-			json_object_get(json_object_get(svc, "Spec"), "Name"));
+		        json_object_get(json_object_get(svc, "Spec"), "Name"));
 		int leaving = 0;
 
 		/* A service that leaves, or that will be updated to its
 		 * desired spec (checked above), no longer holds what it uses
 		 * now. */
-		if (n && json_object_get(json_object_get(c->all, "services"), n))
+		if (n &&
+		    json_object_get(json_object_get(c->all, "services"), n))
 			continue;
 		for (size_t k = 0; k < c->p->nr; k++)
 			leaving |= c->p->actions[k].op == PLAN_REMOVE &&
-				   c->p->actions[k].kind == PLAN_SERVICE && n &&
-				   !strcmp(c->p->actions[k].name, n);
+			           c->p->actions[k].kind == PLAN_SERVICE && n &&
+			           !strcmp(c->p->actions[k].name, n);
 		if (!leaving &&
-		    refers_to(json_object_get(svc, "Spec"), kind, id,
-					name))
+		    refers_to(json_object_get(svc, "Spec"), kind, id, name))
 			return 1;
 	}
 	return 0;
@@ -598,26 +596,25 @@ static void plan_prune(struct ctx *c)
 	size_t owned = 0, i;
 	json_t *o;
 
-	json_array_foreach(c->l->services, i, o)
+	json_array_foreach (c->l->services, i, o)
 		owned += removable(c, o);
 	if (owned && !desired_services_in_scope(c) && !c->o->allow_empty) {
 		diag_add(c->diag, DIAG_ERROR, NULL, 0, 0,
-			 "refusing to remove all %zu services kedge manages: "
-			 "the desired state has no services%s (pass "
-			 "--allow-empty if that is what you want)",
-			 owned,
-			 c->d->has_stacks_dir ? "" : " and no stacks/ folder");
+		         "refusing to remove all %zu services kedge manages: "
+		         "the desired state has no services%s (pass "
+		         "--allow-empty if that is what you want)",
+		         owned,
+		         c->d->has_stacks_dir ? "" : " and no stacks/ folder");
 		return;
 	}
 	if (prune_enabled(c, "services"))
-		json_array_foreach(c->l->services, i, o)
-		{
+		json_array_foreach (c->l->services, i, o) {
 			const char *n = json_string_value(json_object_get(
-				json_object_get(o, "Spec"), "Name"));
+			        json_object_get(o, "Spec"), "Name"));
 
 			if (removable(c, o) && n &&
-			    !json_object_get(json_object_get(c->all, "services"),
-					     n))
+			    !json_object_get(
+			            json_object_get(c->all, "services"), n))
 				add_removal(c, PLAN_SERVICE, o);
 		}
 	/* Configs and secrets before networks, as docker stack rm does. */
@@ -626,17 +623,17 @@ static void plan_prune(struct ctx *c)
 
 		if (!prune_enabled(c, kind_keys[kk]))
 			continue;
-		json_array_foreach(live_lists[kk], i, o)
-		{
+		json_array_foreach (live_lists[kk], i, o) {
 			const char *n = json_string_value(json_object_get(
-				json_object_get(o, "Spec"), "Name"));
+			        json_object_get(o, "Spec"), "Name"));
 
 			if (!n)
-				n = json_string_value(json_object_get(o, "Name"));
+				n = json_string_value(
+				        json_object_get(o, "Name"));
 			if (removable(c, o) && n &&
-			    !json_object_get(json_object_get(c->all,
-							     kind_keys[kk]),
-					     n) &&
+			    !json_object_get(
+			            json_object_get(c->all, kind_keys[kk]),
+			            n) &&
 			    !in_use(c, kind_keys[kk], o))
 				add_removal(c, kinds[kk], o);
 		}
@@ -655,31 +652,30 @@ static int removed_by_plan(const struct plan *p, const char *name)
 }
 
 /* The live service (other than self) publishing port/proto on ingress. */
-static const char *ingress_user(struct ctx *c, const char *self, json_int_t port,
-				const char *proto)
+static const char *ingress_user(struct ctx *c, const char *self,
+                                json_int_t port, const char *proto)
 {
 	const json_t *svc, *pt;
 	size_t i, k;
 
-	json_array_foreach(c->l->services, i, svc)
-	{
+	json_array_foreach (c->l->services, i, svc) {
 		const char *n = json_string_value(
-			json_object_get(json_object_get(svc, "Spec"), "Name"));
+		        json_object_get(json_object_get(svc, "Spec"), "Name"));
 
 		if (!n || !strcmp(n, self) || removed_by_plan(c->p, n) ||
 		    json_object_get(json_object_get(c->all, "services"), n))
 			continue;
-		json_array_foreach(json_object_get(json_object_get(svc, "Endpoint"),
-						   "Ports"),
-				   k, pt)
-		{
+		json_array_foreach (
+		        json_object_get(json_object_get(svc, "Endpoint"),
+		                        "Ports"),
+		        k, pt) {
 			const char *mode = json_string_value(
-				json_object_get(pt, "PublishMode"));
+			        json_object_get(pt, "PublishMode"));
 			const char *pr = json_string_value(
-				json_object_get(pt, "Protocol"));
+			        json_object_get(pt, "Protocol"));
 
-			if (json_integer_value(json_object_get(pt, "PublishedPort")) ==
-				    port &&
+			if (json_integer_value(json_object_get(
+			            pt, "PublishedPort")) == port &&
 			    !strcmp(pr ? pr : "tcp", proto) &&
 			    (!mode || strcmp(mode, "host")))
 				return n;
@@ -697,40 +693,38 @@ static void check_ports(struct ctx *c)
 	json_t *spec;
 	const char *name;
 
-	json_object_foreach(json_object_get(c->all, "services"), name, spec)
-	{
+	json_object_foreach (json_object_get(c->all, "services"), name, spec) {
 		const json_t *pt;
 		size_t i;
 
-		json_array_foreach(json_object_get(json_object_get(spec,
-								  "EndpointSpec"),
-						   "Ports"),
-				   i, pt)
-		{
+		json_array_foreach (
+		        json_object_get(json_object_get(spec, "EndpointSpec"),
+		                        "Ports"),
+		        i, pt) {
 			json_int_t port = json_integer_value(
-				json_object_get(pt, "PublishedPort"));
+			        json_object_get(pt, "PublishedPort"));
 			const char *mode = json_string_value(
-				json_object_get(pt, "PublishMode"));
+			        json_object_get(pt, "PublishMode"));
 			const char *pr = json_string_value(
-				json_object_get(pt, "Protocol"));
+			        json_object_get(pt, "Protocol"));
 			const char *user;
 
 			if (!port || (mode && !strcmp(mode, "host")))
 				continue;
 			user = ingress_user(c, name, port, pr ? pr : "tcp");
 			if (user)
-				service_problem(c, name, "ports",
-						"service '%s': published port "
-						"%" JSON_INTEGER_FORMAT "/%s is "
-						"already used by service '%s'",
-						name, port, pr ? pr : "tcp", user);
+				service_problem(
+				        c, name, "ports",
+				        "service '%s': published port "
+				        "%" JSON_INTEGER_FORMAT "/%s is "
+				        "already used by service '%s'",
+				        name, port, pr ? pr : "tcp", user);
 		}
 	}
 }
 
-int plan_build(struct plan **out, const struct desired *d,
-	       const struct live *l, const struct plan_opts *o,
-	       struct diag *diag, struct err *err)
+int plan_build(struct plan **out, const struct desired *d, const struct live *l,
+               const struct plan_opts *o, struct diag *diag, struct err *err)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct ctx c = {p, d, l, o, diag, NULL, NULL};

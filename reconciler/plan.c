@@ -27,14 +27,14 @@ const char *plan_op_name(enum plan_op op)
 const char *plan_kind_name(enum plan_kind k)
 {
 	static const char *const names[] = {"node", "network", "config",
-					    "secret", "service"};
+	                                    "secret", "service"};
 
 	return names[k];
 }
 
 struct plan_action *plan_add(struct plan *p, enum plan_op op,
-			     enum plan_kind kind, const char *name,
-			     const char *stack)
+                             enum plan_kind kind, const char *name,
+                             const char *stack)
 {
 	struct plan_action *a;
 
@@ -63,7 +63,7 @@ void plan_set_live(struct plan_action *a, const json_t *live)
 		id = json_string_value(json_object_get(live, "Id"));
 	a->id = xstrdup(id ? id : "");
 	a->version = (uint64_t)json_integer_value(
-		json_object_get(json_object_get(live, "Version"), "Index"));
+	        json_object_get(json_object_get(live, "Version"), "Index"));
 }
 
 void plan_free(struct plan *p)
@@ -94,8 +94,8 @@ int plan_empty(const struct plan *p)
 
 const char *plan_label(const json_t *obj, const char *key)
 {
-	const json_t *labels = json_object_get(json_object_get(obj, "Spec"),
-					       "Labels");
+	const json_t *labels =
+	        json_object_get(json_object_get(obj, "Spec"), "Labels");
 
 	/* Networks keep their labels at the top, not under Spec. */
 	if (!labels)
@@ -139,7 +139,7 @@ struct stack_files {
 };
 
 static int read_stack_file(void *ctx, const char *rel, struct buf *out,
-			   struct err *err)
+                           struct err *err)
 {
 	struct stack_files *sf = ctx;
 
@@ -161,16 +161,16 @@ static const char *stack_env(void *ctx, const char *name)
  *  "external": {"networks": [...], ...}, "stack_of": {name: stack}}.
  */
 int plan_convert_all(json_t **out, const struct desired *d,
-		     const struct plan_opts *o, struct diag *diag,
-		     struct err *err)
+                     const struct plan_opts *o, struct diag *diag,
+                     struct err *err)
 {
 	static const char *const kinds[] = {"services", "networks", "configs",
-					    "secrets"};
+	                                    "secrets"};
 	json_t *all = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{s:[], s:[], "
-				"s:[]}, s:{}}",
-				"services", "networks", "configs", "secrets",
-				"external", "networks", "configs", "secrets",
-				"stack_of");
+	                        "s:[]}, s:{}}",
+	                        "services", "networks", "configs", "secrets",
+	                        "external", "networks", "configs", "secrets",
+	                        "stack_of");
 	int error = 0;
 
 	for (size_t i = 0; i < d->nstacks && !error; i++) {
@@ -186,7 +186,8 @@ int plan_convert_all(json_t **out, const struct desired *d,
 		co.env = stack_env;
 		co.env_ctx = &sf;
 		co.labels = json_object_get(d->settings.doc, "labels");
-		error = convert_stack(&objs, st->name, st->compose.doc, &co, err);
+		error = convert_stack(&objs, st->name, st->compose.doc, &co,
+		                      err);
 		if (error) {
 			err_prefix(err, "stack '%s'", st->name);
 			break;
@@ -195,31 +196,32 @@ int plan_convert_all(json_t **out, const struct desired *d,
 			json_t *dst = json_object_get(all, kinds[k]), *v;
 			const char *name;
 
-			json_object_foreach(json_object_get(objs, kinds[k]), name, v)
-			{
+			json_object_foreach (json_object_get(objs, kinds[k]),
+			                     name, v) {
 				if (json_object_get(dst, name) &&
 				    strcmp(kinds[k], "networks"))
 					diag_add(diag, DIAG_ERROR,
-						 st->compose.path, 0, 0,
-						 "%s name '%s' is also used by "
-						 "another stack",
-						 kinds[k], name);
+					         st->compose.path, 0, 0,
+					         "%s name '%s' is also used by "
+					         "another stack",
+					         kinds[k], name);
 				json_object_set(dst, name, v);
 				json_object_set_new(
-					json_object_get(all, "stack_of"), name,
-					json_string(st->name));
+				        json_object_get(all, "stack_of"), name,
+				        json_string(st->name));
 			}
 		}
 		for (size_t k = 1; k < ARRAY_SIZE(kinds); k++) {
 			json_t *ext = json_object_get(
-				json_object_get(objs, "external"), kinds[k]);
+			        json_object_get(objs, "external"), kinds[k]);
 
 			if (ext)
 				json_array_extend(
-					json_object_get(json_object_get(all,
-									"external"),
-							kinds[k]),
-					ext);
+				        json_object_get(
+				                json_object_get(all,
+				                                "external"),
+				                kinds[k]),
+				        ext);
 		}
 		json_decref(objs);
 	}

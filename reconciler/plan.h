@@ -42,14 +42,14 @@ struct plan_action {
 	enum plan_op op;
 	enum plan_kind kind;
 	char *name;
-	char *stack;           /* NULL for nodes */
-	char *id;              /* live ID for updates and removals */
-	uint64_t version;      /* live Version.Index for updates/removals */
-	struct json_t *spec;   /* what to send (create/update); owned */
+	char *stack;            /* NULL for nodes */
+	char *id;               /* live ID for updates and removals */
+	uint64_t version;       /* live Version.Index for updates/removals */
+	struct json_t *spec;    /* what to send (create/update); owned */
 	struct json_t *changes; /* [{path, old, new}] for updates; owned */
-	char *spec_hash;       /* sha256 of the canonical spec */
-	int rollout;           /* service update restarts tasks */
-	int job;               /* a job-mode service */
+	char *spec_hash;        /* sha256 of the canonical spec */
+	int rollout;            /* service update restarts tasks */
+	int job;                /* a job-mode service */
 };
 
 struct plan {
@@ -76,9 +76,9 @@ struct plan_opts {
  * show it. Returns a negative code only when kedge itself failed (a file
  * could not be read). The caller owns *out (plan_free).
  */
-int plan_build(struct plan **out, const struct desired *d,
-	       const struct live *l, const struct plan_opts *o,
-	       struct diag *diag, struct err *err) MUST_CHECK;
+int plan_build(struct plan **out, const struct desired *d, const struct live *l,
+               const struct plan_opts *o, struct diag *diag,
+               struct err *err) MUST_CHECK;
 void plan_free(struct plan *p);
 
 /* True when the plan changes nothing. */
@@ -97,7 +97,7 @@ struct json_t *plan_to_json(const struct plan *p);
  * saved is not a plan of this format.
  */
 int plan_matches(const struct json_t *saved, const struct plan *fresh,
-		 struct err *err) MUST_CHECK;
+                 struct err *err) MUST_CHECK;
 
 /* "create", "update", "remove" and "node", "network", ... Static. */
 const char *plan_op_name(enum plan_op op);

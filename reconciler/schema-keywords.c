@@ -51,8 +51,7 @@ static int jeq(const json_t *a, const json_t *b)
 	case JSON_ARRAY:
 		if (json_array_size(a) != json_array_size(b))
 			return 0;
-		json_array_foreach((json_t *)a, i, val)
-		{
+		json_array_foreach ((json_t *)a, i, val) {
 			if (!jeq(val, json_array_get(b, i)))
 				return 0;
 		}
@@ -60,8 +59,7 @@ static int jeq(const json_t *a, const json_t *b)
 	case JSON_OBJECT:
 		if (json_object_size(a) != json_object_size(b))
 			return 0;
-		json_object_foreach((json_t *)a, key, val)
-		{
+		json_object_foreach ((json_t *)a, key, val) {
 			const json_t *other = json_object_get(b, key);
 
 			if (!other || !jeq(val, other))
@@ -149,8 +147,7 @@ void schema_kw_type(struct vctx *v, const json_t *sch, const json_t *inst)
 	}
 	if (!json_is_array(t))
 		return;
-	json_array_foreach((json_t *)t, i, e)
-	{
+	json_array_foreach ((json_t *)t, i, e) {
 		if (json_is_string(e) &&
 		    type_matches(json_string_value(e), inst))
 			goto out;
@@ -176,8 +173,7 @@ static void enum_fail(struct vctx *v, const json_t *en, const json_t *inst)
 	json_t *e;
 	int rc = 0;
 
-	json_array_foreach((json_t *)en, i, e)
-	{
+	json_array_foreach ((json_t *)en, i, e) {
 		char *text;
 
 		if (i == ENUM_SHOWN) {
@@ -213,8 +209,7 @@ void schema_kw_enum_const(struct vctx *v, const json_t *sch, const json_t *inst)
 	json_t *e;
 
 	if (json_is_array(en)) {
-		json_array_foreach((json_t *)en, i, e)
-		{
+		json_array_foreach ((json_t *)en, i, e) {
 			if (jeq(e, inst))
 				break;
 		}
@@ -369,8 +364,7 @@ static void unknown_key(struct vctx *v, const json_t *props, const char *key)
 	struct mark m;
 	json_t *val;
 
-	json_object_foreach((json_t *)props, name, val)
-	{
+	json_object_foreach ((json_t *)props, name, val) {
 		if (n < NAMES_MAX)
 			names[n++] = name;
 	}
@@ -412,8 +406,7 @@ static void kw_members(struct vctx *v, const json_t *sch, const json_t *inst)
 	const void *rx;
 	int rc;
 
-	json_object_foreach((json_t *)inst, key, val)
-	{
+	json_object_foreach ((json_t *)inst, key, val) {
 		int matched = 0;
 
 		if (pn)
@@ -422,8 +415,7 @@ static void kw_members(struct vctx *v, const json_t *sch, const json_t *inst)
 			matched = 1;
 			child(v, sub, val, key, 0);
 		}
-		json_object_foreach((json_t *)pp, pat, sub)
-		{
+		json_object_foreach ((json_t *)pp, pat, sub) {
 			if ((rc = schema_regex_get(&rx, v->s, pat, v->err))) {
 				schema_set_fatal(v, rc);
 				return;
@@ -453,8 +445,7 @@ void schema_kw_object(struct vctx *v, const json_t *sch, const json_t *inst)
 	long long lim;
 
 	kw_members(v, sch, inst);
-	json_array_foreach((json_t *)req, i, e)
-	{
+	json_array_foreach ((json_t *)req, i, e) {
 		if (json_is_string(e) &&
 		    !json_object_get(inst, json_string_value(e)))
 			schema_fail_raw(v, 0, "missing required key '%s'",
@@ -466,12 +457,10 @@ void schema_kw_object(struct vctx *v, const json_t *sch, const json_t *inst)
 	if (get_count(sch, "maxProperties", &lim) && n > (size_t)lim)
 		schema_fail(v, "must have at most %lld key%s (got %zu)", lim,
 		            lim == 1 ? "" : "s", n);
-	json_object_foreach((json_t *)dr, key, val)
-	{
+	json_object_foreach ((json_t *)dr, key, val) {
 		if (!json_object_get(inst, key))
 			continue;
-		json_array_foreach(val, i, e)
-		{
+		json_array_foreach (val, i, e) {
 			if (json_is_string(e) &&
 			    !json_object_get(inst, json_string_value(e)))
 				schema_fail_raw(v, 0,
@@ -480,8 +469,7 @@ void schema_kw_object(struct vctx *v, const json_t *sch, const json_t *inst)
 				                json_string_value(e), key);
 		}
 	}
-	json_object_foreach((json_t *)ds, key, val)
-	{
+	json_object_foreach ((json_t *)ds, key, val) {
 		if (json_object_get(inst, key))
 			schema_eval(v, val, inst);
 	}
@@ -499,8 +487,7 @@ static void kw_contains(struct vctx *v, const json_t *sch, const json_t *inst)
 	if (!c)
 		return;
 	get_count(sch, "minContains", &minc);
-	json_array_foreach((json_t *)inst, i, e)
-	{
+	json_array_foreach ((json_t *)inst, i, e) {
 		count += schema_probe(v, c, e);
 	}
 	if (count < (size_t)minc && minc == 1)

@@ -528,7 +528,8 @@ static void kw_logic(struct vctx *v, const json_t *sch, const json_t *inst)
 	const json_t *sub;
 	size_t i;
 
-	json_array_foreach((json_t *)all, i, sub) schema_eval(v, sub, inst);
+	json_array_foreach ((json_t *)all, i, sub)
+		schema_eval(v, sub, inst);
 	if (json_is_array(any) && !schema_stopped(v))
 		kw_some_of(v, any, inst, 0);
 	if (json_is_array(one) && !schema_stopped(v))

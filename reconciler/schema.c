@@ -410,8 +410,7 @@ static int walk_patterns(struct walk *w, const json_t *node)
 		if (rc)
 			return rc;
 	}
-	json_object_foreach((json_t *)pp, key, val)
-	{
+	json_object_foreach ((json_t *)pp, key, val) {
 		rc = schema_regex_get(&rx, w->s, key, w->err);
 		if (rc)
 			return rc;
@@ -512,16 +511,14 @@ static int walk_member(struct walk *w, const char *key, const json_t *val,
 	    (kind == 3 && !json_is_object(val)))
 		return walk_node(w, val, base, kind == 1, depth + 1);
 	if (kind == 2) {
-		json_array_foreach((json_t *)val, i, v)
-		{
+		json_array_foreach ((json_t *)val, i, v) {
 			if ((rc = walk_node(w, v, base, 1, depth + 1)))
 				break;
 		}
 		return rc;
 	}
 	if (kind == 3) {
-		json_object_foreach((json_t *)val, k, v)
-		{
+		json_object_foreach ((json_t *)val, k, v) {
 			if ((rc = walk_node(w, v, base, 1, depth + 1)))
 				break;
 		}
@@ -545,8 +542,7 @@ static int walk_node(struct walk *w, const json_t *node, const char *base,
 		goto out;
 	}
 	if (json_is_array(node)) {
-		json_array_foreach((json_t *)node, i, val)
-		{
+		json_array_foreach ((json_t *)node, i, val) {
 			if ((rc = walk_node(w, val, nb, 0, depth + 1)))
 				goto out;
 		}
@@ -557,8 +553,7 @@ static int walk_node(struct walk *w, const json_t *node, const char *base,
 		goto out;
 	if (!schema_pos)
 		record_ref(w, node, nb);
-	json_object_foreach((json_t *)node, key, val)
-	{
+	json_object_foreach ((json_t *)node, key, val) {
 		if (!schema_pos && json_is_object(val)) {
 			rc = walk_node(w, val, nb, 0, depth + 1);
 		} else if (schema_pos) {

@@ -40,8 +40,8 @@ enum schema_severity { SCHEMA_ERROR, SCHEMA_WARNING };
  * "'replicas' must be an integer, not a string"). Strings are borrowed.
  */
 typedef void (*schema_report_fn)(void *ctx, enum schema_severity sev,
-				 const char *pointer, int key_problem,
-				 const char *message);
+                                 const char *pointer, int key_problem,
+                                 const char *message);
 
 /* An empty set of schemas. Free with schema_free. */
 struct schema *schema_new(void);
@@ -51,13 +51,13 @@ void schema_free(struct schema *s);
  * new reference to doc. ERR_INVALID when the document is not a schema.
  */
 int schema_add(struct schema *s, const char *uri, struct json_t *doc,
-	       struct err *err) MUST_CHECK;
+               struct err *err) MUST_CHECK;
 /*
  * Adds every *.json file in dir (in name order), each under its file name
  * ("compose.json") and, when it has one, its $id.
  */
-int schema_add_dir(struct schema *s, const char *dir, struct err *err)
-	MUST_CHECK;
+int schema_add_dir(struct schema *s, const char *dir,
+                   struct err *err) MUST_CHECK;
 /*
  * Validates instance against the schema at uri (an $id, optionally with a
  * #fragment). Returns the number of errors found (0: valid; warnings do not
@@ -65,8 +65,8 @@ int schema_add_dir(struct schema *s, const char *dir, struct err *err)
  * (ERR_NOTFOUND for an unknown uri, ERR_INVALID for a broken schema).
  */
 int schema_validate(struct schema *s, const char *uri,
-		    const struct json_t *instance, schema_report_fn report,
-		    void *ctx, struct err *err) MUST_CHECK;
+                    const struct json_t *instance, schema_report_fn report,
+                    void *ctx, struct err *err) MUST_CHECK;
 
 /*
  * Whether known formats are assertions (the default: 1) or, as the

@@ -38,7 +38,7 @@ struct source_opts {
 enum source_type { SOURCE_FILE, SOURCE_DIR, SOURCE_SYMLINK, SOURCE_OTHER };
 
 struct source_entry {
-	char *name;             /* entry name, not a path */
+	char *name; /* entry name, not a path */
 	enum source_type type;
 };
 
@@ -50,7 +50,7 @@ struct source_entry {
  * ref and never contain a token or key. Free with source_free.
  */
 int source_open(struct source **out, const struct source_opts *opts,
-		struct err *err) MUST_CHECK;
+                struct err *err) MUST_CHECK;
 void source_free(struct source *s);
 /* The full commit id, or "worktree" for a folder. Borrowed. */
 const char *source_revision(const struct source *s);
@@ -64,17 +64,17 @@ const char *source_name(const struct source *s);
  * does not exist, ERR_INVALID when it is a folder.
  */
 int source_read(struct buf *out, struct source *s, const char *path,
-		struct err *err) MUST_CHECK;
+                struct err *err) MUST_CHECK;
 /* Returns the type of path without following a final symlink. */
 int source_stat(enum source_type *out, struct source *s, const char *path,
-		struct err *err) MUST_CHECK;
+                struct err *err) MUST_CHECK;
 /*
  * Lists a folder's entries sorted by name: *out is an array of *nr entries
  * that the caller frees with source_entries_free. ERR_NOTFOUND when there is
  * no such folder.
  */
 int source_list(struct source_entry **out, size_t *nr, struct source *s,
-		const char *dir, struct err *err) MUST_CHECK;
+                const char *dir, struct err *err) MUST_CHECK;
 void source_entries_free(struct source_entry *e, size_t nr);
 
 /*
@@ -84,6 +84,6 @@ void source_entries_free(struct source_entry *e, size_t nr);
  * frees). ERR_INVALID with "'<path>' leaves the repository" otherwise.
  */
 int source_resolve(char **out, struct source *s, const char *base_dir,
-		   const char *rel, struct err *err) MUST_CHECK;
+                   const char *rel, struct err *err) MUST_CHECK;
 
 #endif

@@ -101,8 +101,7 @@ static json_t *keyed(const char *name, const json_t *arr)
 	size_t i;
 	char *k;
 
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach (arr, i, e) {
 		k = elem_key(name, e);
 		if (!k || json_object_get(m, k)) {
 			free(k);
@@ -131,8 +130,7 @@ static void diff_keyed(struct specdiff_list *l, const char *path,
 	char *p;
 	int env = !strcmp(name, "Env");
 
-	json_object_foreach(ma, k, va)
-	{
+	json_object_foreach (ma, k, va) {
 		vb = json_object_get(mb, k);
 		p = xasprintf("%s[%s]", path, k);
 		x = env ? env_value(va) : json_incref(va);
@@ -142,8 +140,7 @@ static void diff_keyed(struct specdiff_list *l, const char *path,
 		json_decref(y);
 		free(p);
 	}
-	json_object_foreach(mb, k, vb)
-	{
+	json_object_foreach (mb, k, vb) {
 		if (json_object_get(ma, k))
 			continue;
 		p = xasprintf("%s[%s]", path, k);
@@ -159,8 +156,9 @@ static int all_scalars(const json_t *arr)
 	const json_t *e;
 	size_t i;
 
-	json_array_foreach(arr, i, e) if (json_is_object(e) ||
-	                                  json_is_array(e)) return 0;
+	json_array_foreach (arr, i, e)
+		if (json_is_object(e) || json_is_array(e))
+			return 0;
 	return 1;
 }
 
@@ -202,9 +200,11 @@ static void diff_objects(struct specdiff_list *l, const char *path,
 	json_t *v;
 	char *p;
 
-	json_object_foreach((json_t *)a, key, v) keys[k++] = key;
-	json_object_foreach((json_t *)b, key, v) if (!json_object_get(a, key))
-	        keys[k++] = key;
+	json_object_foreach ((json_t *)a, key, v)
+		keys[k++] = key;
+	json_object_foreach ((json_t *)b, key, v)
+		if (!json_object_get(a, key))
+			keys[k++] = key;
 	qsort(keys, k, sizeof(*keys), cmp_key);
 	for (i = 0; i < k; i++) {
 		p = *path ? xasprintf("%s.%s", path, keys[i])

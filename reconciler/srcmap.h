@@ -25,14 +25,15 @@ void srcmap_free(struct srcmap *m);
 /* The file path given to srcmap_new. Borrowed. */
 const char *srcmap_path(const struct srcmap *m);
 /* Records (or replaces) the position of the value at pointer. */
-void srcmap_set(struct srcmap *m, const char *pointer, const struct srcpos *pos);
+void srcmap_set(struct srcmap *m, const char *pointer,
+                const struct srcpos *pos);
 /*
  * Finds the position for pointer, or for its closest recorded ancestor.
  * Returns 0 when pointer itself was found, 1 when an ancestor was used, and
  * ERR_NOTFOUND (with *out zeroed) when nothing was recorded at all.
  */
 int srcmap_get(const struct srcmap *m, const char *pointer,
-	       struct srcpos *out) MUST_CHECK;
+               struct srcpos *out) MUST_CHECK;
 
 /*
  * Appends the escaped form of one reference token (~ becomes ~0, / becomes

@@ -18,18 +18,18 @@ struct store {
 };
 
 static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS failed_spec ("
-	" service TEXT PRIMARY KEY, hash TEXT NOT NULL, reason TEXT NOT NULL,"
-	" at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
-	"CREATE TABLE IF NOT EXISTS apply_history ("
-	" id INTEGER PRIMARY KEY AUTOINCREMENT, revision TEXT NOT NULL,"
-	" result TEXT NOT NULL, summary TEXT NOT NULL,"
-	" at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));";
+        "CREATE TABLE IF NOT EXISTS failed_spec ("
+        " service TEXT PRIMARY KEY, hash TEXT NOT NULL, reason TEXT NOT NULL,"
+        " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+        "CREATE TABLE IF NOT EXISTS apply_history ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, revision TEXT NOT NULL,"
+        " result TEXT NOT NULL, summary TEXT NOT NULL,"
+        " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));";
 
 static int db_error(struct store *s, struct err *err, const char *what)
 {
 	return err_set(err, ERR_IO, "store '%s': cannot %s: %s", s->path, what,
-		       sqlite3_errmsg(s->db));
+	               sqlite3_errmsg(s->db));
 }
 
 /* mkdir -p of the folder that holds path. */
@@ -55,7 +55,7 @@ static char *default_path(void)
 	if (state && *state)
 		return xasprintf("%s/kedge/state.db", state);
 	return xasprintf("%s/.local/state/kedge/state.db",
-			 home && *home ? home : "/var/lib");
+	                 home && *home ? home : "/var/lib");
 }
 
 static int migrate(struct store *s, struct err *err)
@@ -70,9 +70,9 @@ static int migrate(struct store *s, struct err *err)
 	sqlite3_finalize(st);
 	if (version > STORE_VERSION)
 		return err_set(err, ERR_IO,
-			       "store '%s' has version %d; this kedge knows "
-			       "up to %d",
-			       s->path, version, STORE_VERSION);
+		               "store '%s' has version %d; this kedge knows "
+		               "up to %d",
+		               s->path, version, STORE_VERSION);
 	if (sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) ||
 	    sqlite3_exec(s->db, "PRAGMA user_version = 1", NULL, NULL, NULL))
 		return db_error(s, err, "create its tables");
@@ -87,9 +87,9 @@ int store_open(struct store **out, const char *path, struct err *err)
 	s->path = path ? xstrdup(path) : default_path();
 	make_parent(s->path);
 	if (sqlite3_open_v2(s->path, &s->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				    SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK) {
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                            SQLITE_OPEN_FULLMUTEX,
+	                    NULL) != SQLITE_OK) {
 		error = db_error(s, err, "open it");
 		goto out;
 	}
@@ -119,8 +119,8 @@ const char *store_path(const struct store *s)
 }
 
 /* Runs sql with up to three text parameters; returns 0 or ERR_IO. */
-static int exec3(struct store *s, const char *sql, const char *a,
-		 const char *b, const char *c, struct err *err)
+static int exec3(struct store *s, const char *sql, const char *a, const char *b,
+                 const char *c, struct err *err)
 {
 	sqlite3_stmt *st = NULL;
 	const char *args[3] = {a, b, c};
@@ -136,15 +136,15 @@ static int exec3(struct store *s, const char *sql, const char *a,
 }
 
 int store_failed_get(char **hash, char **reason, struct store *s,
-		     const char *service, struct err *err)
+                     const char *service, struct err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT hash, reason FROM failed_spec WHERE "
-			       "service = ?1",
-			       -1, &st, NULL))
+	                       "SELECT hash, reason FROM failed_spec WHERE "
+	                       "service = ?1",
+	                       -1, &st, NULL))
 		return db_error(s, err, "prepare a statement");
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -159,26 +159,26 @@ int store_failed_get(char **hash, char **reason, struct store *s,
 }
 
 int store_failed_set(struct store *s, const char *service, const char *hash,
-		     const char *reason, struct err *err)
+                     const char *reason, struct err *err)
 {
-	return exec3(s,
-		     "INSERT OR REPLACE INTO failed_spec (service, hash, reason)"
-		     " VALUES (?1, ?2, ?3)",
-		     service, hash, reason, err);
+	return exec3(
+	        s,
+	        "INSERT OR REPLACE INTO failed_spec (service, hash, reason)"
+	        " VALUES (?1, ?2, ?3)",
+	        service, hash, reason, err);
 }
 
 int store_failed_clear(struct store *s, const char *service, struct err *err)
 {
 	return exec3(s, "DELETE FROM failed_spec WHERE service = ?1", service,
-		     NULL, NULL, err);
+	             NULL, NULL, err);
 }
 
 int store_apply_record(struct store *s, const char *revision,
-		       const char *result, const char *summary,
-		       struct err *err)
+                       const char *result, const char *summary, struct err *err)
 {
 	return exec3(s,
-		     "INSERT INTO apply_history (revision, result, summary) "
-		     "VALUES (?1, ?2, ?3)",
-		     revision, result, summary, err);
+	             "INSERT INTO apply_history (revision, result, summary) "
+	             "VALUES (?1, ?2, ?3)",
+	             revision, result, summary, err);
 }

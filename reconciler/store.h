@@ -22,8 +22,8 @@ struct store;
  * NULL means the default. ERR_IO with the path when it cannot be opened or
  * is not a kedge store. Free with store_free.
  */
-int store_open(struct store **out, const char *path, struct err *err)
-	MUST_CHECK;
+int store_open(struct store **out, const char *path,
+               struct err *err) MUST_CHECK;
 void store_free(struct store *s);
 /* The path in use. Borrowed. */
 const char *store_path(const struct store *s);
@@ -34,14 +34,14 @@ const char *store_path(const struct store *s);
  * caller frees. ERR_NOTFOUND when the service has no failure recorded.
  */
 int store_failed_get(char **hash, char **reason, struct store *s,
-		     const char *service, struct err *err) MUST_CHECK;
+                     const char *service, struct err *err) MUST_CHECK;
 int store_failed_set(struct store *s, const char *service, const char *hash,
-		     const char *reason, struct err *err) MUST_CHECK;
-int store_failed_clear(struct store *s, const char *service, struct err *err)
-	MUST_CHECK;
+                     const char *reason, struct err *err) MUST_CHECK;
+int store_failed_clear(struct store *s, const char *service,
+                       struct err *err) MUST_CHECK;
 /* Appends one apply to the history. */
 int store_apply_record(struct store *s, const char *revision,
-		       const char *result, const char *summary,
-		       struct err *err) MUST_CHECK;
+                       const char *result, const char *summary,
+                       struct err *err) MUST_CHECK;
 
 #endif

@@ -24,9 +24,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define MUST_CHECK __attribute__((warn_unused_result))
-#define PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define NORETURN __attribute__((noreturn))
+#define MUST_CHECK    __attribute__((warn_unused_result))
+#define PRINTF(f, a)  __attribute__((format(printf, f, a)))
+#define NORETURN      __attribute__((noreturn))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 void *xmalloc(size_t n);
@@ -39,18 +39,18 @@ char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) PRINTF(1, 0);
 
 /* Grows *p (an array of *alloc elements of size elem) to hold at least n. */
-#define ALLOC_GROW(p, n, alloc)                                             \
-	do {                                                                \
-		if ((n) > (alloc)) {                                        \
-			(alloc) = (alloc) ? (alloc) * 2 : 8;                \
-			if ((alloc) < (n))                                  \
-				(alloc) = (n);                              \
-			(p) = xrealloc((p), (alloc) * sizeof(*(p)));        \
-		}                                                           \
+#define ALLOC_GROW(p, n, alloc)                                      \
+	do {                                                         \
+		if ((n) > (alloc)) {                                 \
+			(alloc) = (alloc) ? (alloc)*2 : 8;           \
+			if ((alloc) < (n))                           \
+				(alloc) = (n);                       \
+			(p) = xrealloc((p), (alloc) * sizeof(*(p))); \
+		}                                                    \
 	} while (0)
 
 NORETURN void bug_fl(const char *file, int line, const char *fmt, ...)
-	PRINTF(3, 4);
+        PRINTF(3, 4);
 /* An impossible state: logs file and line, then aborts. Never for input. */
 #define BUG(...) bug_fl(__FILE__, __LINE__, __VA_ARGS__)
 

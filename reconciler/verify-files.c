@@ -17,7 +17,7 @@
 #include "srcmap.h"
 
 static void doc_pos(const struct desired_doc *doc, const char *ptr,
-		    unsigned *line, unsigned *col)
+                    unsigned *line, unsigned *col)
 {
 	struct srcpos pos = {0, 0, 0, 0};
 
@@ -29,7 +29,7 @@ static void doc_pos(const struct desired_doc *doc, const char *ptr,
 
 /* Parses "[ip:]published[-end]:target[-end][/proto]"; 0 when unpublished. */
 static int short_port(const char *s, long *first, long *last, char *proto,
-		      size_t n)
+                      size_t n)
 {
 	const char *slash = strchr(s, '/'), *c1, *c2 = NULL;
 	char pub[64];
@@ -55,7 +55,7 @@ static int short_port(const char *s, long *first, long *last, char *proto,
 	pub[len] = '\0';
 	*first = strtol(pub, NULL, 10);
 	*last = strchr(pub, '-') ? strtol(strchr(pub, '-') + 1, NULL, 10)
-				  : *first;
+	                         : *first;
 	if (*last < *first || *last - *first > 65535)
 		*last = *first;
 	return *first > 0;
@@ -69,9 +69,9 @@ struct port_use {
 };
 
 static void add_port(struct port_use **uses, size_t *n, size_t *alloc,
-		     struct diag *diag, const struct desired_stack *st,
-		     const char *svc, long port, const char *proto,
-		     const char *ptr)
+                     struct diag *diag, const struct desired_stack *st,
+                     const char *svc, long port, const char *proto,
+                     const char *ptr)
 {
 	for (size_t i = 0; i < *n; i++) {
 		const struct port_use *u = &(*uses)[i];
@@ -81,9 +81,9 @@ static void add_port(struct port_use **uses, size_t *n, size_t *alloc,
 			continue;
 		doc_pos(&st->compose, ptr, &line, &col);
 		diag_add(diag, DIAG_ERROR, st->compose.path, line, col,
-			 "published port %ld/%s is already used by service "
-			 "'%s_%s'; Swarm publishes a port once per cluster",
-			 port, proto, u->stack, u->service);
+		         "published port %ld/%s is already used by service "
+		         "'%s_%s'; Swarm publishes a port once per cluster",
+		         port, proto, u->stack, u->service);
 		return;
 	}
 	ALLOC_GROW(*uses, *n + 1, *alloc);
@@ -105,40 +105,43 @@ static void check_ports(struct desired *d, struct diag *diag)
 		const char *name;
 		json_t *svc;
 
-		json_object_foreach(svcs, name, svc)
-		{
+		json_object_foreach (svcs, name, svc) {
 			json_t *ports = json_object_get(svc, "ports"), *p;
 			size_t i;
 
-			json_array_foreach(ports, i, p)
-			{
+			json_array_foreach (ports, i, p) {
 				char proto[8] = "tcp", *ptr;
 				long first = 0, last = 0;
 				json_t *mode = json_object_get(p, "mode");
 
 				if (json_is_string(p)) {
 					if (!short_port(json_string_value(p),
-							&first, &last, proto,
-							sizeof(proto)))
+					                &first, &last, proto,
+					                sizeof(proto)))
 						continue;
 				} else if (json_is_object(p)) {
-					json_t *pr = json_object_get(p, "protocol");
+					json_t *pr =
+					        json_object_get(p, "protocol");
 
 					if (json_is_string(mode) &&
-					    !strcmp(json_string_value(mode), "host"))
+					    !strcmp(json_string_value(mode),
+					            "host"))
 						continue;
 					first = last = (long)json_integer_value(
-						json_object_get(p, "published"));
+					        json_object_get(p,
+					                        "published"));
 					if (json_is_string(pr))
-						snprintf(proto, sizeof(proto), "%s",
-							 json_string_value(pr));
+						snprintf(proto, sizeof(proto),
+						         "%s",
+						         json_string_value(pr));
 					if (!first)
 						continue;
 				}
-				ptr = xasprintf("/services/%s/ports/%zu", name, i);
+				ptr = xasprintf("/services/%s/ports/%zu", name,
+				                i);
 				for (long port = first; port <= last; port++)
-					add_port(&uses, &n, &alloc, diag, st, name,
-						 port, proto, ptr);
+					add_port(&uses, &n, &alloc, diag, st,
+					         name, port, proto, ptr);
 				free(ptr);
 			}
 		}
@@ -146,9 +149,10 @@ static void check_ports(struct desired *d, struct diag *diag)
 	free(uses);
 }
 
-/* Does some stack have this service? Accepts "svc", "stack/svc", "stack_svc". */
+/* Does some stack have this service? Accepts "svc", "stack/svc", "stack_svc".
+ */
 static int service_exists(const struct desired *d, const char *stack,
-			  const char *svc)
+                          const char *svc)
 {
 	for (size_t i = 0; i < d->nstacks; i++) {
 		const struct desired_stack *st = &d->stacks[i];
@@ -169,7 +173,7 @@ static int service_exists(const struct desired *d, const char *stack,
 }
 
 static void check_cron(struct diag *diag, const struct desired_doc *doc,
-		       const char *ptr, const char *expr, const char *what)
+                       const char *ptr, const char *expr, const char *what)
 {
 	struct cron c;
 	struct err e;
@@ -180,7 +184,7 @@ static void check_cron(struct diag *diag, const struct desired_doc *doc,
 		return;
 	doc_pos(doc, ptr, &line, &col);
 	diag_add(diag, DIAG_ERROR, doc->path, line, col, "%s '%s': %s", what,
-		 expr, e.msg);
+	         expr, e.msg);
 }
 
 struct seen {
@@ -190,8 +194,8 @@ struct seen {
 };
 
 static void check_backup(struct desired *d, const struct desired_doc *doc,
-			 size_t i, json_t *b, struct seen **seen, size_t *nseen,
-			 struct diag *diag)
+                         size_t i, json_t *b, struct seen **seen, size_t *nseen,
+                         struct diag *diag)
 {
 	const char *name = json_string_value(json_object_get(b, "name"));
 	const char *tz = json_string_value(json_object_get(b, "timezone"));
@@ -206,8 +210,8 @@ static void check_backup(struct desired *d, const struct desired_doc *doc,
 	for (size_t k = 0; name && k < *nseen; k++)
 		if (!strcmp((*seen)[k].name, name))
 			diag_add(diag, DIAG_ERROR, doc->path, line, col,
-				 "backup name '%s' is already used at %s:%u",
-				 name, (*seen)[k].path, (*seen)[k].line);
+			         "backup name '%s' is already used at %s:%u",
+			         name, (*seen)[k].path, (*seen)[k].line);
 	if (name) {
 		*seen = xrealloc(*seen, (*nseen + 1) * sizeof(**seen));
 		(*seen)[*nseen].name = xstrdup(name);
@@ -216,14 +220,15 @@ static void check_backup(struct desired *d, const struct desired_doc *doc,
 	}
 	sub = xasprintf("%s/schedule", ptr);
 	check_cron(diag, doc, sub,
-		   json_string_value(json_object_get(b, "schedule")),
-		   "schedule");
+	           json_string_value(json_object_get(b, "schedule")),
+	           "schedule");
 	free(sub);
 	sub = xasprintf("%s/verify/restore_test_schedule", ptr);
-	check_cron(diag, doc, sub,
-		   json_string_value(json_object_get(
-			   json_object_get(b, "verify"), "restore_test_schedule")),
-		   "restore_test_schedule");
+	check_cron(
+	        diag, doc, sub,
+	        json_string_value(json_object_get(json_object_get(b, "verify"),
+	                                          "restore_test_schedule")),
+	        "restore_test_schedule");
 	free(sub);
 	err_clear(&e);
 	if (tz && cron_check_timezone(tz, &e)) {
@@ -236,10 +241,10 @@ static void check_backup(struct desired *d, const struct desired_doc *doc,
 		sub = xasprintf("%s/target/service", ptr);
 		doc_pos(doc, sub, &line, &col);
 		diag_add(diag, DIAG_ERROR, doc->path, line, col,
-			 "backup '%s': target service '%s' is not a service of "
-			 "%s%s",
-			 name ? name : "?", svc, stack ? "stack " : "any stack",
-			 stack ? stack : "");
+		         "backup '%s': target service '%s' is not a service of "
+		         "%s%s",
+		         name ? name : "?", svc, stack ? "stack " : "any stack",
+		         stack ? stack : "");
 		free(sub);
 	}
 	free(ptr);
@@ -255,7 +260,7 @@ static void check_backups(struct desired *d, struct diag *diag)
 		json_t *list = json_object_get(doc->doc, "backups"), *b;
 		size_t i;
 
-		json_array_foreach(list, i, b)
+		json_array_foreach (list, i, b)
 			check_backup(d, doc, i, b, &seen, &nseen, diag);
 	}
 	for (size_t k = 0; k < nseen; k++)
@@ -268,22 +273,22 @@ static void check_group_names(const struct desired_doc *doc, struct diag *diag)
 	json_t *groups = json_object_get(doc->doc, "groups"), *g, *h;
 	size_t i, j;
 
-	json_array_foreach(groups, i, g)
-	{
-		const char *name = json_string_value(json_object_get(g, "name"));
+	json_array_foreach (groups, i, g) {
+		const char *name =
+		        json_string_value(json_object_get(g, "name"));
 
 		for (j = 0; name && j < i; j++) {
 			h = json_array_get(groups, j);
 			if (json_equal(json_object_get(h, "name"),
-				       json_object_get(g, "name"))) {
+			               json_object_get(g, "name"))) {
 				char *ptr = xasprintf("/groups/%zu/name", i);
 				unsigned line, col;
 
 				doc_pos(doc, ptr, &line, &col);
 				diag_add(diag, DIAG_ERROR, doc->path, line, col,
-					 "rule group '%s' is repeated in the "
-					 "same file",
-					 name);
+				         "rule group '%s' is repeated in the "
+				         "same file",
+				         name);
 				free(ptr);
 				break;
 			}
@@ -298,12 +303,12 @@ static const char *promtool_path(void)
 	if (env)
 		return *env && strcmp(env, "none") ? env : NULL;
 	return access("/usr/bin/promtool", X_OK) == 0 ? "/usr/bin/promtool"
-						      : NULL;
+	                                              : NULL;
 }
 
 /* Turns one line of promtool's output into a problem of the repo file. */
 static void promtool_line(const struct desired_doc *doc, const char *tmp,
-			  char *line, struct diag *diag)
+                          char *line, struct diag *diag)
 {
 	size_t tl = strlen(tmp);
 	unsigned l = 0, c = 0;
@@ -359,7 +364,7 @@ static int run_promtool(const char *tool, const char *file, struct buf *out)
 }
 
 static void check_promtool(const struct desired_doc *doc, const char *tool,
-			   struct desired *d, struct diag *diag)
+                           struct desired *d, struct diag *diag)
 {
 	char tmp[] = "/tmp/kedge-rules-XXXXXX";
 	struct buf data, out;
@@ -414,9 +419,9 @@ int verify_desired(struct desired *d, struct diag *diag, struct err *err)
 	if (!d->has_stacks_dir && !d->nodes.path && !d->nalerts &&
 	    !d->nbackups && !d->settings.path)
 		diag_add(diag, DIAG_ERROR, NULL, 0, 0,
-			 "no desired state found in %s at %s: expected a "
-			 "stacks/ folder, nodes.yml, alerts/ or backups/",
-			 d->source_name, d->revision);
+		         "no desired state found in %s at %s: expected a "
+		         "stacks/ folder, nodes.yml, alerts/ or backups/",
+		         d->source_name, d->revision);
 	check_ports(d, diag);
 	check_backups(d, diag);
 	check_alerts(d, diag);

@@ -20,12 +20,12 @@
 #define MAX_NAME 63
 
 static void problem(struct diag *diag, enum diag_severity sev,
-		    const struct desired_doc *doc, const char *pointer,
-		    int at_key, const char *fmt, ...) PRINTF(6, 7);
+                    const struct desired_doc *doc, const char *pointer,
+                    int at_key, const char *fmt, ...) PRINTF(6, 7);
 
 static void problem(struct diag *diag, enum diag_severity sev,
-		    const struct desired_doc *doc, const char *pointer,
-		    int at_key, const char *fmt, ...)
+                    const struct desired_doc *doc, const char *pointer,
+                    int at_key, const char *fmt, ...)
 {
 	struct srcpos pos = {0, 0, 0, 0};
 	va_list ap;
@@ -59,20 +59,21 @@ void verify_stack_name(const struct desired_stack *st, struct diag *diag)
 {
 	if (!valid_name(st->name))
 		diag_add(diag, DIAG_ERROR, st->dir, 0, 0,
-			 "stack name '%s' is not valid: use letters, digits, "
-			 "'-' and '_', starting and ending with a letter or "
-			 "digit",
-			 st->name);
+		         "stack name '%s' is not valid: use letters, digits, "
+		         "'-' and '_', starting and ending with a letter or "
+		         "digit",
+		         st->name);
 	else if (strlen(st->name) > MAX_NAME - 2)
 		diag_add(diag, DIAG_ERROR, st->dir, 0, 0,
-			 "stack name '%s' is too long for Swarm names", st->name);
+		         "stack name '%s' is too long for Swarm names",
+		         st->name);
 }
 
 const char *verify_constraint(const char *expr)
 {
-	static const char *const keys[] = {"node.id",	       "node.hostname",
-					   "node.role",	       "node.platform.os",
-					   "node.platform.arch"};
+	static const char *const keys[] = {"node.id", "node.hostname",
+	                                   "node.role", "node.platform.os",
+	                                   "node.platform.arch"};
 	const char *op = strstr(expr, "==");
 	const char *ne = strstr(expr, "!=");
 	size_t klen;
@@ -117,27 +118,26 @@ const char *verify_constraint(const char *expr)
 
 /* Calls fn for each name a service lists under key (list or map form). */
 static void each_ref(json_t *svc, const char *key,
-		     void (*fn)(void *, const char *, const char *), void *ctx)
+                     void (*fn)(void *, const char *, const char *), void *ctx)
 {
 	json_t *v = json_object_get(svc, key), *item;
 	const char *k;
 	size_t i;
 
 	if (json_is_object(v)) {
-		json_object_foreach(v, k, item)
-		{
+		json_object_foreach (v, k, item) {
 			char *p = xasprintf("%s/%s", key, k);
 
 			fn(ctx, k, p);
 			free(p);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, item)
-		{
-			const char *name = json_is_string(item)
-						   ? json_string_value(item)
-						   : json_string_value(json_object_get(
-							     item, "source"));
+		json_array_foreach (v, i, item) {
+			const char *name =
+			        json_is_string(item)
+			                ? json_string_value(item)
+			                : json_string_value(json_object_get(
+			                          item, "source"));
 			char *p = xasprintf("%s/%zu", key, i);
 
 			if (name)
@@ -151,8 +151,8 @@ struct ref_ctx {
 	struct diag *diag;
 	const struct desired_doc *doc;
 	const char *svc_name;
-	const char *kind;    /* "network", "config", ... */
-	json_t *declared;    /* the top-level object of that kind */
+	const char *kind; /* "network", "config", ... */
+	json_t *declared; /* the top-level object of that kind */
 };
 
 static void check_ref(void *ctx, const char *name, const char *rel)
@@ -166,9 +166,9 @@ static void check_ref(void *ctx, const char *name, const char *rel)
 		return;
 	ptr = xasprintf("/services/%s/%s", rc->svc_name, rel);
 	problem(rc->diag, DIAG_ERROR, rc->doc, ptr, 0,
-		"service '%s' uses %s '%s', which is not declared under "
-		"top-level '%ss:'",
-		rc->svc_name, rc->kind, name, rc->kind);
+	        "service '%s' uses %s '%s', which is not declared under "
+	        "top-level '%ss:'",
+	        rc->svc_name, rc->kind, name, rc->kind);
 	free(ptr);
 }
 
@@ -184,8 +184,7 @@ static void check_volumes(struct ref_ctx *rc, json_t *svc)
 	json_t *vols = json_object_get(svc, "volumes"), *v;
 	size_t i;
 
-	json_array_foreach(vols, i, v)
-	{
+	json_array_foreach (vols, i, v) {
 		char *src = NULL;
 
 		if (json_is_string(v)) {
@@ -195,10 +194,10 @@ static void check_volumes(struct ref_ctx *rc, json_t *svc)
 			if (colon)
 				src = xstrndup(s, (size_t)(colon - s));
 		} else if (json_is_object(v)) {
-			const char *type = json_string_value(
-				json_object_get(v, "type"));
-			const char *s = json_string_value(
-				json_object_get(v, "source"));
+			const char *type =
+			        json_string_value(json_object_get(v, "type"));
+			const char *s =
+			        json_string_value(json_object_get(v, "source"));
 
 			if (s && (!type || !strcmp(type, "volume")))
 				src = xstrdup(s);
@@ -216,32 +215,32 @@ static void check_volumes(struct ref_ctx *rc, json_t *svc)
 static void check_constraints(struct ref_ctx *rc, json_t *svc)
 {
 	json_t *list = json_object_get(
-		json_object_get(json_object_get(svc, "deploy"), "placement"),
-		"constraints");
+	        json_object_get(json_object_get(svc, "deploy"), "placement"),
+	        "constraints");
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(list, i, c)
-	{
-		const char *why = json_is_string(c)
-					  ? verify_constraint(json_string_value(c))
-					  : NULL;
+	json_array_foreach (list, i, c) {
+		const char *why =
+		        json_is_string(c)
+		                ? verify_constraint(json_string_value(c))
+		                : NULL;
 		char *ptr;
 
 		if (!why)
 			continue;
 		ptr = xasprintf("/services/%s/deploy/placement/constraints/%zu",
-				rc->svc_name, i);
+		                rc->svc_name, i);
 		problem(rc->diag, DIAG_ERROR, rc->doc, ptr, 0,
-			"placement constraint '%s': %s", json_string_value(c),
-			why);
+		        "placement constraint '%s': %s", json_string_value(c),
+		        why);
 		free(ptr);
 	}
 }
 
 static int check_file_ref(struct desired *d, struct desired_stack *st,
-			  const char *rel, const char *ptr, struct diag *diag,
-			  struct err *err)
+                          const char *rel, const char *ptr, struct diag *diag,
+                          struct err *err)
 {
 	struct buf data;
 	struct err e;
@@ -255,11 +254,11 @@ static int check_file_ref(struct desired *d, struct desired_stack *st,
 	    error == ERR_TOOBIG) {
 		if (error == ERR_NOTFOUND)
 			problem(diag, DIAG_ERROR, &st->compose, ptr, 0,
-				"file '%s' does not exist at this revision",
-				rel);
+			        "file '%s' does not exist at this revision",
+			        rel);
 		else
 			problem(diag, DIAG_ERROR, &st->compose, ptr, 0, "%s",
-				e.msg);
+			        e.msg);
 		return 0;
 	}
 	if (error)
@@ -269,8 +268,8 @@ static int check_file_ref(struct desired *d, struct desired_stack *st,
 
 /* env_file: a string, or a list of strings or {path, required}. */
 static int check_env_files(struct desired *d, struct desired_stack *st,
-			   const char *svc_name, json_t *svc,
-			   struct diag *diag, struct err *err)
+                           const char *svc_name, json_t *svc, struct diag *diag,
+                           struct err *err)
 {
 	json_t *ef = json_object_get(svc, "env_file"), *item;
 	size_t i;
@@ -280,16 +279,15 @@ static int check_env_files(struct desired *d, struct desired_stack *st,
 		char *ptr = xasprintf("/services/%s/env_file", svc_name);
 
 		error = check_file_ref(d, st, json_string_value(ef), ptr, diag,
-				       err);
+		                       err);
 		free(ptr);
 		return error;
 	}
-	json_array_foreach(ef, i, item)
-	{
+	json_array_foreach (ef, i, item) {
 		const char *p = json_is_string(item)
-					? json_string_value(item)
-					: json_string_value(
-						  json_object_get(item, "path"));
+		                        ? json_string_value(item)
+		                        : json_string_value(json_object_get(
+		                                  item, "path"));
 		json_t *req = json_object_get(item, "required");
 		char *ptr;
 
@@ -305,7 +303,7 @@ static int check_env_files(struct desired *d, struct desired_stack *st,
 }
 
 static void check_service(struct desired_stack *st, const char *name,
-			  json_t *svc, struct diag *diag)
+                          json_t *svc, struct diag *diag)
 {
 	json_t *doc = st->compose.doc;
 	struct ref_ctx rc = {diag, &st->compose, name, NULL, NULL};
@@ -315,21 +313,21 @@ static void check_service(struct desired_stack *st, const char *name,
 
 	if (!valid_name(name))
 		problem(diag, DIAG_ERROR, &st->compose, ptr, 1,
-			"service name '%s' is not valid: use letters, digits, "
-			"'-' and '_', starting and ending with a letter or "
-			"digit",
-			name);
+		        "service name '%s' is not valid: use letters, digits, "
+		        "'-' and '_', starting and ending with a letter or "
+		        "digit",
+		        name);
 	else if (strlen(st->name) + 1 + strlen(name) > MAX_NAME)
 		problem(diag, DIAG_ERROR, &st->compose, ptr, 1,
-			"service name '%s_%s' is longer than Swarm's %d "
-			"characters",
-			st->name, name, MAX_NAME);
+		        "service name '%s_%s' is longer than Swarm's %d "
+		        "characters",
+		        st->name, name, MAX_NAME);
 	if (mode && starts_with(mode, "global") &&
 	    json_object_get(deploy, "replicas"))
 		problem(diag, DIAG_ERROR, &st->compose, ptr, 1,
-			"service '%s': 'deploy.replicas' can only be used "
-			"with a replicated mode, not '%s'",
-			name, mode);
+		        "service '%s': 'deploy.replicas' can only be used "
+		        "with a replicated mode, not '%s'",
+		        name, mode);
 	free(ptr);
 	rc.kind = "network";
 	rc.declared = json_object_get(doc, "networks");
@@ -348,15 +346,15 @@ static void check_service(struct desired_stack *st, const char *name,
 
 /* Top-level configs and secrets backed by a file in the repository. */
 static int check_objects(struct desired *d, struct desired_stack *st,
-			 const char *kind, struct diag *diag, struct err *err)
+                         const char *kind, struct diag *diag, struct err *err)
 {
 	json_t *objs = json_object_get(st->compose.doc, kind), *o;
 	const char *name;
 	int error = 0;
 
-	json_object_foreach(objs, name, o)
-	{
-		const char *file = json_string_value(json_object_get(o, "file"));
+	json_object_foreach (objs, name, o) {
+		const char *file =
+		        json_string_value(json_object_get(o, "file"));
 		char *ptr;
 
 		if (!file)
@@ -370,15 +368,14 @@ static int check_objects(struct desired *d, struct desired_stack *st,
 	return error;
 }
 
-int verify_stack(struct desired *d, struct desired_stack *st,
-		struct diag *diag, struct err *err)
+int verify_stack(struct desired *d, struct desired_stack *st, struct diag *diag,
+                 struct err *err)
 {
 	json_t *svcs = json_object_get(st->compose.doc, "services"), *svc;
 	const char *name;
 	int error = 0;
 
-	json_object_foreach(svcs, name, svc)
-	{
+	json_object_foreach (svcs, name, svc) {
 		check_service(st, name, svc, diag);
 		error = check_env_files(d, st, name, svc, diag, err);
 		if (error)

@@ -25,11 +25,11 @@ void verify_stack_name(const struct desired_stack *st, struct diag *diag);
  * Checks one stack whose compose file passed its schema. Problems go to
  * diag; returns 0, or a negative error when the source itself failed.
  */
-int verify_stack(struct desired *d, struct desired_stack *st,
-		struct diag *diag, struct err *err) MUST_CHECK;
+int verify_stack(struct desired *d, struct desired_stack *st, struct diag *diag,
+                 struct err *err) MUST_CHECK;
 /* Checks across files, once everything is loaded. */
-int verify_desired(struct desired *d, struct diag *diag, struct err *err)
-	MUST_CHECK;
+int verify_desired(struct desired *d, struct diag *diag,
+                   struct err *err) MUST_CHECK;
 /*
  * Checks one placement constraint ("node.labels.zone == a"); returns NULL
  * when valid, or a static description of what is wrong.

@@ -84,8 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !err.msg[0] || out)
 			abort();
 	} else {
-		json_object_foreach(json_object_get(out, "services"), name,
-		                    spec) check_service(spec);
+		json_object_foreach (json_object_get(out, "services"), name,
+		                     spec)
+			check_service(spec);
 	}
 	json_decref(out);
 	json_decref(doc);

@@ -74,7 +74,7 @@ YML
 commit_all "$R" "ghost node"
 run_kedge apply --repo "$R" --yes
 assert_rc 2
-assert_err_contains "nodes.yml:6:3: node 'no-such-node' is not in the swarm"
+assert_err_contains "nodes.yml:5:3: node 'no-such-node' is not in the swarm"
 assert_eq "$(node_label "$W" zone)" "edge" "nothing written"
 
 case_begin "a constraint no node will satisfy is refused, counting planned labels"

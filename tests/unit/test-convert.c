@@ -421,7 +421,9 @@ START_TEST(config_content_and_labels)
 	json_t *a = full(), *cfgs = at(a, "configs"), *cfg = NULL, *v;
 	const char *k;
 
-	json_object_foreach(cfgs, k, v) if (starts_with(k, "st_site_")) cfg = v;
+	json_object_foreach (cfgs, k, v)
+		if (starts_with(k, "st_site_"))
+			cfg = v;
 	ck_assert_ptr_nonnull(cfg);
 	/* base64 of "server { listen 80; }" */
 	ck_assert_str_eq(str_at(cfg, "Data"), "c2VydmVyIHsgbGlzdGVuIDgwOyB9");
@@ -494,8 +496,8 @@ START_TEST(absent_fields_are_absent)
 	                           NULL, &e);
 
 	ck_assert_msg(out, "%s", e.msg);
-	ck_assert_int_eq(int_at(out, "services/st_a/RollbackConfig/Parallelism"),
-	                 3);
+	ck_assert_int_eq(
+	        int_at(out, "services/st_a/RollbackConfig/Parallelism"), 3);
 	ck_assert_ptr_null(at(out, "services/st_a/RollbackConfig/Delay"));
 	ck_assert_ptr_null(at(out, "services/st_a/RollbackConfig/Monitor"));
 	ck_assert_int_eq(int_at(out, "services/st_a/UpdateConfig/Delay"),

@@ -10,12 +10,12 @@
 static json_t *node(const char *host, const char *role, const char *labels)
 {
 	return json_pack("{s:s, s:{s:s, s:s, s:o}, s:{s:s, s:{s:s, s:s}, "
-			 "s:{s:{s:s}}}, s:{s:s}}",
-			 "ID", "n1", "Spec", "Role", role, "Availability",
-			 "active", "Labels", json_loads(labels, 0, NULL),
-			 "Description", "Hostname", host, "Platform", "OS",
-			 "linux", "Architecture", "x86_64", "Engine", "Labels",
-			 "disk", "ssd", "Status", "State", "ready");
+	                 "s:{s:{s:s}}}, s:{s:s}}",
+	                 "ID", "n1", "Spec", "Role", role, "Availability",
+	                 "active", "Labels", json_loads(labels, 0, NULL),
+	                 "Description", "Hostname", host, "Platform", "OS",
+	                 "linux", "Architecture", "x86_64", "Engine", "Labels",
+	                 "disk", "ssd", "Status", "State", "ready");
 }
 
 static int matches(const json_t *n, const char *c)
@@ -41,11 +41,11 @@ START_TEST(fields_and_operators)
 	ck_assert_int_eq(matches(n, "[\"node.labels.rack == 3\"]"), 0);
 	ck_assert_int_eq(matches(n, "[\"engine.labels.disk == ssd\"]"), 1);
 	ck_assert_int_eq(matches(n, "[\"node.platform.os == linux\", "
-				    "\"node.platform.arch == x86_64\"]"),
-			 1);
+	                            "\"node.platform.arch == x86_64\"]"),
+	                 1);
 	ck_assert_int_eq(matches(n, "[\"node.labels.zone == a\", "
-				    "\"node.role == manager\"]"),
-			 0);
+	                            "\"node.role == manager\"]"),
+	                 0);
 	ck_assert_int_eq(matches(n, "[\"garbage\"]"), 0);
 	json_decref(n);
 }
@@ -77,7 +77,7 @@ START_TEST(drained_node_does_not_count)
 	json_t *nodes = json_array(), *n = node("m1", "manager", "{}"), *c;
 
 	json_object_set_new(json_object_get(n, "Spec"), "Availability",
-			    json_string("drain"));
+	                    json_string("drain"));
 	json_array_append_new(nodes, n);
 	c = json_loads("[]", 0, NULL);
 	ck_assert_int_eq(placement_any(nodes, c, NULL, NULL), 0);

@@ -36,23 +36,22 @@ START_TEST(failed_spec_survives_reopen)
 
 	ck_assert_int_eq(store_open(&s, path, &err), 0);
 	ck_assert_int_eq(store_failed_get(&hash, &reason, s, "web_web", &err),
-			 ERR_NOTFOUND);
-	ck_assert_int_eq(store_failed_set(s, "web_web", "abc", "rolled back",
-					  &err),
-			 0);
+	                 ERR_NOTFOUND);
+	ck_assert_int_eq(
+	        store_failed_set(s, "web_web", "abc", "rolled back", &err), 0);
 	store_free(s);
 	ck_assert_int_eq(store_open(&s, path, &err), 0);
-	ck_assert_int_eq(store_failed_get(&hash, &reason, s, "web_web", &err), 0);
+	ck_assert_int_eq(store_failed_get(&hash, &reason, s, "web_web", &err),
+	                 0);
 	ck_assert_str_eq(hash, "abc");
 	ck_assert_str_eq(reason, "rolled back");
 	free(hash);
 	free(reason);
 	ck_assert_int_eq(store_failed_clear(s, "web_web", &err), 0);
 	ck_assert_int_eq(store_failed_get(&hash, &reason, s, "web_web", &err),
-			 ERR_NOTFOUND);
-	ck_assert_int_eq(store_apply_record(s, "deadbeef", "ok", "1 update",
-					    &err),
-			 0);
+	                 ERR_NOTFOUND);
+	ck_assert_int_eq(
+	        store_apply_record(s, "deadbeef", "ok", "1 update", &err), 0);
 	store_free(s);
 }
 END_TEST
