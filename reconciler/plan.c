@@ -171,8 +171,17 @@ int plan_convert_all(json_t **out, const struct desired *d,
 	                        "services", "networks", "configs", "secrets",
 	                        "external", "networks", "configs", "secrets",
 	                        "stack_of");
+	json_t *labels = json_deep_copy(json_object_get(d->settings.doc,
+							"labels"));
 	int error = 0;
 
+	/* The commit that last changed a service; normalisation ignores it,
+	 * so a new commit alone is not a difference and restarts nothing. */
+	if (!json_is_object(labels)) {
+		json_decref(labels);
+		labels = json_object();
+	}
+	json_object_set_new(labels, "kedge.revision", json_string(d->revision));
 	for (size_t i = 0; i < d->nstacks && !error; i++) {
 		const struct desired_stack *st = &d->stacks[i];
 		struct stack_files sf = {d, st};
@@ -185,7 +194,7 @@ int plan_convert_all(json_t **out, const struct desired *d,
 		co.read_ctx = &sf;
 		co.env = stack_env;
 		co.env_ctx = &sf;
-		co.labels = json_object_get(d->settings.doc, "labels");
+		co.labels = labels;
 		error = convert_stack(&objs, st->name, st->compose.doc, &co,
 		                      err);
 		if (error) {
@@ -225,6 +234,7 @@ int plan_convert_all(json_t **out, const struct desired *d,
 		}
 		json_decref(objs);
 	}
+	json_decref(labels);
 	if (error) {
 		json_decref(all);
 		return error;

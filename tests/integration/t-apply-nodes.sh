@@ -89,3 +89,8 @@ run_kedge apply --repo "$R" --yes
 assert_rc 2
 assert_err_contains "no node of the swarm satisfies"
 assert_eq "$(node_label "$W" zone)" "edge" "nothing written"
+
+case_begin "a daemon that is not a swarm manager is a clear error"
+DOCKER_HOST=$KEDGE_TEST_SWARM2_WORKER_HOST run_kedge diff --repo "$R"
+assert_rc 2
+assert_err_contains "not a swarm manager"

@@ -156,6 +156,28 @@ assert_rc 0
 assert_out_contains "- remove service worker_worker"
 [ -z "$(docker_cli service ls -q --filter name=worker_worker)" ] || fail "worker_worker not removed"
 
+case_begin "x-kedge prune: false and kedge.yml prune: false keep what leaves the repository"
+mkdir -p "$R/stacks/keep"
+printf 'services:\n  pinned:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n    deploy: {replicas: 0}\n    x-kedge: {prune: false}\n  loose:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n    deploy: {replicas: 0}\n' >"$R/stacks/keep/compose.yml"
+commit_all "$R" "keep"
+run_kedge apply --repo "$R" --yes --timeout 60
+assert_rc 0
+rm -rf "$R/stacks/keep"
+printf 'prune: false\n' >"$R/kedge.yml"
+commit_all "$R" "keep gone, pruning off"
+run_kedge diff --repo "$R"
+assert_out_not_contains "remove"
+rm "$R/kedge.yml"
+commit_all "$R" "pruning on"
+run_kedge apply --repo "$R" --yes --timeout 60
+assert_rc 0
+assert_out_contains "- remove service keep_loose"
+assert_out_not_contains "keep_pinned"
+[ -n "$(docker_cli service ls -q --filter name=keep_pinned)" ] || fail "keep_pinned was pruned"
+[ -z "$(docker_cli service ls -q --filter name=keep_loose)" ] || fail "keep_loose was not pruned"
+docker_cli service rm keep_pinned >/dev/null
+wait_for 30 docker_cli network rm keep_default >/dev/null 2>&1 || fail "cannot remove keep_default"
+
 case_begin "an empty desired state is never pruned without --allow-empty"
 rm -rf "$R/stacks"
 mkdir -p "$R/alerts"
