@@ -1,0 +1,39 @@
+# needs: docker
+#
+# Rare errors forced by a loopback stub in front of the real dockerd
+# (faultproxy.py): a 500 in the middle of a plan stops the apply with exit
+# 2, says exactly what was and was not applied, and a plain rerun against the
+# real daemon converges.
+
+export KEDGE_STORE=$PWD/state.db
+R=$PWD/desired
+make_desired_repo "$R"
+for s in one two three; do
+	mkdir -p "$R/stacks/f$s"
+	printf 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n    deploy: {replicas: 0}\n' >"$R/stacks/f$s/compose.yml"
+done
+commit_all "$R" "three stacks"
+
+PROXY=$PWD/proxy.sock
+python3 "$(dirname "${BASH_SOURCE[0]}")/faultproxy.py" "$PROXY" "${DOCKER_HOST#unix://}" POST '/services/create' 2 &
+proxy_pid=$!
+wait_for 10 test -S "$PROXY" || fail "the fault proxy did not start"
+
+case_begin "a 500 in the middle of a plan: partial apply is reported, exit 2"
+DOCKER_HOST=unix://$PROXY run_kedge apply --repo "$R" --timeout 30
+assert_rc 2
+# services are created in name order: fone, fthree, ftwo
+assert_err_contains "create service 'fthree_app': injected failure"
+assert_err_contains "4 of 6 changes were applied before this failure; the rest were not made:"
+assert_err_contains "    create service ftwo_app"
+[ -n "$(docker_cli service ls -q --filter name=fone_app)" ] || fail "fone_app (before the failure) was not created"
+[ -z "$(docker_cli service ls -q --filter name=ftwo_app)" ] || fail "ftwo_app (after the failure) was created"
+kill "$proxy_pid" 2>/dev/null
+wait "$proxy_pid" 2>/dev/null
+
+case_begin "the next apply against the real daemon converges"
+run_kedge apply --repo "$R" --timeout 60
+assert_rc 0
+run_kedge diff --repo "$R"
+assert_rc 0
+assert_out_contains "No changes"
