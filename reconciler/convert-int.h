@@ -105,8 +105,6 @@ int convert_parse_env_file(json_t *env, struct cv *c, const char *text,
 /* Sorts the elements of arr with cmp, keeping equal ones in order. */
 void convert_sort(json_t *arr, int (*cmp)(const json_t *, const json_t *));
 
-/* Standard base64 of data; caller frees. */
-char *convert_base64(const void *data, size_t len);
 
 /* Service conversion (convert-service.c). */
 int convert_service(json_t **out, struct cv *c, const char *name,

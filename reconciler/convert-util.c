@@ -364,34 +364,6 @@ out:
 	return rc;
 }
 
-char *convert_base64(const void *data, size_t len)
-{
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                          "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *d = data;
-	char *o = xmalloc((len + 2) / 3 * 4 + 1), *p = o;
-	size_t i;
-	uint32_t v;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | d[i + 2];
-		*p++ = tbl[v >> 18];
-		*p++ = tbl[(v >> 12) & 63];
-		*p++ = tbl[(v >> 6) & 63];
-		*p++ = tbl[v & 63];
-	}
-	if (i < len) {
-		v = (uint32_t)d[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)d[i + 1] << 8;
-		*p++ = tbl[v >> 18];
-		*p++ = tbl[(v >> 12) & 63];
-		*p++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-		*p++ = '=';
-	}
-	*p = '\0';
-	return o;
-}
 
 struct sort_item {
 	json_t *v;

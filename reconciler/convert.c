@@ -242,7 +242,7 @@ static int one_object(json_t *result, struct cv *c, int secrets,
 	                    json_string(hash));
 	json_object_set_new(labels, CONVERT_LABEL_LOGICAL_NAME,
 	                    json_string(key));
-	data = convert_base64(b.ptr ? b.ptr : "", b.len);
+	data = base64_encode(b.ptr ? b.ptr : "", b.len);
 	spec = json_pack("{s:s, s:O, s:s}", "Name", name, "Labels", labels,
 	                 "Data", data);
 	free(data);

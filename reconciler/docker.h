@@ -97,7 +97,7 @@ int docker_node_inspect(json_t **out, struct docker *d, const char *id,
 /*
  * POST /<kind>/create with spec; *out is the new object's ID (the caller
  * frees it). ERR_CONFLICT when the name is taken. Config and secret specs
- * carry Data as base64 (docker_base64()).
+ * carry Data as base64 (base64_encode() in util.h).
  */
 int docker_service_create(char **out, struct docker *d, const json_t *spec,
                           struct err *err) MUST_CHECK;
@@ -127,7 +127,5 @@ int docker_config_remove(struct docker *d, const char *id,
 int docker_secret_remove(struct docker *d, const char *id,
                          struct err *err) MUST_CHECK;
 
-/* Standard base64 (with padding) of len bytes. The caller frees it. */
-char *docker_base64(const void *data, size_t len);
 
 #endif

@@ -149,3 +149,34 @@ unsigned edit_distance(const char *a, const char *b, unsigned max)
 	free(row);
 	return result;
 }
+
+char *base64_encode(const void *data, size_t len)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                          "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+	char *o = xmalloc((len + 2) / 3 * 4 + 1), *q = o;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 |
+		             p[i + 2];
+
+		*q++ = tab[v >> 18];
+		*q++ = tab[(v >> 12) & 63];
+		*q++ = tab[(v >> 6) & 63];
+		*q++ = tab[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		*q++ = tab[v >> 18];
+		*q++ = tab[(v >> 12) & 63];
+		*q++ = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		*q++ = '=';
+	}
+	*q = '\0';
+	return o;
+}

@@ -64,6 +64,9 @@ int ends_with(const char *s, const char *suffix);
  */
 unsigned edit_distance(const char *a, const char *b, unsigned max);
 
+/* Standard base64 (RFC 4648, with padding) of len bytes. Caller frees. */
+char *base64_encode(const void *data, size_t len);
+
 #include "banned.h"
 
 #endif

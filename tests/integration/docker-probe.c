@@ -43,7 +43,7 @@ static json_t *service_spec(const char *p, const char *image, const char *v)
 
 static json_t *blob_spec(const char *name, const char *data)
 {
-	char *b64 = docker_base64(data, strlen(data));
+	char *b64 = base64_encode(data, strlen(data));
 	json_t *j = json_pack("{s:s, s:{s:s}, s:s}", "Name", name, "Labels",
 	                      "kedge.managed-by", "kedge", "Data", b64);
 

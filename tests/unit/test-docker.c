@@ -372,13 +372,13 @@ START_TEST(base64_matches_rfc4648)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
-		char *e = docker_base64(t[i][0], strlen(t[i][0]));
+		char *e = base64_encode(t[i][0], strlen(t[i][0]));
 
 		ck_assert_str_eq(e, t[i][1]);
 		free(e);
 	}
 	{
-		char *e = docker_base64("\xff\xfe\x00", 3);
+		char *e = base64_encode("\xff\xfe\x00", 3);
 
 		ck_assert_str_eq(e, "//4A");
 		free(e);
