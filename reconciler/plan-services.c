@@ -26,6 +26,13 @@ struct ctx {
 	json_t *prune; /* {services, networks, configs, secrets: bool} */
 };
 
+/* The stack a converted object came from, or NULL. Borrowed. */
+static const char *stack_name_of(struct ctx *c, const char *name)
+{
+	return json_string_value(
+	        json_object_get(json_object_get(c->all, "stack_of"), name));
+}
+
 /* Reports a problem at /services/<short>/<sub> of the stack's compose. */
 static void service_problem(struct ctx *c, const char *name, const char *sub,
                             const char *fmt, ...) PRINTF(4, 5);
@@ -33,8 +40,7 @@ static void service_problem(struct ctx *c, const char *name, const char *sub,
 static void service_problem(struct ctx *c, const char *name, const char *sub,
                             const char *fmt, ...)
 {
-	const char *stack = json_string_value(
-	        json_object_get(json_object_get(c->all, "stack_of"), name));
+	const char *stack = stack_name_of(c, name);
 	const struct desired_stack *st =
 	        stack ? desired_stack_find(c->d, stack) : NULL;
 	struct srcpos pos = {0, 0, 0, 0};
@@ -81,8 +87,7 @@ static void check_placement(struct ctx *c, const char *name, const json_t *spec)
 
 static const char *short_name(struct ctx *c, const char *name)
 {
-	const char *stack = json_string_value(
-	        json_object_get(json_object_get(c->all, "stack_of"), name));
+	const char *stack = stack_name_of(c, name);
 	size_t n = stack ? strlen(stack) : 0;
 
 	return stack && !strncmp(name, stack, n) && name[n] == '_'
@@ -93,8 +98,7 @@ static const char *short_name(struct ctx *c, const char *name)
 /* The compose service (for x-kedge) of a converted service name. */
 static const json_t *compose_service(struct ctx *c, const char *name)
 {
-	const char *stack = json_string_value(
-	        json_object_get(json_object_get(c->all, "stack_of"), name));
+	const char *stack = stack_name_of(c, name);
 	const struct desired_stack *st =
 	        stack ? desired_stack_find(c->d, stack) : NULL;
 
@@ -110,8 +114,7 @@ static size_t ignores(const char **out, size_t max, struct ctx *c,
 {
 	const json_t *xk = json_object_get(compose_service(c, name), "x-kedge");
 	const json_t *list = json_object_get(xk, "ignore"), *v;
-	const char *stack = json_string_value(
-	        json_object_get(json_object_get(c->all, "stack_of"), name));
+	const char *stack = stack_name_of(c, name);
 	size_t i, n = 0;
 
 	json_array_foreach (list, i, v)
@@ -275,8 +278,7 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 		json_object_set(json_object_get(want, "TaskTemplate"),
 		                "ForceUpdate", (json_t *)force);
 	a = plan_add(c->p, PLAN_UPDATE, PLAN_SERVICE, name,
-	             json_string_value(json_object_get(
-	                     json_object_get(c->all, "stack_of"), name)));
+	             stack_name_of(c, name));
 	plan_set_live(a, live);
 	a->changes = changes;
 	a->rollout = restarts_tasks(changes);
@@ -331,10 +333,8 @@ static int plan_services(struct ctx *c, struct err *err)
 				return error;
 			continue;
 		}
-		a = plan_add(
-		        c->p, PLAN_CREATE, PLAN_SERVICE, name,
-		        json_string_value(json_object_get(
-		                json_object_get(c->all, "stack_of"), name)));
+		a = plan_add(c->p, PLAN_CREATE, PLAN_SERVICE, name,
+		             stack_name_of(c, name));
 		a->spec = json_deep_copy(spec);
 		a->spec_hash = plan_spec_hash(spec);
 		a->rollout = 1;
@@ -355,8 +355,7 @@ static void object_problem(struct ctx *c, enum diag_severity sev,
                            const char *kind, const char *name, const char *fmt,
                            ...)
 {
-	const char *stack = json_string_value(
-	        json_object_get(json_object_get(c->all, "stack_of"), name));
+	const char *stack = stack_name_of(c, name);
 	const struct desired_stack *st =
 	        stack ? desired_stack_find(c->d, stack) : NULL;
 	struct srcpos pos = {0, 0, 0, 0};
@@ -432,11 +431,8 @@ static void plan_objects(struct ctx *c)
 					compare_network(c, name, spec, live);
 				continue;
 			}
-			a = plan_add(
-			        c->p, PLAN_CREATE, kinds[k], name,
-			        json_string_value(json_object_get(
-			                json_object_get(c->all, "stack_of"),
-			                name)));
+			a = plan_add(c->p, PLAN_CREATE, kinds[k], name,
+			             stack_name_of(c, name));
 			a->spec = json_deep_copy(spec);
 			a->spec_hash = plan_spec_hash(spec);
 		}
