@@ -147,7 +147,7 @@ static void lists(struct docker *d, const char *p)
 	json_t *l = NULL;
 	struct err e;
 
-	if (docker_services_list(&l, d, "kedge.managed-by=kedge", 0, &e) == 0)
+	if (docker_services_list(&l, d, "probe=2", 0, &e) == 0)
 		printf("services with label: %zu\n", json_array_size(l));
 	json_decref(l), l = NULL;
 	if (docker_tasks_list(&l, d, name, "running", &e) == 0)
