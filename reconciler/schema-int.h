@@ -114,6 +114,11 @@ void schema_set_fatal(struct vctx *v, int rc);
 /* Descends into a member or an element, and back. */
 struct mark schema_push(struct vctx *v, const char *tok, int index);
 void schema_pop(struct vctx *v, struct mark m);
+/*
+ * In a probe only the count of errors matters: returns 1 after counting one,
+ * so a keyword can skip formatting its message.
+ */
+int schema_probing(struct vctx *v);
 /* Reports "<subject> <fmt>" as an error. */
 void schema_fail(struct vctx *v, const char *fmt, ...) PRINTF(2, 3);
 /* Reports a whole message (key: about the member's key). */

@@ -199,6 +199,14 @@ static void emit(struct vctx *v, enum schema_severity sev, int key,
 }
 
 /* A problem about the value, worded "<subject> <fmt>". */
+int schema_probing(struct vctx *v)
+{
+	if (v->sink->mode != SINK_PROBE)
+		return 0;
+	v->sink->errors++;
+	return 1;
+}
+
 void schema_fail(struct vctx *v, const char *fmt, ...)
 {
 	va_list ap;
@@ -480,40 +488,50 @@ out:
 	free(sc);
 }
 
-/* anyOf (one = 0) and oneOf (one = 1). */
+/*
+ * anyOf (one = 0) and oneOf (one = 1). Branches are first tried as probes,
+ * which stop at the first error and format nothing: most instances match a
+ * branch, and building messages for the branches they do not match cost
+ * more than the rest of validation. Messages are collected only for the
+ * branch that is forwarded (its warnings) or when no branch matches.
+ */
 static void kw_some_of(struct vctx *v, const json_t *list, const json_t *inst,
                        int one)
 {
-	size_t n = json_array_size(list), all = n, i;
+	size_t n = json_array_size(list), i;
 	size_t valid = 0, first = 0, second = 0;
-	struct sink *ks = xcalloc(n ? n : 1, sizeof(*ks));
+	struct sink *ks;
 
 	for (i = 0; i < n && !v->fatal; i++) {
-		collect(v, &ks[i], json_array_get(list, i), inst);
-		if (ks[i].errors)
+		if (!schema_probe(v, json_array_get(list, i), inst))
 			continue;
 		if (valid++ == 0)
 			first = i;
 		else if (valid == 2)
 			second = i;
-		if (!one) {
-			n = i + 1;
+		if (!one || valid == 2)
 			break;
-		}
 	}
-	if (v->fatal) {
-		/* The run is over; nothing to report. */
-	} else if (valid == 0) {
-		blame(v, ks, n, inst);
-	} else if (valid == 1 || !one) {
-		sink_forward(v->sink, &ks[first]);
-	} else {
+	if (v->fatal)
+		return;
+	if (valid >= 2 && one) {
 		schema_fail(v,
 		            "must match exactly one of the allowed forms, "
 		            "but matches forms %zu and %zu",
 		            first + 1, second + 1);
+		return;
 	}
-	for (i = 0; i < all; i++)
+	ks = xcalloc(n ? n : 1, sizeof(*ks));
+	if (valid) {
+		collect(v, &ks[first], json_array_get(list, first), inst);
+		sink_forward(v->sink, &ks[first]);
+	} else {
+		for (i = 0; i < n && !v->fatal; i++)
+			collect(v, &ks[i], json_array_get(list, i), inst);
+		if (!v->fatal)
+			blame(v, ks, n, inst);
+	}
+	for (i = 0; i < n; i++)
 		sink_release(&ks[i]);
 	free(ks);
 }
