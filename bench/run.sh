@@ -63,6 +63,12 @@ for n in $SIZES; do
 	row "docker stack deploy (first)" "$w" "$m"
 	read -r w m <<<"$(measure bash -c "$(declare -f sd); repo=$repo; sd")"
 	row "docker stack deploy (no-op)" "$w" "$m"
+	# Each tool runs against a swarm holding only its own services.
+	for d in "$repo"/stacks/*; do docker stack rm "sd$(basename "$d")" >/dev/null; done
+	for _ in $(seq 1 120); do
+		[ -z "$(docker service ls -q)" ] && [ -z "$(docker network ls -q --filter label=com.docker.stack.namespace)" ] && break
+		sleep 1
+	done
 
 	export KEDGE_LOG_LEVEL=info
 	read -r w m <<<"$(measure "$KEDGE" apply --repo "$repo" --yes --detach)"
@@ -81,8 +87,6 @@ for n in $SIZES; do
 	row "floor: 5 raw list calls (curl)" "$w" "$m" 5
 
 	# leave the swarm empty for the next size
-	for d in "$repo"/stacks/*; do docker stack rm "sd$(basename "$d")" >/dev/null; done
-	"$KEDGE" apply --repo "$repo" --stack "$(basename "$(ls -d "$repo"/stacks/* | head -1)")" --detach >/dev/null 2>&1 || true
 	docker service ls -q | xargs -r docker service rm >/dev/null
 	sleep 2
 	docker network ls -q --filter driver=overlay | xargs -r docker network rm >/dev/null 2>&1 || true
