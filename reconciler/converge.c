@@ -91,6 +91,8 @@ static int observe(struct converge_item *it, const json_t *svc)
 	it->running = running;
 	it->desired = desired;
 	it->polls++;
+	if (changed)
+		it->shown = 0;
 	if (state)
 		it->rollout = 0;
 	if (state && starts_with(state, "rollback")) {
@@ -110,16 +112,25 @@ static int observe(struct converge_item *it, const json_t *svc)
 	} else {
 		it->state = CONVERGE_PENDING;
 	}
-	return changed || before != it->state;
+	if (before != it->state)
+		it->shown = 0;
+	return !it->shown;
 }
 
-static void show(const struct converge *c, FILE *fp, int tty, int redraw)
+/*
+ * On a terminal every line is redrawn in place; otherwise (logs, CI) only the
+ * services whose line changed are printed, each as a plain line.
+ */
+static void show(struct converge *c, FILE *fp, int tty, int redraw)
 {
 	if (tty && redraw)
 		fprintf(fp, "\033[%zuA", c->nr);
 	for (size_t i = 0; i < c->nr; i++) {
-		const struct converge_item *it = &c->items[i];
+		struct converge_item *it = &c->items[i];
 
+		if (!tty && it->shown)
+			continue;
+		it->shown = 1;
 		fprintf(fp, "%s  %-40s %ld/%ld running  %s%s%s%s\n",
 		        tty ? "\033[2K" : "", it->name, it->running,
 		        it->desired, converge_state_name(it->state),

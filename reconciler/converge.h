@@ -33,6 +33,7 @@ struct converge_item {
 	int job;     /* job services are not waited for beyond creation */
 	int rollout; /* the task template changed: expect an UpdateStatus */
 	unsigned polls;
+	int shown; /* printed since it last changed (plain output) */
 	enum converge_state state;
 	long running, desired;
 	char *detail; /* update state or the last task error, or NULL */

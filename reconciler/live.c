@@ -77,11 +77,35 @@ static json_t *by_id(json_t *arr, const char *id)
 	return NULL;
 }
 
+/*
+ * Drops what kedge never reads from each service: the previous spec (as big
+ * as the spec itself once a service has been updated), the endpoint's copy
+ * of the spec and its virtual IPs, and timestamps. A swarm of a thousand
+ * services is otherwise held twice over.
+ */
+static void slim_services(json_t *services)
+{
+	json_t *svc;
+	size_t i;
+
+	json_array_foreach (services, i, svc) {
+		json_t *ep = json_object_get(svc, "Endpoint");
+
+		json_object_del(svc, "PreviousSpec");
+		json_object_del(svc, "CreatedAt");
+		json_object_del(svc, "UpdatedAt");
+		json_object_del(ep, "Spec");
+		json_object_del(ep, "VirtualIPs");
+	}
+}
+
 static int read_lists(struct live *l, struct docker *d, struct err *err)
 {
 	int error;
 
 	error = docker_services_list(&l->services, d, NULL, 1, err);
+	if (!error)
+		slim_services(l->services);
 	if (error) {
 		err_prefix(err, "reading services");
 		return error;

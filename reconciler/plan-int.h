@@ -8,6 +8,7 @@
 #include "plan.h"
 
 struct json_t;
+struct desired_stack;
 
 /* Appends an action; counts it. Strings are copied. */
 struct plan_action *plan_add(struct plan *p, enum plan_op op,
@@ -22,9 +23,22 @@ int plan_owned(const struct json_t *obj);
 int plan_in_scope(const struct plan_opts *o, const char *stack);
 /* sha256 hex of a spec's canonical JSON. Caller frees. */
 char *plan_spec_hash(const struct json_t *spec);
-int plan_convert_all(struct json_t **out, const struct desired *d,
-                     const struct plan_opts *o, struct diag *diag,
-                     struct err *err) MUST_CHECK;
+/*
+ * The set of desired objects a plan is built from:
+ * {"services", "networks", "configs", "secrets": {name: spec},
+ *  "external": {"networks", "configs", "secrets": [names]},
+ *  "stack_of": {name: stack}, "labels": {labels kedge adds to services}}.
+ * Stacks are converted one at a time (plan_convert_stack, which merges the
+ * stack's objects in and returns them, a new reference) and, once planned,
+ * reduced to what the later passes read (plan_slim), so a plan of a
+ * thousand services never holds a thousand full specs at once.
+ */
+struct json_t *plan_new_all(const struct desired *d);
+int plan_convert_stack(struct json_t **out, struct json_t *all,
+                       const struct desired *d,
+                       const struct desired_stack *st, struct diag *diag,
+                       struct err *err) MUST_CHECK;
+void plan_slim(struct json_t *all, const struct json_t *objs);
 /* nodes.yml: label and availability updates, checked against the swarm. */
 void plan_nodes(struct plan *p, const struct desired *d, const struct live *l,
                 struct diag *diag);

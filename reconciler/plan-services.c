@@ -22,7 +22,7 @@ struct ctx {
 	const struct live *l;
 	const struct plan_opts *o;
 	struct diag *diag;
-	json_t *all;   /* plan_convert_all output */
+	json_t *all;   /* plan_new_all(): what is desired, so far */
 	json_t *prune; /* {services, networks, configs, secrets: bool} */
 };
 
@@ -302,9 +302,10 @@ static void mark_prune_protection(struct ctx *c, const char *name, json_t *spec)
 		                    "kedge.prune", json_string("false"));
 }
 
-static int plan_services(struct ctx *c, struct err *err)
+/* The services of one converted stack. */
+static int plan_services(struct ctx *c, json_t *svcs, struct err *err)
 {
-	json_t *svcs = json_object_get(c->all, "services"), *spec;
+	json_t *spec;
 	const char *name;
 	int error = 0;
 
@@ -402,12 +403,13 @@ static void compare_network(struct ctx *c, const char *name, const json_t *want,
 	}
 }
 
-static void plan_objects(struct ctx *c)
+/* The networks, configs and secrets of one converted stack (stack_objs). */
+static void plan_objects(struct ctx *c, json_t *stack_objs)
 {
 	for (size_t k = 0; k < ARRAY_SIZE(kind_keys); k++) {
-		json_t *objs = json_object_get(c->all, kind_keys[k]), *spec;
+		json_t *objs = json_object_get(stack_objs, kind_keys[k]), *spec;
 		json_t *ext = json_object_get(
-		               json_object_get(c->all, "external"),
+		               json_object_get(stack_objs, "external"),
 		               kind_keys[k]),
 		       *e;
 		const char *name;
@@ -719,6 +721,32 @@ static void check_ports(struct ctx *c)
 	}
 }
 
+/*
+ * One stack at a time: convert, plan its objects and services, then keep
+ * only what the prune and port checks need.
+ */
+static int plan_stacks(struct ctx *c, struct err *err)
+{
+	int error = 0;
+
+	for (size_t i = 0; i < c->d->nstacks && !error; i++) {
+		const struct desired_stack *st = &c->d->stacks[i];
+		json_t *objs = NULL;
+
+		if (!st->compose.doc || !plan_in_scope(c->o, st->name))
+			continue;
+		error = plan_convert_stack(&objs, c->all, c->d, st, c->diag,
+		                           err);
+		if (error)
+			break;
+		plan_objects(c, objs);
+		error = plan_services(c, json_object_get(objs, "services"), err);
+		plan_slim(c->all, objs);
+		json_decref(objs);
+	}
+	return error;
+}
+
 int plan_build(struct plan **out, const struct desired *d, const struct live *l,
                const struct plan_opts *o, struct diag *diag, struct err *err)
 {
@@ -729,18 +757,14 @@ int plan_build(struct plan **out, const struct desired *d, const struct live *l,
 	p->revision = xstrdup(d->revision);
 	p->source = xstrdup(d->source_name);
 	p->skipped = json_array();
-	error = plan_convert_all(&c.all, d, o, diag, err);
-	if (error)
-		goto out;
+	c.all = plan_new_all(d);
 	if (!o->stacks)
 		plan_nodes(p, d, l, diag);
-	plan_objects(&c);
-	error = plan_services(&c, err);
+	error = plan_stacks(&c, err);
 	if (!error) {
 		plan_prune(&c);
 		check_ports(&c);
 	}
-out:
 	json_decref(c.all);
 	if (error) {
 		plan_free(p);

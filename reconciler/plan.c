@@ -155,90 +155,123 @@ static const char *stack_env(void *ctx, const char *name)
 	return v ? json_string_value(v) : getenv(name);
 }
 
-/*
- * Converts every stack in scope and merges the objects into one set:
- * {"services": {...}, "networks": {...}, "configs": {...}, "secrets": {...},
- *  "external": {"networks": [...], ...}, "stack_of": {name: stack}}.
- */
-int plan_convert_all(json_t **out, const struct desired *d,
-                     const struct plan_opts *o, struct diag *diag,
-                     struct err *err)
+json_t *plan_new_all(const struct desired *d)
 {
-	static const char *const kinds[] = {"services", "networks", "configs",
-	                                    "secrets"};
 	json_t *all = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{s:[], s:[], "
 	                        "s:[]}, s:{}}",
 	                        "services", "networks", "configs", "secrets",
 	                        "external", "networks", "configs", "secrets",
 	                        "stack_of");
-	json_t *labels = json_deep_copy(json_object_get(d->settings.doc,
-							"labels"));
-	int error = 0;
+	json_t *labels = json_object_get(d->settings.doc, "labels");
 
+	if (!all)
+		BUG("cannot build the desired object set");
+	labels = json_is_object(labels) ? json_deep_copy(labels) : json_object();
 	/* The commit that last changed a service; normalisation ignores it,
 	 * so a new commit alone is not a difference and restarts nothing. */
-	if (!json_is_object(labels)) {
-		json_decref(labels);
-		labels = json_object();
-	}
 	json_object_set_new(labels, "kedge.revision", json_string(d->revision));
-	for (size_t i = 0; i < d->nstacks && !error; i++) {
-		const struct desired_stack *st = &d->stacks[i];
-		struct stack_files sf = {d, st};
-		struct convert_opts co = {0};
-		json_t *objs = NULL;
+	json_object_set_new(all, "labels", labels);
+	return all;
+}
 
-		if (!st->compose.doc || !plan_in_scope(o, st->name))
-			continue;
-		co.read_file = read_stack_file;
-		co.read_ctx = &sf;
-		co.env = stack_env;
-		co.env_ctx = &sf;
-		co.labels = labels;
-		error = convert_stack(&objs, st->name, st->compose.doc, &co,
-		                      err);
-		if (error) {
-			err_prefix(err, "stack '%s'", st->name);
-			break;
-		}
-		for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
-			json_t *dst = json_object_get(all, kinds[k]), *v;
-			const char *name;
+int plan_convert_stack(json_t **out, json_t *all, const struct desired *d,
+                       const struct desired_stack *st, struct diag *diag,
+                       struct err *err)
+{
+	static const char *const kinds[] = {"services", "networks", "configs",
+	                                    "secrets"};
+	struct stack_files sf = {d, st};
+	struct convert_opts co = {0};
+	json_t *objs = NULL;
+	int error;
 
-			json_object_foreach (json_object_get(objs, kinds[k]),
-			                     name, v) {
-				if (json_object_get(dst, name) &&
-				    strcmp(kinds[k], "networks"))
-					diag_add(diag, DIAG_ERROR,
-					         st->compose.path, 0, 0,
-					         "%s name '%s' is also used by "
-					         "another stack",
-					         kinds[k], name);
-				json_object_set(dst, name, v);
-				json_object_set_new(
-				        json_object_get(all, "stack_of"), name,
-				        json_string(st->name));
-			}
-		}
-		for (size_t k = 1; k < ARRAY_SIZE(kinds); k++) {
-			json_t *ext = json_object_get(
-			        json_object_get(objs, "external"), kinds[k]);
-
-			if (ext)
-				json_array_extend(
-				        json_object_get(
-				                json_object_get(all,
-				                                "external"),
-				                kinds[k]),
-				        ext);
-		}
-		json_decref(objs);
-	}
-	json_decref(labels);
+	co.read_file = read_stack_file;
+	co.read_ctx = &sf;
+	co.env = stack_env;
+	co.env_ctx = &sf;
+	co.labels = json_object_get(all, "labels");
+	error = convert_stack(&objs, st->name, st->compose.doc, &co, err);
 	if (error) {
-		json_decref(all);
+		err_prefix(err, "stack '%s'", st->name);
 		return error;
 	}
-	*out = all;
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		json_t *dst = json_object_get(all, kinds[k]), *v;
+		const char *name;
+
+		json_object_foreach (json_object_get(objs, kinds[k]), name, v) {
+			if (json_object_get(dst, name) &&
+			    strcmp(kinds[k], "networks"))
+				diag_add(diag, DIAG_ERROR, st->compose.path, 0,
+				         0,
+				         "%s name '%s' is also used by another "
+				         "stack",
+				         kinds[k], name);
+			json_object_set(dst, name, v);
+			json_object_set_new(json_object_get(all, "stack_of"),
+			                    name, json_string(st->name));
+		}
+	}
+	for (size_t k = 1; k < ARRAY_SIZE(kinds); k++) {
+		json_t *ext = json_object_get(json_object_get(objs, "external"),
+		                              kinds[k]);
+
+		if (ext)
+			json_array_extend(
+			        json_object_get(json_object_get(all, "external"),
+			                        kinds[k]),
+			        ext);
+	}
+	*out = objs;
 	return 0;
+}
+
+/* Keeps only the parts of a member of src that later passes read. */
+static void keep(json_t *dst, const char *name, const json_t *src,
+                 const char *const *paths, size_t n)
+{
+	json_t *slim = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		char *copy = xstrdup(paths[i]), *save = NULL, *tok;
+		const json_t *from = src;
+		json_t *to = slim;
+
+		for (tok = strtok_r(copy, "/", &save); tok && from;
+		     tok = strtok_r(NULL, "/", &save)) {
+			const json_t *next = json_object_get(from, tok);
+
+			if (!next)
+				break;
+			if (!save || !*save) {
+				json_object_set(to, tok, (json_t *)next);
+				break;
+			}
+			if (!json_object_get(to, tok))
+				json_object_set_new(to, tok, json_object());
+			to = json_object_get(to, tok);
+			from = next;
+		}
+		free(copy);
+	}
+	json_object_set_new(dst, name, slim);
+}
+
+void plan_slim(json_t *all, const json_t *objs)
+{
+	static const char *const svc[] = {
+	        "TaskTemplate/Networks", "TaskTemplate/ContainerSpec/Configs",
+	        "TaskTemplate/ContainerSpec/Secrets", "EndpointSpec/Ports"};
+	static const char *const obj[] = {"Labels"};
+	static const char *const kinds[] = {"configs", "secrets", "networks"};
+	const char *name;
+	json_t *v;
+
+	json_object_foreach (json_object_get(objs, "services"), name, v)
+		keep(json_object_get(all, "services"), name, v, svc,
+		     ARRAY_SIZE(svc));
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+		json_object_foreach (json_object_get(objs, kinds[k]), name, v)
+			keep(json_object_get(all, kinds[k]), name, v, obj,
+			     ARRAY_SIZE(obj));
 }
