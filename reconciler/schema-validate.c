@@ -566,8 +566,92 @@ static void kw_logic(struct vctx *v, const json_t *sch, const json_t *inst)
 /* ---- entry points
  * ------------------------------------------------------------------ */
 
+enum kw_group {
+	KW_META = 1 << 0,
+	KW_REF = 1 << 1,
+	KW_TYPE = 1 << 2,
+	KW_ENUM = 1 << 3,
+	KW_NUMBER = 1 << 4,
+	KW_STRING = 1 << 5,
+	KW_OBJECT = 1 << 6,
+	KW_ARRAY = 1 << 7,
+	KW_LOGIC = 1 << 8,
+};
+
+static const struct {
+	const char *name;
+	unsigned group;
+} kw_groups[] = {
+        {"x-kedge-warning", KW_META},
+        {"x-kedge-deprecated", KW_META},
+        {"$ref", KW_REF},
+        {"type", KW_TYPE},
+        {"enum", KW_ENUM},
+        {"const", KW_ENUM},
+        {"minimum", KW_NUMBER},
+        {"maximum", KW_NUMBER},
+        {"exclusiveMinimum", KW_NUMBER},
+        {"exclusiveMaximum", KW_NUMBER},
+        {"multipleOf", KW_NUMBER},
+        {"minLength", KW_STRING},
+        {"maxLength", KW_STRING},
+        {"pattern", KW_STRING},
+        {"format", KW_STRING},
+        {"properties", KW_OBJECT},
+        {"patternProperties", KW_OBJECT},
+        {"additionalProperties", KW_OBJECT},
+        {"required", KW_OBJECT},
+        {"propertyNames", KW_OBJECT},
+        {"minProperties", KW_OBJECT},
+        {"maxProperties", KW_OBJECT},
+        {"dependentRequired", KW_OBJECT},
+        {"dependentSchemas", KW_OBJECT},
+        {"items", KW_ARRAY},
+        {"prefixItems", KW_ARRAY},
+        {"contains", KW_ARRAY},
+        {"minContains", KW_ARRAY},
+        {"maxContains", KW_ARRAY},
+        {"minItems", KW_ARRAY},
+        {"maxItems", KW_ARRAY},
+        {"uniqueItems", KW_ARRAY},
+        {"allOf", KW_LOGIC},
+        {"anyOf", KW_LOGIC},
+        {"oneOf", KW_LOGIC},
+        {"not", KW_LOGIC},
+        {"if", KW_LOGIC},
+};
+
+/*
+ * Which groups of keywords a schema object uses. Walking its few keys once
+ * costs less than looking up every keyword kedge knows in it, which is what
+ * the keyword functions would otherwise do for every instance node.
+ */
+static unsigned kw_mask(struct schema *s, const json_t *sch)
+{
+	/* Bit 31 marks a cached entry, so an empty mask is not NULL. */
+	uintptr_t cached = (uintptr_t)stab_get(&s->masks, &sch, sizeof(sch));
+	unsigned mask = 1u << 31;
+	const char *key;
+	json_t *val;
+
+	if (cached)
+		return (unsigned)cached;
+	json_object_foreach ((json_t *)sch, key, val) {
+		for (size_t i = 0; i < ARRAY_SIZE(kw_groups); i++) {
+			if (!strcmp(key, kw_groups[i].name)) {
+				mask |= kw_groups[i].group;
+				break;
+			}
+		}
+	}
+	stab_put(&s->masks, &sch, sizeof(sch), (void *)(uintptr_t)mask);
+	return mask;
+}
+
 void schema_eval(struct vctx *v, const json_t *sch, const json_t *inst)
 {
+	unsigned mask;
+
 	if (schema_stopped(v) || json_is_true(sch) || !json_is_object(sch)) {
 		if (json_is_false(sch) && !schema_stopped(v))
 			schema_fail(v, "is not allowed");
@@ -580,19 +664,25 @@ void schema_eval(struct vctx *v, const json_t *sch, const json_t *inst)
 		                            EVAL_MAX, buf_cstr(&v->ptr)));
 		goto out;
 	}
-	kw_meta(v, sch);
-	kw_ref(v, sch, inst);
-	schema_kw_type(v, sch, inst);
-	schema_kw_enum_const(v, sch, inst);
-	if (json_is_number(inst))
+	mask = kw_mask(v->s, sch);
+	if (mask & KW_META)
+		kw_meta(v, sch);
+	if (mask & KW_REF)
+		kw_ref(v, sch, inst);
+	if (mask & KW_TYPE)
+		schema_kw_type(v, sch, inst);
+	if (mask & KW_ENUM)
+		schema_kw_enum_const(v, sch, inst);
+	if (json_is_number(inst) && (mask & KW_NUMBER))
 		schema_kw_number(v, sch, inst);
-	else if (json_is_string(inst))
+	else if (json_is_string(inst) && (mask & KW_STRING))
 		schema_kw_string(v, sch, inst);
-	else if (json_is_object(inst))
+	else if (json_is_object(inst) && (mask & KW_OBJECT))
 		schema_kw_object(v, sch, inst);
-	else if (json_is_array(inst))
+	else if (json_is_array(inst) && (mask & KW_ARRAY))
 		schema_kw_array(v, sch, inst);
-	kw_logic(v, sch, inst);
+	if (mask & KW_LOGIC)
+		kw_logic(v, sch, inst);
 out:
 	v->depth--;
 }

@@ -595,6 +595,7 @@ void schema_free(struct schema *s)
 	stab_release(&s->res, NULL);
 	stab_release(&s->refs, ref_free);
 	stab_release(&s->rx, schema_regex_free);
+	stab_release(&s->masks, NULL);
 	for (i = 0; i < s->nr_docs; i++)
 		json_decref(s->docs[i]);
 	free(s->docs);
