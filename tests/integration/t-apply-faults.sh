@@ -22,9 +22,11 @@ wait_for 10 test -S "$PROXY" || fail "the fault proxy did not start"
 case_begin "a 500 in the middle of a plan: partial apply is reported, exit 2"
 DOCKER_HOST=unix://$PROXY run_kedge apply --repo "$R" --timeout 30
 assert_rc 2
-# services are created in name order: fone, fthree, ftwo
+# stack by stack in name order (fone, fthree, ftwo), each stack's network
+# before its service
 assert_err_contains "create service 'fthree_app': injected failure"
-assert_err_contains "4 of 6 changes were applied before this failure; the rest were not made:"
+assert_err_contains "3 of 6 changes were applied before this failure; the rest were not made:"
+assert_err_contains "    create network ftwo_default"
 assert_err_contains "    create service ftwo_app"
 [ -n "$(docker_cli service ls -q --filter name=fone_app)" ] || fail "fone_app (before the failure) was not created"
 [ -z "$(docker_cli service ls -q --filter name=ftwo_app)" ] || fail "ftwo_app (after the failure) was created"
@@ -37,3 +39,14 @@ assert_rc 0
 run_kedge diff --repo "$R"
 assert_rc 0
 assert_out_contains "No changes"
+
+case_begin "an empty desired state removes everything only with --allow-empty"
+rm -rf "$R/stacks"
+mkdir -p "$R/alerts"
+printf 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n' >"$R/alerts/a.yml"
+commit_all "$R" "nothing left"
+run_kedge apply --repo "$R" --yes --allow-empty --timeout 60
+assert_rc 0
+assert_out_contains "- remove service fone_app"
+[ -z "$(docker_cli service ls -q --filter label=com.docker.stack.namespace=fone)" ] || fail "fone_app is still there"
+[ -z "$(docker_cli network ls -q --filter label=com.docker.stack.namespace=ftwo)" ] || fail "ftwo_default is still there"

@@ -294,3 +294,10 @@ case_begin "an unreachable daemon is a clear error"
 DOCKER_HOST=unix://$PWD/nothing.sock run_kedge diff --repo "$R"
 assert_rc 2
 assert_err_contains "cannot connect to the Docker daemon"
+
+case_begin "clean up: every stack removed with --allow-empty"
+git -C "$R" rm -rq stacks
+commit_all "$R" "remove all stacks"
+run_kedge apply --repo "$R" --yes --allow-empty --timeout 120
+assert_rc 0
+[ -z "$(docker_cli service ls -q --filter label=kedge.managed-by=kedge)" ] || fail "kedge services left behind"
