@@ -297,6 +297,8 @@ assert_err_contains "cannot connect to the Docker daemon"
 
 case_begin "clean up: every stack removed with --allow-empty"
 git -C "$R" rm -rq stacks
+mkdir -p "$R/alerts"
+printf 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n' >"$R/alerts/a.yml"
 commit_all "$R" "remove all stacks"
 run_kedge apply --repo "$R" --yes --allow-empty --timeout 120
 assert_rc 0
