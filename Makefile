@@ -112,7 +112,8 @@ schema-suite: $(SUITE_BIN)
 	$(SUITE_BIN) --known-failures tests/jsonschema/known-failures.txt
 
 integration: $(BUILD)/kedge
-	KEDGE=$(abspath $(BUILD)/kedge) tests/integration/run.sh
+	KEDGE=$(abspath $(BUILD)/kedge) KEDGE_IT_TIMEOUT=$${KEDGE_IT_TIMEOUT:-900} \
+		tests/integration/run.sh
 
 check-only: $(BUILD)/kedge unit fuzz-replay schema-suite integration
 
