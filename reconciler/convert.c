@@ -42,6 +42,11 @@ static void push_external(json_t *result, const char *kind, const char *name)
 }
 
 /* The labels kedge puts on objects it creates. */
+static const char *convert_owner(const struct cv *c)
+{
+	return c->opts && c->opts->owner ? c->opts->owner : "kedge";
+}
+
 static int object_labels(json_t **out, struct cv *c, const json_t *def,
                          const char *ptr)
 {
@@ -49,7 +54,7 @@ static int object_labels(json_t **out, struct cv *c, const json_t *def,
 
 	if (!rc)
 		json_object_set_new(*out, CONVERT_LABEL_MANAGED_BY,
-		                    json_string("kedge"));
+		                    json_string(convert_owner(c)));
 	return rc;
 }
 
@@ -332,7 +337,7 @@ static int kedge_labels(json_t *spec, struct cv *c)
 
 	convert_spec_hash(hash, spec);
 	json_object_set_new(labels, CONVERT_LABEL_MANAGED_BY,
-	                    json_string("kedge"));
+	                    json_string(convert_owner(c)));
 	json_object_foreach ((json_t *)(c->opts ? c->opts->labels : NULL), k,
 	                     v) {
 		if (!json_is_string(v))

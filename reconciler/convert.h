@@ -67,6 +67,11 @@ struct convert_opts {
 	 */
 	const struct json_t *labels;
 	size_t max_file_bytes; /* cap for read_file; 0: 500 KiB */
+	/*
+	 * The value of kedge.managed-by on everything converted: the kedge
+	 * instance that owns it (kedge.yml `instance:`). NULL: "kedge".
+	 */
+	const char *owner;
 };
 
 /*

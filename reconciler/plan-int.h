@@ -18,8 +18,13 @@ struct plan_action *plan_add(struct plan *p, enum plan_op op,
 void plan_set_live(struct plan_action *a, const struct json_t *live);
 /* A label of a live object's Spec.Labels, or NULL. Borrowed. */
 const char *plan_label(const struct json_t *obj, const char *key);
-/* True when a live object carries kedge.managed-by=kedge. */
-int plan_owned(const struct json_t *obj);
+/*
+ * The kedge instance this plan acts for (kedge.yml `instance:`, default
+ * "kedge"), and whether a live object carries kedge.managed-by=<owner>.
+ * Objects of another instance are never changed or pruned.
+ */
+const char *plan_owner(const struct desired *d);
+int plan_owned(const struct json_t *obj, const char *owner);
 int plan_in_scope(const struct plan_opts *o, const char *stack);
 /* sha256 hex of a spec's canonical JSON. Caller frees. */
 char *plan_spec_hash(const struct json_t *spec);

@@ -24,6 +24,7 @@ struct ctx {
 	struct diag *diag;
 	json_t *all;   /* plan_new_all(): what is desired, so far */
 	json_t *prune; /* {services, networks, configs, secrets: bool} */
+	const char *owner; /* kedge.managed-by value of this instance */
 };
 
 /* The stack a converted object came from, or NULL. Borrowed. */
@@ -314,7 +315,7 @@ static int plan_services(struct ctx *c, json_t *svcs, struct err *err)
 		struct plan_action *a;
 
 		mark_prune_protection(c, name, spec);
-		if (live && !plan_owned(live)) {
+		if (live && !plan_owned(live, c->owner)) {
 			service_problem(
 			        c, name, NULL,
 			        "service '%s' already exists and is not "
@@ -419,7 +420,7 @@ static void plan_objects(struct ctx *c, json_t *stack_objs)
 			const json_t *live = by_name[k](c->l, name);
 			struct plan_action *a;
 
-			if (live && !plan_owned(live)) {
+			if (live && !plan_owned(live, c->owner)) {
 				object_problem(
 				        c, DIAG_ERROR, kind_keys[k], name,
 				        "%.*s '%s' already exists and is "
@@ -464,7 +465,7 @@ static int removable(struct ctx *c, const json_t *live)
 	const char *stack = plan_label(live, "com.docker.stack.namespace");
 	const char *keep = plan_label(live, "kedge.prune");
 
-	return plan_owned(live) && plan_in_scope(c->o, stack) &&
+	return plan_owned(live, c->owner) && plan_in_scope(c->o, stack) &&
 	       !(keep && !strcmp(keep, "false"));
 }
 
@@ -751,7 +752,7 @@ int plan_build(struct plan **out, const struct desired *d, const struct live *l,
                const struct plan_opts *o, struct diag *diag, struct err *err)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
-	struct ctx c = {p, d, l, o, diag, NULL, NULL};
+	struct ctx c = {p, d, l, o, diag, NULL, NULL, plan_owner(d)};
 	int error;
 
 	p->revision = xstrdup(d->revision);

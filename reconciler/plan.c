@@ -103,11 +103,19 @@ const char *plan_label(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(labels, key));
 }
 
-int plan_owned(const json_t *obj)
+const char *plan_owner(const struct desired *d)
+{
+	const char *inst = json_string_value(
+	        json_object_get(d->settings.doc, "instance"));
+
+	return inst && *inst ? inst : "kedge";
+}
+
+int plan_owned(const json_t *obj, const char *owner)
 {
 	const char *by = plan_label(obj, "kedge.managed-by");
 
-	return by && !strcmp(by, "kedge");
+	return by && !strcmp(by, owner);
 }
 
 int plan_in_scope(const struct plan_opts *o, const char *stack)
@@ -190,6 +198,7 @@ int plan_convert_stack(json_t **out, json_t *all, const struct desired *d,
 	co.env = stack_env;
 	co.env_ctx = &sf;
 	co.labels = json_object_get(all, "labels");
+	co.owner = plan_owner(d);
 	error = convert_stack(&objs, st->name, st->compose.doc, &co, err);
 	if (error) {
 		err_prefix(err, "stack '%s'", st->name);

@@ -196,7 +196,7 @@ printf 'services:\n  api:\n    image: nginx:1.25\n    command: ["sleep", "60"]\n
 commit_all "$R" "collide"
 run_kedge apply --repo "$R" --yes
 assert_rc 2
-assert_err_contains "not managed by kedge"
+assert_err_contains "not managed by this kedge"
 assert_err_contains "nothing was changed"
 assert_eq "$(docker_cli service inspect other_api --format '{{index .Spec.Labels "kedge.managed-by"}}')" "" "foreign service untouched"
 docker_cli service rm other_api >/dev/null
@@ -294,6 +294,37 @@ case_begin "an unreachable daemon is a clear error"
 DOCKER_HOST=unix://$PWD/nothing.sock run_kedge diff --repo "$R"
 assert_rc 2
 assert_err_contains "cannot connect to the Docker daemon"
+
+case_begin "two kedge instances share a swarm without touching each other"
+A=$PWD/team-a
+B=$PWD/team-b
+for x in "$A:a" "$B:b"; do
+	dir=${x%%:*} inst=${x##*:}
+	make_desired_repo "$dir"
+	mkdir -p "$dir/stacks/team$inst"
+	printf 'instance: %s\n' "$inst" >"$dir/kedge.yml"
+	printf 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n    deploy: {replicas: 0}\n' >"$dir/stacks/team$inst/compose.yml"
+	commit_all "$dir" "instance $inst"
+done
+run_kedge apply --repo "$A" --yes --timeout 60
+assert_rc 0
+run_kedge apply --repo "$B" --yes --timeout 60
+assert_rc 0
+assert_out_not_contains "remove"
+[ -n "$(docker_cli service ls -q --filter name=teama_app)" ] || fail "instance b pruned instance a's service"
+assert_eq "$(docker_cli service inspect teamb_app --format '{{index .Spec.Labels "kedge.managed-by"}}')" "b" "owner label"
+mkdir -p "$B/stacks/teama"
+cp "$A/stacks/teama/compose.yml" "$B/stacks/teama/"
+commit_all "$B" "b claims a's stack"
+run_kedge apply --repo "$B" --yes
+assert_rc 2
+assert_err_contains "it belongs to kedge instance 'a'"
+for dir in "$A" "$B"; do
+	git -C "$dir" rm -rq stacks
+	commit_all "$dir" "empty"
+	run_kedge apply --repo "$dir" --yes --allow-empty --timeout 60
+	assert_rc 0
+done
 
 case_begin "clean up: every stack removed with --allow-empty"
 git -C "$R" rm -rq stacks
