@@ -15,7 +15,9 @@
 #include "err.h"
 #include "live.h"
 #include "log.h"
+#include "normalize.h"
 #include "plan.h"
+#include "specdiff.h"
 #include "store.h"
 
 #define UPDATE_RETRIES     3
@@ -29,6 +31,13 @@ struct run {
 	json_t *ids;           /* created objects: name -> ID */
 	json_t *removed_tasks; /* tasks of removed services, by ID */
 };
+
+static const char *net_name(void *ctx, const char *id)
+{
+	const char *n = live_network_name(ctx, id);
+
+	return n ? n : id;
+}
 
 static const char *object_id(struct run *r, enum plan_kind kind,
                              const char *name)
@@ -76,17 +85,41 @@ static int fill_ids(struct run *r, json_t *spec, struct err *err)
 	return 0;
 }
 
-/* Retries an update that lost a race with another writer. */
-static int update_service(struct run *r, struct plan_action *a, struct err *err)
+/* Does the live service already have the spec we want to send? */
+static int already_there(struct run *r, const json_t *live, const json_t *want)
+{
+	struct normalize_ctx nc = {net_name, (void *)r->l, 0};
+	struct specdiff_list diff = SPECDIFF_LIST_INIT;
+	json_t *a = NULL, *b = NULL;
+	struct err e;
+	int same = 0;
+
+	if (!normalize_service(&a, json_object_get(live, "Spec"), &nc, &e) &&
+	    !normalize_service(&b, want, &nc, &e) && !specdiff(&diff, a, b))
+		same = diff.nr == 0;
+	specdiff_list_free(&diff);
+	json_decref(a);
+	json_decref(b);
+	return same;
+}
+
+/*
+ * Retries an update that lost a race with another writer ("update out of
+ * sequence"): reads the service again, and diffs again: when the other
+ * writer already made it what we want, there is nothing left to do;
+ * otherwise the update is sent again on the new version, keeping the
+ * ForceUpdate the other writer set.
+ */
+static int update_service(struct run *r, struct plan_action *a,
+                          struct err *err)
 {
 	uint64_t version = a->version;
 	int error = 0;
 
 	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
-		json_t *live = NULL;
+		json_t *live = NULL, *force;
 
-		error = docker_service_update(r->d, a->id, version, a->spec,
-		                              err);
+		error = docker_service_update(r->d, a->id, version, a->spec, err);
 		if (error != ERR_CONFLICT)
 			return error;
 		log_info("apply",
@@ -96,8 +129,19 @@ static int update_service(struct run *r, struct plan_action *a, struct err *err)
 		error = docker_service_inspect(&live, r->d, a->id, err);
 		if (error)
 			return error;
-		version = (uint64_t)json_integer_value(json_object_get(
-		        json_object_get(live, "Version"), "Index"));
+		if (already_there(r, live, a->spec)) {
+			json_decref(live);
+			return 0;
+		}
+		version = (uint64_t)json_integer_value(
+		        json_object_get(json_object_get(live, "Version"), "Index"));
+		force = json_object_get(
+		        json_object_get(json_object_get(live, "Spec"),
+		                        "TaskTemplate"),
+		        "ForceUpdate");
+		if (force)
+			json_object_set(json_object_get(a->spec, "TaskTemplate"),
+			                "ForceUpdate", force);
 		json_decref(live);
 	}
 	return err_set(err, ERR_CONFLICT,

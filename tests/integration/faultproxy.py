@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""faultproxy.py LISTEN_SOCK BACKEND_SOCK METHOD PATH_REGEX N
+"""faultproxy.py LISTEN_SOCK BACKEND_SOCK METHOD PATH_REGEX N [MESSAGE]
 
 A loopback stub in front of the real Docker socket, for rare errors: every
 request is passed to BACKEND_SOCK, except the N-th request whose method is
 METHOD and whose path matches PATH_REGEX, which gets HTTP 500 with a Docker
-style {"message": "injected failure"} instead. Each connection serves one
+style {"message": MESSAGE} (default "injected failure") instead. Each connection serves one
 request and is closed, which HTTP/1.1 clients handle by reconnecting.
 Runs until killed; bounded by the test's own timeout."""
+import json
 import os
 import re
 import socket
@@ -14,6 +15,7 @@ import sys
 import threading
 
 listen, backend, method, pattern, nth = sys.argv[1:6]
+message = sys.argv[6] if len(sys.argv) > 6 else "injected failure"
 nth = int(nth)
 seen = 0
 lock = threading.Lock()
@@ -55,7 +57,7 @@ def serve(conn):
                 seen += 1
                 fail = seen == nth
         if fail:
-            msg = b'{"message":"injected failure"}\n'
+            msg = (json.dumps({"message": message}) + "\n").encode()
             conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: "
                          b"application/json\r\nContent-Length: " +
                          str(len(msg)).encode() + b"\r\nConnection: close\r\n\r\n" + msg)

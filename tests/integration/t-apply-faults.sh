@@ -40,6 +40,21 @@ run_kedge diff --repo "$R"
 assert_rc 0
 assert_out_contains "No changes"
 
+case_begin "an update that loses a race is read again and retried"
+sed -i 's/replicas: 0/replicas: 1/' "$R/stacks/fone/compose.yml"
+commit_all "$R" "fone: 1 replica"
+rm -f "$PROXY"
+python3 "$(dirname "${BASH_SOURCE[0]}")/faultproxy.py" "$PROXY" "${DOCKER_HOST#unix://}" POST '/services/.*/update' 1 \
+	"rpc error: code = Unknown desc = update out of sequence" &
+proxy_pid=$!
+wait_for 10 test -S "$PROXY" || fail "the fault proxy did not start"
+DOCKER_HOST=unix://$PROXY KEDGE_LOG_LEVEL=info run_kedge apply --repo "$R" --timeout 60
+assert_rc 0
+assert_err_contains "update out of sequence; reading again service=fone_app attempt=1"
+assert_eq "$(docker_cli service ls --filter name=fone_app --format '{{.Replicas}}')" "1/1" "fone_app replicas"
+kill "$proxy_pid" 2>/dev/null
+wait "$proxy_pid" 2>/dev/null
+
 case_begin "an empty desired state removes everything only with --allow-empty"
 rm -rf "$R/stacks"
 mkdir -p "$R/alerts"
