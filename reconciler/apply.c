@@ -110,8 +110,7 @@ static int already_there(struct run *r, const json_t *live, const json_t *want)
  * otherwise the update is sent again on the new version, keeping the
  * ForceUpdate the other writer set.
  */
-static int update_service(struct run *r, struct plan_action *a,
-                          struct err *err)
+static int update_service(struct run *r, struct plan_action *a, struct err *err)
 {
 	uint64_t version = a->version;
 	int error = 0;
@@ -119,7 +118,8 @@ static int update_service(struct run *r, struct plan_action *a,
 	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
 		json_t *live = NULL, *force;
 
-		error = docker_service_update(r->d, a->id, version, a->spec, err);
+		error = docker_service_update(r->d, a->id, version, a->spec,
+		                              err);
 		if (error != ERR_CONFLICT)
 			return error;
 		log_info("apply",
@@ -133,15 +133,16 @@ static int update_service(struct run *r, struct plan_action *a,
 			json_decref(live);
 			return 0;
 		}
-		version = (uint64_t)json_integer_value(
-		        json_object_get(json_object_get(live, "Version"), "Index"));
+		version = (uint64_t)json_integer_value(json_object_get(
+		        json_object_get(live, "Version"), "Index"));
 		force = json_object_get(
 		        json_object_get(json_object_get(live, "Spec"),
 		                        "TaskTemplate"),
 		        "ForceUpdate");
 		if (force)
-			json_object_set(json_object_get(a->spec, "TaskTemplate"),
-			                "ForceUpdate", force);
+			json_object_set(
+			        json_object_get(a->spec, "TaskTemplate"),
+			        "ForceUpdate", force);
 		json_decref(live);
 	}
 	return err_set(err, ERR_CONFLICT,

@@ -364,7 +364,6 @@ out:
 	return rc;
 }
 
-
 struct sort_item {
 	json_t *v;
 	size_t i;

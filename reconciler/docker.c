@@ -564,4 +564,3 @@ int docker_check_manager(struct docker *d, struct err *err)
 	json_decref(info);
 	return error;
 }
-

@@ -127,5 +127,4 @@ int docker_config_remove(struct docker *d, const char *id,
 int docker_secret_remove(struct docker *d, const char *id,
                          struct err *err) MUST_CHECK;
 
-
 #endif

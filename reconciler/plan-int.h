@@ -40,9 +40,8 @@ char *plan_spec_hash(const struct json_t *spec);
  */
 struct json_t *plan_new_all(const struct desired *d);
 int plan_convert_stack(struct json_t **out, struct json_t *all,
-                       const struct desired *d,
-                       const struct desired_stack *st, struct diag *diag,
-                       struct err *err) MUST_CHECK;
+                       const struct desired *d, const struct desired_stack *st,
+                       struct diag *diag, struct err *err) MUST_CHECK;
 void plan_slim(struct json_t *all, const struct json_t *objs);
 /* nodes.yml: label and availability updates, checked against the swarm. */
 void plan_nodes(struct plan *p, const struct desired *d, const struct live *l,

@@ -22,8 +22,8 @@ struct ctx {
 	const struct live *l;
 	const struct plan_opts *o;
 	struct diag *diag;
-	json_t *all;   /* plan_new_all(): what is desired, so far */
-	json_t *prune; /* {services, networks, configs, secrets: bool} */
+	json_t *all;       /* plan_new_all(): what is desired, so far */
+	json_t *prune;     /* {services, networks, configs, secrets: bool} */
 	const char *owner; /* kedge.managed-by value of this instance */
 };
 
@@ -741,7 +741,8 @@ static int plan_stacks(struct ctx *c, struct err *err)
 		if (error)
 			break;
 		plan_objects(c, objs);
-		error = plan_services(c, json_object_get(objs, "services"), err);
+		error = plan_services(c, json_object_get(objs, "services"),
+		                      err);
 		plan_slim(c->all, objs);
 		json_decref(objs);
 	}

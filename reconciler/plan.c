@@ -105,8 +105,8 @@ const char *plan_label(const json_t *obj, const char *key)
 
 const char *plan_owner(const struct desired *d)
 {
-	const char *inst = json_string_value(
-	        json_object_get(d->settings.doc, "instance"));
+	const char *inst =
+	        json_string_value(json_object_get(d->settings.doc, "instance"));
 
 	return inst && *inst ? inst : "kedge";
 }
@@ -174,7 +174,8 @@ json_t *plan_new_all(const struct desired *d)
 
 	if (!all)
 		BUG("cannot build the desired object set");
-	labels = json_is_object(labels) ? json_deep_copy(labels) : json_object();
+	labels =
+	        json_is_object(labels) ? json_deep_copy(labels) : json_object();
 	/* The commit that last changed a service; normalisation ignores it,
 	 * so a new commit alone is not a difference and restarts nothing. */
 	json_object_set_new(labels, "kedge.revision", json_string(d->revision));
@@ -227,8 +228,9 @@ int plan_convert_stack(json_t **out, json_t *all, const struct desired *d,
 
 		if (ext)
 			json_array_extend(
-			        json_object_get(json_object_get(all, "external"),
-			                        kinds[k]),
+			        json_object_get(
+			                json_object_get(all, "external"),
+			                kinds[k]),
 			        ext);
 	}
 	*out = objs;

@@ -42,11 +42,11 @@ struct schema_ref {
 };
 
 struct schema {
-	struct stab res;  /* "uri" and "uri#anchor" -> json_t * */
-	struct stab refs; /* json_t * (the object holding $ref) -> ref */
-	struct stab rx;   /* pattern text -> regex_t * */
+	struct stab res;   /* "uri" and "uri#anchor" -> json_t * */
+	struct stab refs;  /* json_t * (the object holding $ref) -> ref */
+	struct stab rx;    /* pattern text -> regex_t * */
 	struct stab masks; /* json_t * (a schema object) -> keyword groups */
-	json_t **docs;    /* references held */
+	json_t **docs;     /* references held */
 	size_t nr_docs, alloc_docs;
 	unsigned gen; /* bumped by every schema_add */
 	int format_assert;

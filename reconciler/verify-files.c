@@ -422,6 +422,7 @@ int verify_desired(struct desired *d, struct diag *diag, struct err *err)
 		         "no desired state found in %s at %s: expected a "
 		         "stacks/ folder, nodes.yml, alerts/ or backups/",
 		         d->source_name, d->revision);
+	verify_settings(d, diag);
 	check_ports(d, diag);
 	check_backups(d, diag);
 	check_alerts(d, diag);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "normalize.h"
 #include "verify.h"
 #include "cron.h"
 #include "desired.h"
@@ -302,6 +303,36 @@ static int check_env_files(struct desired *d, struct desired_stack *st,
 	return error;
 }
 
+/*
+ * Reports ignore paths kedge cannot map to a spec field, at validation time
+ * rather than in the middle of a diff. list holds strings or {path: ...}.
+ */
+static void check_ignores(struct diag *diag, const struct desired_doc *doc,
+                          const char *base, const json_t *list)
+{
+	const json_t *item;
+	size_t i;
+
+	json_array_foreach ((json_t *)list, i, item) {
+		const char *path = json_is_string(item)
+		                           ? json_string_value(item)
+		                           : json_string_value(json_object_get(
+		                                     item, "path"));
+		json_t *a = json_object(), *b = json_object();
+		struct err e;
+		char *ptr;
+
+		err_clear(&e);
+		if (path && normalize_apply_ignores(a, b, &path, 1, &e)) {
+			ptr = xasprintf("%s/%zu", base, i);
+			problem(diag, DIAG_ERROR, doc, ptr, 0, "%s", e.msg);
+			free(ptr);
+		}
+		json_decref(a);
+		json_decref(b);
+	}
+}
+
 static void check_service(struct desired_stack *st, const char *name,
                           json_t *svc, struct diag *diag)
 {
@@ -328,6 +359,11 @@ static void check_service(struct desired_stack *st, const char *name,
 		        "service '%s': 'deploy.replicas' can only be used "
 		        "with a replicated mode, not '%s'",
 		        name, mode);
+	free(ptr);
+	ptr = xasprintf("/services/%s/x-kedge/ignore", name);
+	check_ignores(
+	        diag, &st->compose, ptr,
+	        json_object_get(json_object_get(svc, "x-kedge"), "ignore"));
 	free(ptr);
 	rc.kind = "network";
 	rc.declared = json_object_get(doc, "networks");
@@ -385,4 +421,11 @@ int verify_stack(struct desired *d, struct desired_stack *st, struct diag *diag,
 	if (!error)
 		error = check_objects(d, st, "secrets", diag, err);
 	return error;
+}
+
+void verify_settings(struct desired *d, struct diag *diag)
+{
+	if (d->settings.doc)
+		check_ignores(diag, &d->settings, "/ignore",
+		              json_object_get(d->settings.doc, "ignore"));
 }

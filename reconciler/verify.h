@@ -27,6 +27,8 @@ void verify_stack_name(const struct desired_stack *st, struct diag *diag);
  */
 int verify_stack(struct desired *d, struct desired_stack *st, struct diag *diag,
                  struct err *err) MUST_CHECK;
+/* Checks kedge.yml beyond its schema (ignore paths). */
+void verify_settings(struct desired *d, struct diag *diag);
 /* Checks across files, once everything is loaded. */
 int verify_desired(struct desired *d, struct diag *diag,
                    struct err *err) MUST_CHECK;

@@ -230,6 +230,10 @@ new_case "unknown key in kedge.yml"
 printf 'prune: true\npurne_all: false\n' >"$R/kedge.yml"
 bad_case settings "kedge.yml:2:1:" "unknown key 'purne_all'"
 
+new_case "an ignore path kedge cannot map"
+printf 'services:\n  web:\n    image: nginx\n    x-kedge:\n      ignore: [deploy.replica]\n' >"$R/$W"
+bad_case ignore "$W:5:16:" "cannot ignore 'deploy.replica'; supported: image"
+
 case_begin "repository with no desired state"
 R=$(mktemp -d "$PWD/repo.XXXXXX")
 make_desired_repo "$R"
