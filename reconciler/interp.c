@@ -256,6 +256,7 @@ struct walk {
 	const struct srcmap *map;
 	struct diag *diag;
 	const char *tokens[MAX_TOKENS];
+	char indexes[MAX_TOKENS][24]; /* array indexes as tokens */
 	unsigned ntok;
 	int errors;
 };
@@ -364,15 +365,15 @@ static void walk_value(struct walk *w, json_t *v, const char *ptr);
 static void walk_child(struct walk *w, json_t *parent, const char *key,
                        size_t index, json_t *child, const char *ptr)
 {
-	char idx[32];
 	char *cptr;
 	json_t *repl;
 
 	if (w->ntok >= MAX_TOKENS)
 		return;
 	if (!key) {
-		snprintf(idx, sizeof(idx), "%zu", index);
-		key = idx;
+		snprintf(w->indexes[w->ntok], sizeof(w->indexes[w->ntok]),
+		         "%zu", index);
+		key = w->indexes[w->ntok];
 		cptr = srcmap_index(ptr, index);
 	} else {
 		cptr = srcmap_child(ptr, key);

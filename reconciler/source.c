@@ -492,7 +492,7 @@ int source_list(struct source_entry **out, size_t *nr, struct source *s,
                 const char *dir, struct err *err)
 {
 	struct entries e = {0};
-	enum source_type t;
+	enum source_type t = SOURCE_OTHER;
 	char *real = NULL, *p = NULL;
 	int rc = walk(&real, &t, s, dir, FOLLOW_LAST, dir, err);
 
@@ -511,7 +511,8 @@ int source_list(struct source_entry **out, size_t *nr, struct source *s,
 		source_entries_free(e.v, e.nr);
 		goto out;
 	}
-	qsort(e.v, e.nr, sizeof(*e.v), cmp_entry);
+	if (e.nr)
+		qsort(e.v, e.nr, sizeof(*e.v), cmp_entry);
 	*out = e.v;
 	*nr = e.nr;
 out:
