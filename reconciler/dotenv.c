@@ -75,8 +75,8 @@ int dotenv_parse(json_t **out, const char *data, size_t len, const char *path,
 	int error = 0;
 
 	while (pos < len) {
-		const char *line = data + pos, *eq, *end;
-		size_t n;
+		const char *line = data + pos, *eq, *end, *vstart;
+		size_t n, klen;
 
 		end = memchr(line, '\n', len - pos);
 		n = end ? (size_t)(end - line) : len - pos;
@@ -95,7 +95,11 @@ int dotenv_parse(json_t **out, const char *data, size_t len, const char *path,
 			n -= 7;
 		}
 		eq = memchr(line, '=', n);
-		if (!eq || !valid_name(line, (size_t)(eq - line))) {
+		/* "KEY = value" is accepted, as compose's .env reader does. */
+		klen = eq ? (size_t)(eq - line) : 0;
+		while (klen && isspace((unsigned char)line[klen - 1]))
+			klen--;
+		if (!eq || !valid_name(line, klen)) {
 			error = err_set_at(
 			        err, ERR_INVALID, path, lineno, 1,
 			        "expected KEY=VALUE, with a variable "
@@ -103,13 +107,16 @@ int dotenv_parse(json_t **out, const char *data, size_t len, const char *path,
 			goto out;
 		}
 		buf_reset(&val);
-		if (unquote(&val, eq + 1, n - (size_t)(eq - line) - 1)) {
+		vstart = eq + 1;
+		while (vstart < line + n && (*vstart == ' ' || *vstart == '\t'))
+			vstart++;
+		if (unquote(&val, vstart, n - (size_t)(vstart - line))) {
 			error = err_set_at(err, ERR_INVALID, path, lineno,
 			                   (unsigned)(eq - line) + 2,
 			                   "unterminated quoted value");
 			goto out;
 		}
-		if (set_var(obj, line, (size_t)(eq - line), &val)) {
+		if (set_var(obj, line, klen, &val)) {
 			error = err_set_at(err, ERR_INVALID, path, lineno, 1,
 			                   "value is not valid UTF-8");
 			goto out;

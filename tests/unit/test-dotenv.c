@@ -34,6 +34,7 @@ START_TEST(assignments)
 	ck_assert_str_eq(get(o, "C"), "single $literal # not a comment");
 	ck_assert_str_eq(get(o, "D"), "double\nline \"q\"");
 	ck_assert_str_eq(get(o, "E"), "");
+	ck_assert_str_eq(get(o, "F"), "spaced");
 	ck_assert_str_eq(get(o, "G"), "a#b");
 	json_decref(o);
 }
