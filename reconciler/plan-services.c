@@ -27,6 +27,17 @@ struct ctx {
 	const char *owner; /* kedge.managed-by value of this instance */
 };
 
+/* Who owns a live object that is not this instance's. Caller frees. */
+static char *foreign(const json_t *live)
+{
+	const char *by = plan_label(live, "kedge.managed-by");
+
+	if (by)
+		return xasprintf("it belongs to kedge instance '%s'", by);
+	return xstrdup("it has no kedge.managed-by label: made by docker "
+	               "stack deploy or by hand?");
+}
+
 /* The stack a converted object came from, or NULL. Borrowed. */
 static const char *stack_name_of(struct ctx *c, const char *name)
 {
@@ -316,14 +327,16 @@ static int plan_services(struct ctx *c, json_t *svcs, struct err *err)
 
 		mark_prune_protection(c, name, spec);
 		if (live && !plan_owned(live, c->owner)) {
+			char *why = foreign(live);
+
 			service_problem(
 			        c, name, NULL,
 			        "service '%s' already exists and is not "
-			        "managed by kedge (no label "
-			        "kedge.managed-by=kedge; made by docker "
-			        "stack deploy?); remove it, or label it "
-			        "to let kedge adopt it",
-			        name);
+			        "managed by this kedge (%s); remove it, "
+			        "or label it kedge.managed-by=%s to "
+			        "adopt it",
+			        name, why, c->owner);
+			free(why);
 			continue;
 		}
 		/* Every service, changed or not: a node label change in this
@@ -421,12 +434,15 @@ static void plan_objects(struct ctx *c, json_t *stack_objs)
 			struct plan_action *a;
 
 			if (live && !plan_owned(live, c->owner)) {
+				char *why = foreign(live);
+
 				object_problem(
 				        c, DIAG_ERROR, kind_keys[k], name,
 				        "%.*s '%s' already exists and is "
-				        "not managed by kedge",
+				        "not managed by this kedge (%s)",
 				        (int)strlen(kind_keys[k]) - 1,
-				        kind_keys[k], name);
+				        kind_keys[k], name, why);
+				free(why);
 				continue;
 			}
 			if (live) {

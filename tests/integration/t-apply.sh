@@ -166,7 +166,7 @@ rm -rf "$R/stacks/keep"
 printf 'prune: false\n' >"$R/kedge.yml"
 commit_all "$R" "keep gone, pruning off"
 run_kedge diff --repo "$R"
-assert_out_not_contains "remove"
+assert_out_not_contains "- remove"
 rm "$R/kedge.yml"
 commit_all "$R" "pruning on"
 run_kedge apply --repo "$R" --yes --timeout 60
@@ -310,7 +310,7 @@ run_kedge apply --repo "$A" --yes --timeout 60
 assert_rc 0
 run_kedge apply --repo "$B" --yes --timeout 60
 assert_rc 0
-assert_out_not_contains "remove"
+assert_out_not_contains "- remove"
 [ -n "$(docker_cli service ls -q --filter name=teama_app)" ] || fail "instance b pruned instance a's service"
 assert_eq "$(docker_cli service inspect teamb_app --format '{{index .Spec.Labels "kedge.managed-by"}}')" "b" "owner label"
 mkdir -p "$B/stacks/teama"
