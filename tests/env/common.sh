@@ -155,3 +155,20 @@ env_require_dir()
 	[ -d "$1" ] || env_die "DIR '$1' does not exist (the caller makes it)"
 	[ "$(cd "$1" && pwd)" != / ] || env_die "DIR must not be /"
 }
+
+# env_main SVC START_FN STOP_FN VERB DIR: the start|stop entry point every
+# service script shares. Stopping what never started (no DIR) is fine.
+env_main()
+{
+	ENV_SVC=$1
+	local start_fn=$2 stop_fn=$3 verb=${4:-} dir=${5:-}
+	[ -n "$verb" ] && [ -n "$dir" ] || env_die "usage: $0 start|stop DIR"
+	[ "$verb" = stop ] && [ ! -d "$dir" ] && exit 0
+	env_require_dir "$dir"
+	dir=$(cd "$dir" && pwd)
+	case "$verb" in
+	start) "$start_fn" "$dir" ;;
+	stop) "$stop_fn" "$dir" ;;
+	*) env_die "unknown verb '$verb' (start|stop)" ;;
+	esac
+}

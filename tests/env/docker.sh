@@ -186,23 +186,12 @@ dk_start()
 	echo "export KEDGE_TEST_IMAGE=$DK_IMAGE"
 }
 
-dk_main()
+dk_stop()
 {
-	ENV_SVC=docker
-	local verb=${1:-} dir=${2:-}
-	[ -n "$verb" ] && [ -n "$dir" ] || env_die "usage: $0 start|stop DIR"
-	# Stopping what never started is fine.
-	[ "$verb" = stop ] && [ ! -d "$dir" ] && exit 0
-	env_require_dir "$dir"
-	dir=$(cd "$dir" && pwd)
-	case "$verb" in
-	start) dk_start "$dir" ;;
-	stop) dk_daemon_stop "$dir/node" ;;
-	*) env_die "unknown verb '$verb' (start|stop)" ;;
-	esac
+	dk_daemon_stop "$1/node"
 }
 
 if [ "${DK_LIB:-0}" != 1 ]; then
 	set -u
-	dk_main "$@"
+	env_main docker dk_start dk_stop "$@"
 fi

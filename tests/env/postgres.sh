@@ -78,21 +78,6 @@ pg_stop()
 	return 0
 }
 
-pg_main()
-{
-	ENV_SVC=postgres
-	local verb=${1:-} dir=${2:-}
-	[ -n "$verb" ] && [ -n "$dir" ] || env_die "usage: $0 start|stop DIR"
-	# Stopping what never started is fine.
-	[ "$verb" = stop ] && [ ! -d "$dir" ] && exit 0
-	env_require_dir "$dir"
-	dir=$(cd "$dir" && pwd)
-	case "$verb" in
-	start) pg_start "$dir" ;;
-	stop) pg_stop "$dir" ;;
-	*) env_die "unknown verb '$verb' (start|stop)" ;;
-	esac
-}
 
 set -u
-pg_main "$@"
+env_main postgres pg_start pg_stop "$@"

@@ -75,24 +75,11 @@ EOF
 		"$dir/prometheus.log"
 }
 
-pr_main()
+pr_stop()
 {
-	ENV_SVC=prometheus
-	local verb=${1:-} dir=${2:-}
-	[ -n "$verb" ] && [ -n "$dir" ] || env_die "usage: $0 start|stop DIR"
-	# Stopping what never started is fine.
-	[ "$verb" = stop ] && [ ! -d "$dir" ] && exit 0
-	env_require_dir "$dir"
-	dir=$(cd "$dir" && pwd)
-	case "$verb" in
-	start) pr_start "$dir" ;;
-	stop)
-		env_stop_pidfile "$dir/prometheus.pid" prometheus 20
-		env_sweep_procs "$dir"
-		;;
-	*) env_die "unknown verb '$verb' (start|stop)" ;;
-	esac
+	env_stop_pidfile "$1/prometheus.pid" prometheus 20
+	env_sweep_procs "$1"
 }
 
 set -u
-pr_main "$@"
+env_main prometheus pr_start pr_stop "$@"

@@ -106,21 +106,6 @@ s2_stop()
 	return 0
 }
 
-s2_main()
-{
-	ENV_SVC=swarm2
-	local verb=${1:-} dir=${2:-}
-	[ -n "$verb" ] && [ -n "$dir" ] || env_die "usage: $0 start|stop DIR"
-	# Stopping what never started is fine.
-	[ "$verb" = stop ] && [ ! -d "$dir" ] && exit 0
-	env_require_dir "$dir"
-	dir=$(cd "$dir" && pwd)
-	case "$verb" in
-	start) s2_start "$dir" ;;
-	stop) s2_stop "$dir" ;;
-	*) env_die "unknown verb '$verb' (start|stop)" ;;
-	esac
-}
 
 set -u
-s2_main "$@"
+env_main swarm2 s2_start s2_stop "$@"
