@@ -22,7 +22,7 @@ static int fail(struct err *e)
 }
 
 int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
-                     struct diag *diag)
+                     int read_only, struct diag *diag)
 {
 	struct plan_opts po = {0};
 	struct err err;
@@ -51,8 +51,17 @@ int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
 	    docker_check_manager(s->docker, &err) ||
 	    live_read(&s->live, s->docker, &err))
 		return fail(&err);
-	if (store_open(&s->store, o->store, &err))
-		return fail(&err);
+	if (store_open(&s->store, o->store, &err)) {
+		/* diff only reads the store: without it, it still shows what
+		 * would change, just not which specs failed before. */
+		if (!read_only)
+			return fail(&err);
+		fprintf(stderr,
+		        "warning: %s; specs that failed before are not "
+		        "marked\n",
+		        err.msg);
+		s->store = NULL;
+	}
 	po.stacks = o->stacks;
 	po.allow_empty = o->allow_empty;
 	po.store = s->store;

@@ -106,10 +106,11 @@ struct cli_session {
 /*
  * Loads the desired state, connects to the swarm manager, reads the live
  * state and builds the plan. Problems in files and pre-apply checks go to
- * diag. Returns CLI_OK, or CLI_ERROR after printing what failed (invalid
+ * diag. read_only (diff) goes on without the store when it cannot be
+ * opened. Returns CLI_OK, or CLI_ERROR after printing what failed (invalid
  * desired state, unreachable daemon, ...). Release with
  * cli_session_release whatever the result.
  */
 int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
-                     struct diag *diag);
+                     int read_only, struct diag *diag);
 void cli_session_release(struct cli_session *s);

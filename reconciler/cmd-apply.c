@@ -155,7 +155,7 @@ static int run(int argc, char **argv)
 	}
 	if (o.plan && (rc = load_saved(&saved, &o)))
 		goto out;
-	rc = cli_session_plan(&s, &o, &diag);
+	rc = cli_session_plan(&s, &o, 0, &diag);
 	if (rc)
 		goto out;
 	diag_print(&diag, stderr);

@@ -46,7 +46,7 @@ static int run(int argc, char **argv)
 		cli_opts_release(&o);
 		return rc < 0 ? CLI_OK : rc;
 	}
-	rc = cli_session_plan(&s, &o, &diag);
+	rc = cli_session_plan(&s, &o, 1, &diag);
 	if (rc)
 		goto out;
 	if (o.output == CLI_JSON) {

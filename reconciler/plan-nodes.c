@@ -17,6 +17,19 @@
 
 #define MANAGED_LABELS "kedge.managed-labels"
 
+/*
+ * The label that records which keys this instance set: each kedge
+ * instance (kedge.yml `instance:`) keeps its own record, so two instances
+ * labelling one node never remove each other's labels. Caller frees.
+ */
+static char *managed_key(const struct desired *d)
+{
+	const char *owner = plan_owner(d);
+
+	return strcmp(owner, "kedge") ? xasprintf(MANAGED_LABELS ".%s", owner)
+	                              : xstrdup(MANAGED_LABELS);
+}
+
 static void add_change(json_t *changes, const char *path, const char *old,
                        const char *new)
 {
@@ -41,16 +54,17 @@ static int listed(const char *list, const char *key)
 }
 
 /* The labels the node should have: returns a new object. */
-static json_t *future_labels(const json_t *live_labels, const json_t *want)
+static json_t *future_labels(const json_t *live_labels, const json_t *want,
+                             const char *mkey)
 {
 	const char *managed =
-	        json_string_value(json_object_get(live_labels, MANAGED_LABELS));
+	        json_string_value(json_object_get(live_labels, mkey));
 	json_t *out = json_object(), *v;
 	const char *k;
 	char *keys = NULL;
 
 	json_object_foreach ((json_t *)live_labels, k, v)
-		if (strcmp(k, MANAGED_LABELS) &&
+		if (strcmp(k, mkey) &&
 		    (!listed(managed, k) || json_object_get(want, k)))
 			json_object_set(out, k, v);
 	json_object_foreach ((json_t *)want, k, v) {
@@ -62,7 +76,7 @@ static json_t *future_labels(const json_t *live_labels, const json_t *want)
 		keys = next;
 	}
 	if (keys)
-		json_object_set_new(out, MANAGED_LABELS, json_string(keys));
+		json_object_set_new(out, mkey, json_string(keys));
 	free(keys);
 	return out;
 }
@@ -93,7 +107,8 @@ static void diff_labels(json_t *changes, const json_t *old, const json_t *new)
 	}
 }
 
-static void plan_node(struct plan *p, const json_t *node, const json_t *want)
+static void plan_node(struct plan *p, const json_t *node, const json_t *want,
+                      const char *mkey)
 {
 	const json_t *spec = json_object_get(node, "Spec");
 	const char *host = json_string_value(json_object_get(
@@ -101,7 +116,7 @@ static void plan_node(struct plan *p, const json_t *node, const json_t *want)
 	const char *avail =
 	        json_string_value(json_object_get(want, "availability"));
 	json_t *labels = future_labels(json_object_get(spec, "Labels"),
-	                               json_object_get(want, "labels"));
+	                               json_object_get(want, "labels"), mkey);
 	json_t *changes = json_array();
 	const char *cur =
 	        json_string_value(json_object_get(spec, "Availability"));
@@ -175,6 +190,7 @@ void plan_nodes(struct plan *p, const struct desired *d, const struct live *l,
                 struct diag *diag)
 {
 	json_t *want = json_object_get(d->nodes.doc, "nodes"), *v, *node;
+	char *mkey = managed_key(d);
 	const char *host;
 	size_t i;
 
@@ -203,10 +219,11 @@ void plan_nodes(struct plan *p, const struct desired *d, const struct live *l,
 
 		/* A node kedge labelled before and nodes.yml no longer names
 		 * gets its kedge labels removed. */
-		if (w || plan_label(node, MANAGED_LABELS))
-			plan_node(p, node, w ? w : empty);
+		if (w || plan_label(node, mkey))
+			plan_node(p, node, w ? w : empty, mkey);
 		json_decref(empty);
 	}
+	free(mkey);
 }
 
 const json_t *plan_node_future_labels(const struct plan *p, const json_t *node)

@@ -55,6 +55,14 @@ assert_eq "$(docker_cli service ls --filter name=fone_app --format '{{.Replicas}
 kill "$proxy_pid" 2>/dev/null
 wait "$proxy_pid" 2>/dev/null
 
+case_begin "diff works without its store; apply does not"
+KEDGE_STORE=/proc/nonexistent/state.db run_kedge diff --repo "$R"
+assert_rc 0
+assert_err_contains "warning: store '/proc/nonexistent/state.db'"
+KEDGE_STORE=/proc/nonexistent/state.db run_kedge apply --repo "$R"
+assert_rc 2
+assert_err_contains "error: store '/proc/nonexistent/state.db'"
+
 case_begin "an empty desired state removes everything only with --allow-empty"
 rm -rf "$R/stacks"
 mkdir -p "$R/alerts"

@@ -90,6 +90,25 @@ assert_rc 2
 assert_err_contains "no node of the swarm satisfies"
 assert_eq "$(node_label "$W" zone)" "edge" "nothing written"
 
+case_begin "another kedge instance keeps its own node labels"
+O=$PWD/other
+make_desired_repo "$O"
+printf 'instance: ops\n' >"$O/kedge.yml"
+printf 'nodes:\n  %s:\n    labels:\n      backup: "yes"\n' "$W" >"$O/nodes.yml"
+commit_all "$O" "ops labels"
+run_kedge apply --repo "$O" --yes
+assert_rc 0
+assert_eq "$(node_label "$W" backup)" "yes" "ops label"
+assert_eq "$(node_label "$W" zone)" "edge" "default instance's label kept"
+run_kedge diff --repo "$R"
+assert_out_not_contains "Labels[backup]"
+printf 'nodes: {}\n' >"$O/nodes.yml"
+commit_all "$O" "ops labels gone"
+run_kedge apply --repo "$O" --yes
+assert_rc 0
+assert_eq "$(node_label "$W" backup)" "" "ops label removed"
+assert_eq "$(node_label "$W" zone)" "edge" "default instance's label still kept"
+
 case_begin "a daemon that is not a swarm manager is a clear error"
 DOCKER_HOST=$KEDGE_TEST_SWARM2_WORKER_HOST run_kedge diff --repo "$R"
 assert_rc 2
