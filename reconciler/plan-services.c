@@ -765,6 +765,38 @@ static int plan_stacks(struct ctx *c, struct err *err)
 	return error;
 }
 
+/* Where an action goes in the order apply performs them. */
+static int rank(const struct plan_action *a)
+{
+	if (a->kind == PLAN_NODE)
+		return 0;
+	if (a->op == PLAN_REMOVE)
+		return a->kind == PLAN_SERVICE   ? 3
+		       : a->kind == PLAN_NETWORK ? 5
+		                                 : 4;
+	return a->kind == PLAN_SERVICE ? 2 : 1;
+}
+
+/*
+ * Stacks are planned one at a time; apply wants every network, config and
+ * secret before any service, so the actions are put in that order (stable,
+ * so each group keeps the stacks' order).
+ */
+static void order_actions(struct plan *p)
+{
+	struct plan_action *sorted =
+	        xmalloc((p->nr ? p->nr : 1) * sizeof(*sorted));
+	size_t n = 0;
+
+	for (int r = 0; r <= 5; r++)
+		for (size_t i = 0; i < p->nr; i++)
+			if (rank(&p->actions[i]) == r)
+				sorted[n++] = p->actions[i];
+	free(p->actions);
+	p->actions = sorted;
+	p->alloc = p->nr;
+}
+
 int plan_build(struct plan **out, const struct desired *d, const struct live *l,
                const struct plan_opts *o, struct diag *diag, struct err *err)
 {
@@ -782,6 +814,7 @@ int plan_build(struct plan **out, const struct desired *d, const struct live *l,
 	if (!error) {
 		plan_prune(&c);
 		check_ports(&c);
+		order_actions(p);
 	}
 	json_decref(c.all);
 	if (error) {
