@@ -334,8 +334,10 @@ static int kedge_labels(json_t *spec, struct cv *c)
 	json_t *labels = json_object_get(spec, "Labels"), *v;
 	char hash[HASH_HEX_LEN + 1];
 	const char *k;
+	int lazy = c->opts && c->opts->lazy_spec_hash;
 
-	convert_spec_hash(hash, spec);
+	if (!lazy)
+		convert_spec_hash(hash, spec);
 	json_object_set_new(labels, CONVERT_LABEL_MANAGED_BY,
 	                    json_string(convert_owner(c)));
 	json_object_foreach ((json_t *)(c->opts ? c->opts->labels : NULL), k,
@@ -345,7 +347,9 @@ static int kedge_labels(json_t *spec, struct cv *c)
 			               "label '%s' must be a string", k);
 		json_object_set(labels, k, v);
 	}
-	json_object_set_new(labels, CONVERT_LABEL_SPEC_HASH, json_string(hash));
+	if (!lazy)
+		json_object_set_new(labels, CONVERT_LABEL_SPEC_HASH,
+		                    json_string(hash));
 	return 0;
 }
 

@@ -72,6 +72,12 @@ struct convert_opts {
 	 * instance that owns it (kedge.yml `instance:`). NULL: "kedge".
 	 */
 	const char *owner;
+	/*
+	 * Leave kedge.spec-hash out: the caller adds it (convert_spec_hash)
+	 * only to the specs it sends. Hashing canonical JSON of every service
+	 * was a tenth of a no-op diff of a thousand services.
+	 */
+	int lazy_spec_hash;
 };
 
 /*

@@ -325,10 +325,28 @@ static void walk_pos(const struct walk *w, const char *ptr, unsigned *line,
 }
 
 /* Interpolates one string; returns a replacement value or NULL to keep it. */
-static json_t *walk_string(struct walk *w, const json_t *v, const char *ptr)
+/*
+ * The JSON Pointer of the current node, built from the token stack only
+ * when a string needs interpolating: most strings have no '$', and building
+ * a pointer for every node cost more than the rest of the walk.
+ */
+static char *walk_pointer(const struct walk *w)
+{
+	char *ptr = xstrdup("");
+
+	for (unsigned i = 0; i < w->ntok; i++) {
+		char *next = srcmap_child(ptr, w->tokens[i]);
+
+		free(ptr);
+		ptr = next;
+	}
+	return ptr;
+}
+
+static json_t *walk_string(struct walk *w, const json_t *v)
 {
 	const char *file = w->map ? srcmap_path(w->map) : NULL;
-	char *res = NULL, *unset = NULL;
+	char *res = NULL, *unset = NULL, *ptr;
 	struct err err;
 	unsigned line, col;
 	int changed = 0;
@@ -337,7 +355,9 @@ static json_t *walk_string(struct walk *w, const json_t *v, const char *ptr)
 	if (!strchr(json_string_value(v), '$'))
 		return NULL;
 	err_clear(&err);
+	ptr = walk_pointer(w);
 	walk_pos(w, ptr, &line, &col);
+	free(ptr);
 	if (interp_string(&res, &changed, &unset, json_string_value(v),
 	                  w->lookup, w->ctx, &err)) {
 		diag_add(w->diag, DIAG_ERROR, file, line, col, "%s", err.msg);
@@ -360,12 +380,11 @@ static json_t *walk_string(struct walk *w, const json_t *v, const char *ptr)
 	return out;
 }
 
-static void walk_value(struct walk *w, json_t *v, const char *ptr);
+static void walk_value(struct walk *w, json_t *v);
 
 static void walk_child(struct walk *w, json_t *parent, const char *key,
-                       size_t index, json_t *child, const char *ptr)
+                       size_t index, json_t *child)
 {
-	char *cptr;
 	json_t *repl;
 
 	if (w->ntok >= MAX_TOKENS)
@@ -374,25 +393,21 @@ static void walk_child(struct walk *w, json_t *parent, const char *key,
 		snprintf(w->indexes[w->ntok], sizeof(w->indexes[w->ntok]),
 		         "%zu", index);
 		key = w->indexes[w->ntok];
-		cptr = srcmap_index(ptr, index);
-	} else {
-		cptr = srcmap_child(ptr, key);
 	}
 	w->tokens[w->ntok++] = key;
 	if (json_is_string(child)) {
-		repl = walk_string(w, child, cptr);
+		repl = walk_string(w, child);
 		if (repl && json_is_object(parent))
 			json_object_set_new(parent, key, repl);
 		else if (repl)
 			json_array_set_new(parent, index, repl);
 	} else {
-		walk_value(w, child, cptr);
+		walk_value(w, child);
 	}
 	w->ntok--;
-	free(cptr);
 }
 
-static void walk_value(struct walk *w, json_t *v, const char *ptr)
+static void walk_value(struct walk *w, json_t *v)
 {
 	const char *key;
 	json_t *child;
@@ -400,10 +415,10 @@ static void walk_value(struct walk *w, json_t *v, const char *ptr)
 
 	if (json_is_object(v)) {
 		json_object_foreach (v, key, child)
-			walk_child(w, v, key, 0, child, ptr);
+			walk_child(w, v, key, 0, child);
 	} else if (json_is_array(v)) {
 		json_array_foreach (v, i, child)
-			walk_child(w, v, NULL, i, child, ptr);
+			walk_child(w, v, NULL, i, child);
 	}
 }
 
@@ -413,6 +428,6 @@ int interp_compose(json_t *doc, interp_lookup_fn lookup, void *ctx,
 	struct walk w = {
 	        .lookup = lookup, .ctx = ctx, .map = map, .diag = diag};
 
-	walk_value(&w, doc, "");
+	walk_value(&w, doc);
 	return w.errors;
 }

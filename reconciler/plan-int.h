@@ -26,6 +26,11 @@ const char *plan_label(const struct json_t *obj, const char *key);
 const char *plan_owner(const struct desired *d);
 int plan_owned(const struct json_t *obj, const char *owner);
 int plan_in_scope(const struct plan_opts *o, const char *stack);
+/*
+ * Sets kedge.spec-hash on out (a service spec about to be sent) from the
+ * spec as converted (before live values of ignored fields were copied in).
+ */
+void plan_label_spec_hash(struct json_t *out, const struct json_t *converted);
 /* sha256 hex of a spec's canonical JSON. Caller frees. */
 char *plan_spec_hash(const struct json_t *spec);
 /*

@@ -275,6 +275,8 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 	                                paths, n, err);
 	if (!error)
 		error = service_changes(&changes, c, live, want, err);
+	if (!error && json_array_size(changes))
+		plan_label_spec_hash(want, spec);
 	if (error || !json_array_size(changes) ||
 	    failed_before(c, name, want_hash(want))) {
 		json_decref(want);
@@ -351,7 +353,8 @@ static int plan_services(struct ctx *c, json_t *svcs, struct err *err)
 		a = plan_add(c->p, PLAN_CREATE, PLAN_SERVICE, name,
 		             stack_name_of(c, name));
 		a->spec = json_deep_copy(spec);
-		a->spec_hash = plan_spec_hash(spec);
+		plan_label_spec_hash(a->spec, spec);
+		a->spec_hash = plan_spec_hash(a->spec);
 		a->rollout = 1;
 		a->job = json_object_get(json_object_get(spec, "Mode"),
 		                         "ReplicatedJob") ||

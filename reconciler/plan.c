@@ -129,6 +129,15 @@ int plan_in_scope(const struct plan_opts *o, const char *stack)
 }
 
 /* The sha256 of a spec in canonical form (sorted keys, compact). */
+void plan_label_spec_hash(json_t *out, const json_t *converted)
+{
+	char hash[HASH_HEX_LEN + 1];
+
+	convert_spec_hash(hash, converted);
+	json_object_set_new(json_object_get(out, "Labels"),
+	                    CONVERT_LABEL_SPEC_HASH, json_string(hash));
+}
+
 char *plan_spec_hash(const json_t *spec)
 {
 	char *s = json_dumps(spec, JSON_SORT_KEYS | JSON_COMPACT);
@@ -200,6 +209,7 @@ int plan_convert_stack(json_t **out, json_t *all, const struct desired *d,
 	co.env_ctx = &sf;
 	co.labels = json_object_get(all, "labels");
 	co.owner = plan_owner(d);
+	co.lazy_spec_hash = 1;
 	error = convert_stack(&objs, st->name, st->compose.doc, &co, err);
 	if (error) {
 		err_prefix(err, "stack '%s'", st->name);
