@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "convert-int.h"
+#include "jsonsort.h"
 #include "err.h"
 
 /* cpus as a string ("0.5") or a number → NanoCPUs. */
@@ -328,7 +329,7 @@ int convert_endpoint(json_t *spec, struct cv *c, const json_t *svc,
 		if (rc)
 			break;
 	}
-	convert_sort(ports, cmp_published);
+	jsonsort_stable(ports, cmp_published);
 	if (!rc)
 		rc = convert_get_str(&mode, c, deploy, "endpoint_mode", dptr);
 	lower = xstrdup(mode && *mode ? mode : "vip");

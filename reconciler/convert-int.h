@@ -102,9 +102,6 @@ int convert_parse_volume(json_t **out, const char *spec, const char **why);
 int convert_parse_env_file(json_t *env, struct cv *c, const char *text,
                            size_t len, char *why, size_t n);
 
-/* Sorts the elements of arr with cmp, keeping equal ones in order. */
-void convert_sort(json_t *arr, int (*cmp)(const json_t *, const json_t *));
-
 /* Service conversion (convert-service.c). */
 int convert_service(json_t **out, struct cv *c, const char *name,
                     const json_t *svc, const char *ptr) MUST_CHECK;

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "convert-int.h"
+#include "jsonsort.h"
 #include "err.h"
 
 /* A named or anonymous volume mount. */
@@ -278,7 +279,7 @@ int convert_file_refs(json_t *cs, struct cv *c, const json_t *svc, int secrets,
 		if (rc)
 			break;
 	}
-	convert_sort(refs, secrets ? cmp_secret : cmp_config);
+	jsonsort_stable(refs, secrets ? cmp_secret : cmp_config);
 	if (!rc && json_array_size(refs))
 		json_object_set(cs, secrets ? "Secrets" : "Configs", refs);
 	json_decref(refs);

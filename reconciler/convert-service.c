@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "convert-int.h"
+#include "jsonsort.h"
 #include "err.h"
 
 /* Keys docker stack deploy ignores with a warning; kedge does the same. */
@@ -438,7 +439,7 @@ static int networks(json_t *tt, struct cv *c, const char *svcname,
 			if (rc)
 				break;
 		}
-	convert_sort(list, cmp_target);
+	jsonsort_stable(list, cmp_target);
 	json_object_set_new(tt, "Networks", list);
 	free(p);
 	return rc;

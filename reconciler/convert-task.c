@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "convert-int.h"
+#include "jsonsort.h"
 #include "err.h"
 
 static int healthcheck(json_t *cs, struct cv *c, const json_t *svc,
@@ -87,7 +88,7 @@ static int hosts(json_t *cs, struct cv *c, const json_t *svc, const char *ptr)
 			        list, json_sprintf("%s:%s", k,
 			                           json_string_value(item)));
 		json_decref(m);
-		convert_sort(list, cmp_text); /* as Go's toStringList */
+		jsonsort_stable(list, cmp_text); /* as Go's toStringList */
 	} else {
 		rc = convert_get_strlist(&list, c, svc, "extra_hosts", ptr);
 	}
@@ -190,8 +191,8 @@ static int capabilities(json_t *cs, struct cv *c, const json_t *svc,
 	json_object_foreach (ds, k, v)
 		if (!json_object_get(as, k))
 			json_array_append_new(dl, json_string(k));
-	convert_sort(al, cmp_text);
-	convert_sort(dl, cmp_text);
+	jsonsort_stable(al, cmp_text);
+	jsonsort_stable(dl, cmp_text);
 	if (json_array_size(al))
 		json_object_set(cs, "CapabilityAdd", al);
 	if (json_array_size(dl))
@@ -243,7 +244,7 @@ static int ulimits(json_t *cs, struct cv *c, const json_t *svc, const char *ptr)
 		                      json_pack("{s:s, s:I, s:I}", "Name", k,
 		                                "Soft", soft, "Hard", hard));
 	}
-	convert_sort(list, cmp_name);
+	jsonsort_stable(list, cmp_name);
 	if (!rc && json_array_size(list))
 		json_object_set(cs, "Ulimits", list);
 	json_decref(list);

@@ -363,36 +363,3 @@ out:
 	free(p);
 	return rc;
 }
-
-struct sort_item {
-	json_t *v;
-	size_t i;
-};
-
-static int sort_cmp(const void *a, const void *b, void *ctx)
-{
-	const struct sort_item *x = a, *y = b;
-	int (*cmp)(const json_t *, const json_t *) =
-	        *(int (**)(const json_t *, const json_t *))ctx;
-	int r = cmp(x->v, y->v);
-
-	if (r)
-		return r;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
-
-void convert_sort(json_t *arr, int (*cmp)(const json_t *, const json_t *))
-{
-	size_t n = json_array_size(arr), i;
-	struct sort_item *v = xcalloc(n + 1, sizeof(*v));
-
-	for (i = 0; i < n; i++) {
-		v[i].v = json_incref(json_array_get(arr, i));
-		v[i].i = i;
-	}
-	qsort_r(v, n, sizeof(*v), sort_cmp, &cmp);
-	json_array_clear(arr);
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, v[i].v);
-	free(v);
-}

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "jsonsort.h"
 #include "normalize.h"
 
 #define DEFAULT_GRACE 10000000000LL /* swarmkit's StopGracePeriod, 10s */
@@ -78,38 +79,6 @@ static void prune(json_t *v)
 
 typedef int (*cmp_fn)(const json_t *, const json_t *);
 
-struct sort_item {
-	json_t *v;
-	size_t i;
-};
-
-static int sort_cmp(const void *a, const void *b, void *ctx)
-{
-	const struct sort_item *x = a, *y = b;
-	int r = (*(cmp_fn *)ctx)(x->v, y->v);
-
-	return r ? r : (x->i < y->i ? -1 : x->i > y->i);
-}
-
-static void sort_list(json_t *arr, cmp_fn cmp)
-{
-	size_t n = json_array_size(arr), i;
-	struct sort_item *v;
-
-	if (n < 2)
-		return;
-	v = xcalloc(n, sizeof(*v));
-	for (i = 0; i < n; i++) {
-		v[i].v = json_incref(json_array_get(arr, i));
-		v[i].i = i;
-	}
-	qsort_r(v, n, sizeof(*v), sort_cmp, &cmp);
-	json_array_clear(arr);
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, v[i].v);
-	free(v);
-}
-
 static int cmp_json(const json_t *a, const json_t *b)
 {
 	char *x =
@@ -157,7 +126,7 @@ static void sort_member(json_t *obj, const char *key, cmp_fn cmp)
 	json_t *v = json_object_get(obj, key);
 
 	if (json_is_array(v))
-		sort_list(v, cmp);
+		jsonsort_stable(v, cmp);
 }
 
 char *normalize_image(const char *image)
@@ -414,7 +383,7 @@ static json_t *network_ipam(const json_t *ipam)
 	json_array_foreach (json_object_get(ipam, "Config"), i, c)
 		if (json_is_string(json_object_get(c, "Subnet")))
 			json_array_append(list, json_object_get(c, "Subnet"));
-	sort_list(list, cmp_text);
+	jsonsort_stable(list, cmp_text);
 	json_object_set_new(o, "Subnets", list);
 	return o;
 }
