@@ -570,26 +570,20 @@ END_TEST
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("convert");
-	TCase *tc;
 
-#define T(fn)                   \
-	tc = tcase_create(#fn); \
-	tcase_add_test(tc, fn); \
-	suite_add_tcase(s, tc)
-	T(names_and_labels);
-	T(units_and_durations);
-	T(env_sorted_and_resolved);
-	T(mounts);
-	T(ports_short_long_ranges);
-	T(networks_default_and_aliases);
-	T(modes);
-	T(configs_hashed_and_referenced);
-	T(config_content_and_labels);
-	T(spec_hash_ignores_caller_labels);
-	T(defaults_explicit);
-	T(absent_fields_are_absent);
-	T(errors_name_the_value);
-	T(env_file_error_hides_values);
-#undef T
+	UNIT_TCASE(s, names_and_labels);
+	UNIT_TCASE(s, units_and_durations);
+	UNIT_TCASE(s, env_sorted_and_resolved);
+	UNIT_TCASE(s, mounts);
+	UNIT_TCASE(s, ports_short_long_ranges);
+	UNIT_TCASE(s, networks_default_and_aliases);
+	UNIT_TCASE(s, modes);
+	UNIT_TCASE(s, configs_hashed_and_referenced);
+	UNIT_TCASE(s, config_content_and_labels);
+	UNIT_TCASE(s, spec_hash_ignores_caller_labels);
+	UNIT_TCASE(s, defaults_explicit);
+	UNIT_TCASE(s, absent_fields_are_absent);
+	UNIT_TCASE(s, errors_name_the_value);
+	UNIT_TCASE(s, env_file_error_hides_values);
 	return s;
 }

@@ -365,21 +365,15 @@ END_TEST
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("normalize");
-	TCase *tc;
 
-#define T(fn)                   \
-	tc = tcase_create(#fn); \
-	tcase_add_test(tc, fn); \
-	suite_add_tcase(s, tc)
-	T(live_sample_equals_desired);
-	T(daemon_defaults);
-	T(update_config_block_defaults);
-	T(job_mode_defaults);
-	T(mounts_ports_and_order);
-	T(image_references);
-	T(ignore_rules);
-	T(networks_and_objects);
-	T(bad_input);
-#undef T
+	UNIT_TCASE(s, live_sample_equals_desired);
+	UNIT_TCASE(s, daemon_defaults);
+	UNIT_TCASE(s, update_config_block_defaults);
+	UNIT_TCASE(s, job_mode_defaults);
+	UNIT_TCASE(s, mounts_ports_and_order);
+	UNIT_TCASE(s, image_references);
+	UNIT_TCASE(s, ignore_rules);
+	UNIT_TCASE(s, networks_and_objects);
+	UNIT_TCASE(s, bad_input);
 	return s;
 }

@@ -207,20 +207,14 @@ END_TEST
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("specdiff");
-	TCase *tc;
 
-#define T(fn)                   \
-	tc = tcase_create(#fn); \
-	tcase_add_test(tc, fn); \
-	suite_add_tcase(s, tc)
-	T(equal_is_empty);
-	T(replicas_change);
-	T(env_add_is_one_change);
-	T(env_change_shows_values);
-	T(image_change);
-	T(mounts_by_target);
-	T(data_is_hidden);
-	T(whole_values);
-#undef T
+	UNIT_TCASE(s, equal_is_empty);
+	UNIT_TCASE(s, replicas_change);
+	UNIT_TCASE(s, env_add_is_one_change);
+	UNIT_TCASE(s, env_change_shows_values);
+	UNIT_TCASE(s, image_change);
+	UNIT_TCASE(s, mounts_by_target);
+	UNIT_TCASE(s, data_is_hidden);
+	UNIT_TCASE(s, whole_values);
 	return s;
 }

@@ -13,6 +13,14 @@
 
 Suite *unit_suite(void);
 
+/* Adds test fn to suite s in a TCase of its own, named after it. */
+#define UNIT_TCASE(s, fn)                       \
+	do {                                    \
+		TCase *tc_ = tcase_create(#fn); \
+		tcase_add_test(tc_, fn);        \
+		suite_add_tcase((s), tc_);      \
+	} while (0)
+
 int main(void)
 {
 	SRunner *sr = srunner_create(unit_suite());
