@@ -302,7 +302,7 @@ for x in "$A:a" "$B:b"; do
 	dir=${x%%:*} inst=${x##*:}
 	make_desired_repo "$dir"
 	mkdir -p "$dir/stacks/team$inst"
-	printf 'instance: %s\n' "$inst" >"$dir/kedge.yml"
+	printf 'instance: %s\nlabels: {com.example.team: %s}\n' "$inst" "$inst" >"$dir/kedge.yml"
 	printf 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n    deploy: {replicas: 0}\n' >"$dir/stacks/team$inst/compose.yml"
 	commit_all "$dir" "instance $inst"
 done
@@ -313,6 +313,8 @@ assert_rc 0
 assert_out_not_contains "- remove"
 [ -n "$(docker_cli service ls -q --filter name=teama_app)" ] || fail "instance b pruned instance a's service"
 assert_eq "$(docker_cli service inspect teamb_app --format '{{index .Spec.Labels "kedge.managed-by"}}')" "b" "owner label"
+assert_eq "$(docker_cli service inspect teamb_app --format '{{index .Spec.Labels "com.example.team"}}')" "b" "kedge.yml labels on the service"
+assert_eq "$(docker_cli service inspect teamb_app --format '{{index .Spec.TaskTemplate.ContainerSpec.Labels "com.example.team"}}')" "" "kedge.yml labels not on the task template"
 mkdir -p "$B/stacks/teama"
 cp "$A/stacks/teama/compose.yml" "$B/stacks/teama/"
 commit_all "$B" "b claims a's stack"
