@@ -330,6 +330,80 @@ static int list(json_t **out, struct docker *d, const char *kind,
 	return error;
 }
 
+/*
+ * The elements of a JSON array reply, parsed one at a time so that only
+ * one whole element is ever held beside what fn keeps of it.
+ */
+static int split_array(const char *method, const char *path,
+                       const struct buf *body, docker_each_fn fn, void *ctx,
+                       struct err *err)
+{
+	const char *p = body->ptr ? body->ptr : "", *end = p + body->len;
+	int error = 0;
+
+	while (p < end && strchr(" \t\r\n", *p))
+		p++;
+	if (p == end || *p++ != '[')
+		goto bad;
+	for (int first = 1;; first = 0) {
+		json_error_t jerr;
+		json_t *elem;
+
+		while (p < end && strchr(" \t\r\n", *p))
+			p++;
+		if (p < end && *p == ']' && first)
+			break;
+		elem = json_loadb(p, (size_t)(end - p), JSON_DISABLE_EOF_CHECK,
+		                  &jerr);
+		if (!elem || !json_is_object(elem)) {
+			json_decref(elem);
+			goto bad;
+		}
+		p += jerr.position;
+		error = fn(elem, ctx);
+		if (error)
+			return error;
+		while (p < end && strchr(" \t\r\n", *p))
+			p++;
+		if (p < end && *p == ']')
+			break;
+		if (p == end || *p++ != ',')
+			goto bad;
+	}
+	return 0;
+bad:
+	return err_set(err, ERR_REMOTE,
+	               "the Docker daemon did not send a list of objects for "
+	               "%s %s",
+	               method, path);
+}
+
+int docker_services_each(struct docker *d, const char *label, int with_status,
+                         docker_each_fn fn, void *ctx, struct err *err)
+{
+	const char *kv[] = {"label", label};
+	char *q = filters_query(kv, ARRAY_SIZE(kv));
+	const char *extra = with_status ? "status=true" : "";
+	const char *sep = !*extra ? "" : (*q ? "&" : "?");
+	char *path = xasprintf(API "/services%s%s%s", q, sep, extra);
+	struct http_response r = {0};
+	int error;
+
+	error = http_request(&r, d->http, "GET", path, NULL, NULL, 0, err);
+	if (!error) {
+		log_debug("docker", "GET %s status=%ld bytes=%zu", path,
+		          r.status, r.body.len);
+		if (r.status < 200 || r.status >= 300)
+			error = reply_error(d, "GET", path, &r, err);
+		else
+			error = split_array("GET", path, &r.body, fn, ctx, err);
+	}
+	http_response_release(&r);
+	free(path);
+	free(q);
+	return error;
+}
+
 int docker_services_list(json_t **out, struct docker *d, const char *label,
                          int with_status, struct err *err)
 {

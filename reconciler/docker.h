@@ -71,6 +71,16 @@ int docker_check_manager(struct docker *d, struct err *err) MUST_CHECK;
  */
 int docker_services_list(json_t **out, struct docker *d, const char *label,
                          int with_status, struct err *err) MUST_CHECK;
+
+/*
+ * GET /services like docker_services_list, but hands each service to fn as
+ * soon as it is parsed (fn owns it), so a big swarm's list is never held
+ * whole. A non-zero return from fn stops the walk and is returned.
+ */
+typedef int (*docker_each_fn)(json_t *obj, void *ctx);
+int docker_services_each(struct docker *d, const char *label, int with_status,
+                         docker_each_fn fn, void *ctx,
+                         struct err *err) MUST_CHECK;
 int docker_tasks_list(json_t **out, struct docker *d, const char *service,
                       const char *desired_state, struct err *err) MUST_CHECK;
 int docker_networks_list(json_t **out, struct docker *d, const char *label,

@@ -78,34 +78,79 @@ static json_t *by_id(json_t *arr, const char *id)
 }
 
 /*
- * Drops what kedge never reads from each service: the previous spec (as big
- * as the spec itself once a service has been updated), the endpoint's copy
- * of the spec and its virtual IPs, and timestamps. A swarm of a thousand
- * services is otherwise held twice over.
+ * What pruning, ownership and port checks read of every live service; the
+ * full spec of a service is parsed again from its text when the planner
+ * asks for it by name. A swarm of a thousand services would otherwise be
+ * held whole in jansson (about seven times its JSON size) beside the
+ * desired state.
  */
-static void slim_services(json_t *services)
+static const char *const slim_paths[][4] = {
+        {"ID"},
+        {"Version"},
+        {"Spec", "Name"},
+        {"Spec", "Labels"},
+        {"Spec", "Mode"},
+        {"Spec", "TaskTemplate", "Networks"},
+        {"Spec", "TaskTemplate", "ContainerSpec", "Configs"},
+        {"Spec", "TaskTemplate", "ContainerSpec", "Secrets"},
+        {"Endpoint", "Ports"},
+};
+
+static json_t *slim_service(json_t *svc)
 {
-	json_t *svc;
-	size_t i;
+	json_t *slim = json_object();
 
-	json_array_foreach (services, i, svc) {
-		json_t *ep = json_object_get(svc, "Endpoint");
+	for (size_t i = 0; i < ARRAY_SIZE(slim_paths); i++) {
+		const char *const *path = slim_paths[i];
+		json_t *from = svc, *to = slim;
+		size_t n = 0, k;
 
-		json_object_del(svc, "PreviousSpec");
-		json_object_del(svc, "CreatedAt");
-		json_object_del(svc, "UpdatedAt");
-		json_object_del(ep, "Spec");
-		json_object_del(ep, "VirtualIPs");
+		while (n < ARRAY_SIZE(slim_paths[i]) && path[n] && from)
+			from = json_object_get(from, path[n++]);
+		if (!from)
+			continue;
+		for (k = 0; k + 1 < n; k++) {
+			if (!json_object_get(to, path[k]))
+				json_object_set_new(to, path[k], json_object());
+			to = json_object_get(to, path[k]);
+		}
+		json_object_set(to, path[n - 1], from);
 	}
+	return slim;
+}
+
+/* One service of the list: kept slim, with its full text by name. */
+static int add_service(json_t *svc, void *ctx)
+{
+	struct live *l = ctx;
+	const char *name = object_name(svc);
+
+	/* Never read: the previous spec and the endpoint's copy of it. */
+	json_object_del(svc, "PreviousSpec");
+	json_object_del(json_object_get(svc, "Endpoint"), "Spec");
+	json_object_del(json_object_get(svc, "Endpoint"), "VirtualIPs");
+	if (name) {
+		char *text = json_dumps(svc, JSON_COMPACT);
+
+		if (!text)
+			BUG("json_dumps failed for service %s", name);
+		json_object_set_new(l->service_text, name,
+		                    json_string_nocheck(text));
+		free(text);
+	}
+	json_array_append_new(l->services, slim_service(svc));
+	json_decref(svc);
+	return 0;
 }
 
 static int read_lists(struct live *l, struct docker *d, struct err *err)
 {
 	int error;
 
-	error = docker_services_list(&l->services, d, NULL, 1, err);
-	if (!error)
-		slim_services(l->services);
+	l->services = json_array();
+	l->service_text = json_object();
+	l->service_full = json_object();
+	error = docker_services_each(d, NULL, 1, add_service, l, err);
 	if (error) {
 		err_prefix(err, "reading services");
 		return error;
@@ -158,6 +203,8 @@ void live_free(struct live *l)
 	json_decref(l->secrets);
 	json_decref(l->nodes);
 	json_decref(l->service_names);
+	json_decref(l->service_text);
+	json_decref(l->service_full);
 	json_decref(l->network_names);
 	json_decref(l->config_names);
 	json_decref(l->secret_names);
@@ -166,7 +213,31 @@ void live_free(struct live *l)
 
 json_t *live_service_by_name(const struct live *l, const char *name)
 {
+	json_t *full = json_object_get(l->service_full, name), *text;
+	json_error_t jerr;
+
+	if (full)
+		return full;
+	text = json_object_get(l->service_text, name);
+	if (!text)
+		return NULL;
+	/* Parsed from what json_dumps wrote: it cannot fail but on OOM. */
+	full = json_loadb(json_string_value(text), json_string_length(text), 0,
+	                  &jerr);
+	if (!full)
+		BUG("cannot parse a live service again: %s", jerr.text);
+	json_object_set_new(l->service_full, name, full);
+	return full;
+}
+
+json_t *live_service_slim(const struct live *l, const char *name)
+{
 	return json_object_get(l->service_names, name);
+}
+
+void live_services_forget(struct live *l)
+{
+	json_object_clear(l->service_full);
 }
 
 json_t *live_network_by_name(const struct live *l, const char *name)

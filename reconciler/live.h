@@ -10,7 +10,7 @@
  * kedge manages and also any unmanaged service whose name collides with a
  * desired one, and one unfiltered list costs the same single request as a
  * filtered one. Names are compared exactly here, never with the daemon's
- * prefix/substring name filters. Services carry ServiceStatus (the list is
+ * prefix/substring name filters. Full services carry ServiceStatus (the list is
  * read with status=true).
  *
  * Every json_t returned by a lookup is borrowed from the struct live and
@@ -30,8 +30,16 @@
 struct live {
 	/* JSON arrays exactly as the daemon sent them; owned. */
 	json_t *services, *networks, *configs, *secrets, *nodes;
+	/*
+	 * services holds each service slimmed to what pruning, ownership and
+	 * port checks read: ID, Version, Spec.Name/Labels/Mode, the
+	 * TaskTemplate's networks, configs and secrets, and Endpoint.Ports.
+	 * live_service_by_name() has the rest.
+	 */
 	/* name -> object indexes (private to live.c). */
 	json_t *service_names, *network_names, *config_names, *secret_names;
+	/* name -> full service as compact text, and as parsed on demand. */
+	json_t *service_text, *service_full;
 };
 
 /*
@@ -41,8 +49,17 @@ struct live {
 int live_read(struct live **out, struct docker *d, struct err *err) MUST_CHECK;
 void live_free(struct live *l);
 
-/* By exact Spec.Name (services, configs, secrets) or Name (networks). */
+/*
+ * By exact Spec.Name (services, configs, secrets) or Name (networks).
+ * live_service_by_name returns the whole service as the daemon sent it
+ * (but PreviousSpec and Endpoint.Spec/VirtualIPs), parsed on first use and
+ * kept until live_services_forget() or live_free(); live_service_slim
+ * returns its element of l->services.
+ */
 json_t *live_service_by_name(const struct live *l, const char *name);
+json_t *live_service_slim(const struct live *l, const char *name);
+/* Drops the full services parsed so far (pointers to them die). */
+void live_services_forget(struct live *l);
 json_t *live_network_by_name(const struct live *l, const char *name);
 json_t *live_config_by_name(const struct live *l, const char *name);
 json_t *live_secret_by_name(const struct live *l, const char *name);

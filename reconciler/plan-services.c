@@ -763,6 +763,8 @@ static int plan_stacks(struct ctx *c, struct err *err)
 		error = plan_services(c, json_object_get(objs, "services"),
 		                      err);
 		plan_slim(c->all, objs);
+		/* The stack's live services were read whole for the diff. */
+		live_services_forget((struct live *)c->l);
 		json_decref(objs);
 	}
 	return error;

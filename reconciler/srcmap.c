@@ -1,7 +1,7 @@
 /*
  * srcmap.c: the JSON Pointer -> source position map declared in srcmap.h.
  *
- * Owns: an open-addressing hash table keyed by pointer strings, the
+ * Owns: an open-addressing hash table keyed by pointer hashes, the
  * closest-ancestor fallback of srcmap_get(), and building escaped pointers
  * (srcmap_child, srcmap_index). Does not own: the document the pointers
  * refer to, or deciding what to record (yamldoc.c does that).
@@ -13,10 +13,14 @@
 #include "srcmap.h"
 #include "util.h"
 
+/*
+ * A slot holds the pointer's 64-bit hash and length, not the pointer: a
+ * thousand-service repository has hundreds of thousands of them, and only
+ * a message's position depends on a (vanishingly rare) collision.
+ */
 struct slot {
-	char *key; /* NULL: empty */
-	size_t len;
 	uint64_t hash;
+	uint32_t len; /* pointer length + 1; 0: empty */
 	struct srcpos pos;
 };
 
@@ -50,8 +54,6 @@ void srcmap_free(struct srcmap *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->alloc; i++)
-		free(m->slots[i].key);
 	free(m->slots);
 	free(m->path);
 	free(m);
@@ -62,20 +64,23 @@ const char *srcmap_path(const struct srcmap *m)
 	return m->path;
 }
 
-static struct slot *find_slot(const struct srcmap *m, const char *key,
-                              size_t len, uint64_t h)
+static struct slot *find_slot(const struct srcmap *m, uint32_t len, uint64_t h)
 {
 	size_t mask = m->alloc - 1, i = (size_t)h & mask;
 
 	for (;;) {
 		struct slot *s = &m->slots[i];
 
-		if (!s->key)
-			return s;
-		if (s->hash == h && s->len == len && !memcmp(s->key, key, len))
+		if (!s->len || (s->hash == h && s->len == len))
 			return s;
 		i = (i + 1) & mask;
 	}
+}
+
+/* Pointers longer than 4 GiB cannot come from a capped document. */
+static uint32_t key_len(size_t len)
+{
+	return len >= UINT32_MAX ? UINT32_MAX : (uint32_t)len + 1;
 }
 
 static void grow(struct srcmap *m)
@@ -86,9 +91,8 @@ static void grow(struct srcmap *m)
 	m->alloc = old_alloc ? old_alloc * 2 : 64;
 	m->slots = xcalloc(m->alloc, sizeof(*m->slots));
 	for (size_t i = 0; i < old_alloc; i++) {
-		if (old[i].key)
-			*find_slot(m, old[i].key, old[i].len, old[i].hash) =
-			        old[i];
+		if (old[i].len)
+			*find_slot(m, old[i].len, old[i].hash) = old[i];
 	}
 	free(old);
 }
@@ -102,10 +106,9 @@ void srcmap_set(struct srcmap *m, const char *pointer, const struct srcpos *pos)
 	/* Keep the load under 3/4 so probes stay short. */
 	if ((m->nr + 1) * 4 > m->alloc * 3)
 		grow(m);
-	s = find_slot(m, pointer, len, h);
-	if (!s->key) {
-		s->key = xstrndup(pointer, len);
-		s->len = len;
+	s = find_slot(m, key_len(len), h);
+	if (!s->len) {
+		s->len = key_len(len);
 		s->hash = h;
 		m->nr++;
 	}
@@ -121,9 +124,9 @@ int srcmap_get(const struct srcmap *m, const char *pointer, struct srcpos *out)
 		return ERR_NOTFOUND;
 	for (int ancestor = 0;; ancestor = 1) {
 		struct slot *s =
-		        find_slot(m, pointer, len, hash_bytes(pointer, len));
+		        find_slot(m, key_len(len), hash_bytes(pointer, len));
 
-		if (s->key) {
+		if (s->len) {
 			*out = s->pos;
 			return ancestor;
 		}

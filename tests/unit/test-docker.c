@@ -448,6 +448,74 @@ START_TEST(live_lookups_are_exact)
 }
 END_TEST
 
+START_TEST(live_services_are_slim_until_asked_for_by_name)
+{
+	struct live *l = NULL;
+	struct err err;
+	json_t *full, *slim;
+
+	stub_add(stub, 200,
+	         " [ {\"ID\":\"s1\",\"Version\":{\"Index\":7},"
+	         "\"Spec\":{\"Name\":\"web_api\",\"Labels\":{\"a\":\"b\"},"
+	         "\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"x:1\","
+	         "\"Env\":[\"A=1\"]}}},\"PreviousSpec\":{\"Name\":\"old\"}} ,"
+	         "\n{\"ID\":\"s2\",\"Spec\":{\"Name\":\"db\"}}\t]\n");
+	stub_add(stub, 200, "[]");
+	stub_add(stub, 200, "[]");
+	stub_add(stub, 200, "[]");
+	stub_add(stub, 200, "[]");
+	ck_assert_int_eq(live_read(&l, dk, &err), 0);
+	ck_assert_uint_eq(json_array_size(l->services), 2);
+	slim = live_service_slim(l, "web_api");
+	ck_assert_str_eq(json_string_value(json_object_get(
+	                         json_object_get(json_object_get(slim, "Spec"),
+	                                         "Labels"),
+	                         "a")),
+	                 "b");
+	/* The slim element has no image; the full one has all but the
+	 * previous spec. */
+	ck_assert_ptr_null(
+	        json_object_get(json_object_get(slim, "Spec"), "TaskTemplate"));
+	full = live_service_by_name(l, "web_api");
+	ck_assert_str_eq(
+	        json_string_value(json_object_get(
+	                json_object_get(
+	                        json_object_get(json_object_get(full, "Spec"),
+	                                        "TaskTemplate"),
+	                        "ContainerSpec"),
+	                "Image")),
+	        "x:1");
+	ck_assert_ptr_null(json_object_get(full, "PreviousSpec"));
+	ck_assert_int_eq(json_integer_value(json_object_get(
+	                         json_object_get(full, "Version"), "Index")),
+	                 7);
+	live_services_forget(l);
+	ck_assert_ptr_nonnull(live_service_by_name(l, "web_api"));
+	ck_assert_ptr_nonnull(live_service_by_name(l, "db"));
+	live_free(l);
+}
+END_TEST
+
+START_TEST(services_list_that_breaks_off_is_remote_error)
+{
+	static const char *const bad[] = {
+	        "",    "{}",     "[{\"ID\":\"s1\"}", "[{\"ID\":\"s1\"},]",
+	        "[1]", "[{} {}]"};
+	struct live *l = NULL;
+	struct err err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		stub_add(stub, 200, bad[i]);
+		ck_assert_int_eq(live_read(&l, dk, &err), ERR_REMOTE);
+		ck_assert_ptr_null(l);
+		ck_assert_ptr_nonnull(strstr(
+		        err.msg, "reading services: the Docker daemon did not "
+		                 "send a list of objects for GET "
+		                 "/v1.41/services?status=true"));
+	}
+}
+END_TEST
+
 START_TEST(live_read_failure_names_the_kind)
 {
 	struct live *l = NULL;
@@ -492,6 +560,8 @@ Suite *unit_suite(void)
 	tcase_set_timeout(lv, 20);
 	tcase_add_test(lv, live_read_makes_five_list_calls);
 	tcase_add_test(lv, live_lookups_are_exact);
+	tcase_add_test(lv, live_services_are_slim_until_asked_for_by_name);
+	tcase_add_test(lv, services_list_that_breaks_off_is_remote_error);
 	tcase_add_test(lv, live_read_failure_names_the_kind);
 	suite_add_tcase(s, lv);
 	return s;
