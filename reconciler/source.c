@@ -70,11 +70,9 @@ static int be_stat(enum source_type *out, struct source *s, const char *rel,
 	int rc = 0;
 
 	if (s->repo) {
-		rc = repo_stat(&k, s->repo, p, NULL);
+		rc = repo_stat(&k, s->repo, p, err);
 		if (!rc)
 			*out = type_of_kind(k);
-		else if (rc != ERR_NOTFOUND)
-			rc = repo_stat(&k, s->repo, p, err);
 	} else if (lstat(p, &st)) {
 		rc = errno == ENOENT || errno == ENOTDIR
 		             ? ERR_NOTFOUND
@@ -386,13 +384,15 @@ int source_open(struct source **out, const struct source_opts *opts,
                 struct err *err)
 {
 	struct source *s = xcalloc(1, sizeof(*s));
-	struct repo_opts ro = {opts->cache_dir,
-	                       opts->ssh_key,
-	                       opts->ssh_pubkey,
-	                       opts->known_hosts,
-	                       opts->token,
-	                       opts->offline,
-	                       0};
+	struct repo_opts ro = {
+	        .cache_dir = opts->cache_dir,
+	        .ssh_key = opts->ssh_key,
+	        .ssh_pubkey = opts->ssh_pubkey,
+	        .known_hosts = opts->known_hosts,
+	        .token = opts->token,
+	        .offline = opts->offline,
+	        .git_timeout_ms = opts->git_timeout_ms,
+	};
 	enum source_type t;
 	char *root = NULL;
 	int rc;

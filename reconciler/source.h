@@ -33,6 +33,7 @@ struct source_opts {
 	const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
 	const char *token;       /* HTTPS token; never printed */
 	int offline;             /* do not fetch; use the cache as it is */
+	unsigned git_timeout_ms; /* bound on one clone or fetch; 0: 60 s */
 };
 
 enum source_type { SOURCE_FILE, SOURCE_DIR, SOURCE_SYMLINK, SOURCE_OTHER };
