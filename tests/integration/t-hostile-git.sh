@@ -166,3 +166,66 @@ rm -f "$OBJ"
 run_kedge validate --repo "$W/notree"
 assert_rc 2
 assert_err_contains "stacks"
+
+# stack_repo NAME: a repository with one good stack, stacks/web.
+stack_repo() {
+	make_desired_repo "$W/$1"
+	mkdir -p "$W/$1/stacks/web"
+	printf 'services:\n  web:\n    image: nginx:1.25\n' \
+		>"$W/$1/stacks/web/compose.yml"
+}
+
+case_begin "a stack folder that is a symlink out of the repository is an error"
+stack_repo linkout
+mkdir -p "$W/elsewhere"
+ln -s "$W/elsewhere" "$W/linkout/stacks/db"
+commit_all "$W/linkout" "link out"
+run_kedge validate --repo "$W/linkout"
+assert_rc 2
+assert_err_contains "stacks/db: the stack cannot be read: 'stacks/db' is a symlink that leaves the repository"
+
+case_begin "a stack folder that is a symlink inside the repository is a stack"
+stack_repo linkin
+ln -s web "$W/linkin/stacks/web2"
+commit_all "$W/linkin" "link in"
+run_kedge validate --repo "$W/linkin"
+assert_rc 0
+assert_out_contains "2 stacks"
+
+case_begin "a submodule in stacks/ is an error, not a skipped stack"
+stack_repo submod
+commit_all "$W/submod" "one"
+git -C "$W/submod" update-index --add --cacheinfo \
+	"160000,$(git -C "$W/submod" rev-parse HEAD),stacks/db"
+git -C "$W/submod" commit -q -m submodule
+run_kedge validate --repo "$W/submod"
+assert_rc 2
+assert_err_contains "stacks/db: 'stacks/db' is a submodule or a special file, not a folder"
+
+case_begin "stacks that is a file is an error, not an empty desired state"
+make_desired_repo "$W/stacksfile"
+printf 'oops\n' >"$W/stacksfile/stacks"
+commit_all "$W/stacksfile" "file"
+run_kedge validate --repo "$W/stacksfile"
+assert_rc 2
+assert_err_contains "'stacks' is not a folder"
+
+case_begin "--worktree: a file: into .git is refused like a path out"
+stack_repo dotgit
+printf '%s\n' 'services:' '  web:' '    image: nginx:1.25' \
+	'    configs: [c]' 'configs:' '  c:' '    file: ../../.git/config' \
+	>"$W/dotgit/stacks/web/compose.yml"
+run_kedge validate --worktree "$W/dotgit"
+assert_rc 2
+assert_err_contains "'../../.git/config' leaves the repository"
+
+case_begin "--worktree: a hard-linked config is refused"
+stack_repo hard
+printf 'x\n' >"$W/hard-outside"
+ln "$W/hard-outside" "$W/hard/stacks/web/c.conf"
+printf '%s\n' 'services:' '  web:' '    image: nginx:1.25' \
+	'    configs: [c]' 'configs:' '  c:' '    file: ./c.conf' \
+	>"$W/hard/stacks/web/compose.yml"
+run_kedge validate --worktree "$W/hard"
+assert_rc 2
+assert_err_contains "has 2 hard links"
