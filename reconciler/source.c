@@ -4,8 +4,10 @@
  * Owns: the root (the --path subfolder of a commit or of a folder on disk)
  * and the rule that no read leaves it: every path is resolved one
  * component at a time, "." and ".." are applied, and symlinks are followed
- * (at most 16 hops) only while they stay inside the root. The same resolver
- * runs over two backends: a git commit (repo.h) and a folder (POSIX).
+ * (at most 16 hops) only while they stay inside the root; nothing under
+ * .git is ever read. The same resolver runs over two backends: a git
+ * commit (repo.h) and a folder (POSIX), where each read then opens the
+ * resolved path one component at a time without following links.
  * Does not own: git itself (repo.c) or what the files mean (desired.h).
  */
 #include <dirent.h>
