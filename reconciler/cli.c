@@ -42,6 +42,7 @@ enum {
 	OPT_DOCKER,
 	OPT_STORE,
 	OPT_DETACH,
+	OPT_GITTIMEOUT,
 };
 
 static const struct option_def {
@@ -57,6 +58,7 @@ static const struct option_def {
         {{"known-hosts", required_argument, NULL, OPT_KNOWN}, 0},
         {{"token-file", required_argument, NULL, OPT_TOKENFILE}, 0},
         {{"offline", no_argument, NULL, OPT_OFFLINE}, 0},
+        {{"git-timeout", required_argument, NULL, OPT_GITTIMEOUT}, 0},
         {{"schema-dir", required_argument, NULL, OPT_SCHEMA}, 0},
         {{"output", required_argument, NULL, OPT_OUTPUT}, 0},
         {{"log-level", required_argument, NULL, OPT_LOGLEVEL}, 0},
@@ -116,8 +118,29 @@ static int read_token(struct cli_opts *o, const char *file)
 	return 0;
 }
 
+/* --git-timeout: seconds or a duration, 1 ms to 24 h; 0 on success. */
+static int parse_git_timeout(struct cli_opts *o, const char *arg)
+{
+	int64_t ns = -1;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!errno && *arg && !*end && v > 0 && v <= 86400)
+		ns = (int64_t)v * 1000000000LL;
+	else if (schema_parse_duration(&ns, arg))
+		ns = -1;
+	if (ns < 1000000LL || ns > 86400LL * 1000000000LL)
+		return -1;
+	o->src.git_timeout_ms = (unsigned)(ns / 1000000LL);
+	return 0;
+}
+
 static void defaults(struct cli_opts *o)
 {
+	const char *git_timeout;
+
 	memset(o, 0, sizeof(*o));
 	o->src.repo = env_or("KEDGE_REPO", NULL);
 	o->src.ref = env_or("KEDGE_REF", NULL);
@@ -129,6 +152,10 @@ static void defaults(struct cli_opts *o)
 	o->schema_dir = env_or("KEDGE_SCHEMA_DIR", NULL);
 	o->store = env_or("KEDGE_STORE", NULL);
 	o->timeout_sec = -1;
+	/* a bad value is reported by cli_parse, which can print usage */
+	git_timeout = env_or("KEDGE_GIT_TIMEOUT", NULL);
+	if (git_timeout)
+		(void)parse_git_timeout(o, git_timeout);
 }
 
 static int parse_timeout(struct cli_opts *o, const char *arg)
@@ -178,6 +205,14 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 		return read_token(o, arg);
 	case OPT_OFFLINE:
 		o->src.offline = 1;
+		break;
+	case OPT_GITTIMEOUT:
+		if (parse_git_timeout(o, arg))
+			return bad(
+			        cmd,
+			        "--git-timeout must be seconds or a duration "
+			        "like 30s, between 1ms and 24h, not '%s'",
+			        arg);
 		break;
 	case OPT_SCHEMA:
 		o->schema_dir = arg;
@@ -251,6 +286,11 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 	int c, error;
 
 	defaults(o);
+	if (env_or("KEDGE_GIT_TIMEOUT", NULL) && !o->src.git_timeout_ms)
+		return bad(cmd,
+		           "KEDGE_GIT_TIMEOUT must be seconds or a duration "
+		           "like 30s, between 1ms and 24h, not '%s'",
+		           getenv("KEDGE_GIT_TIMEOUT"));
 	if (getenv("KEDGE_LOG_LEVEL") &&
 	    log_set_level(getenv("KEDGE_LOG_LEVEL")))
 		fprintf(stderr, "warning: ignoring KEDGE_LOG_LEVEL\n");

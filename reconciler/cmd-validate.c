@@ -105,6 +105,7 @@ const struct cmd_entry cmd_validate = {
                 "    --known-hosts FILE  known_hosts for ssh remotes\n"
                 "    --token-file FILE   HTTPS token (or $KEDGE_GIT_TOKEN)\n"
                 "    --offline           use the cache without fetching\n"
+                "    --git-timeout DUR   bound on a clone or fetch (60s)\n"
                 "    --output FORMAT     text (default) or json\n"
                 "    --schema-dir DIR    where the JSON Schemas are\n"
                 "    -q, --quiet         print only problems\n"

@@ -280,6 +280,36 @@ static int load_stack(struct desired *d, const char *name,
 	return verify_stack(d, st, diag, err);
 }
 
+/*
+ * A symlink in stacks/ is a stack when it leads to a folder inside the
+ * root; anything else (a link out, a submodule, a FIFO) is an error.
+ * Returns 1 when the stack can be loaded.
+ */
+static int stack_readable(struct desired *d, const char *name,
+                          enum source_type type, struct diag *diag)
+{
+	char *dir = xasprintf("stacks/%s", name);
+	struct source_entry *ents = NULL;
+	size_t n = 0;
+	struct err e;
+	int ok = 0;
+
+	err_clear(&e);
+	if (type != SOURCE_SYMLINK)
+		diag_add(diag, DIAG_ERROR, dir, 0, 0,
+		         "'%s' is a submodule or a special file, not a folder; "
+		         "kedge cannot read it as a stack",
+		         dir);
+	else if (source_list(&ents, &n, d->src, dir, &e))
+		diag_add(diag, DIAG_ERROR, dir, 0, 0,
+		         "the stack cannot be read: %s", e.msg);
+	else
+		ok = 1;
+	source_entries_free(ents, n);
+	free(dir);
+	return ok;
+}
+
 static int load_stacks(struct desired *d, struct schema *schemas,
                        struct diag *diag, struct err *err)
 {
@@ -300,7 +330,7 @@ static int load_stacks(struct desired *d, struct schema *schemas,
 	for (size_t i = 0; i < n && !error; i++) {
 		if (ents[i].name[0] == '.')
 			continue;
-		if (ents[i].type != SOURCE_DIR) {
+		if (ents[i].type == SOURCE_FILE) {
 			diag_add(diag, DIAG_WARNING, "stacks", 0, 0,
 			         "'stacks/%s' is not a folder and is ignored; "
 			         "a stack is a folder stacks/<name>/ with a "
@@ -308,6 +338,13 @@ static int load_stacks(struct desired *d, struct schema *schemas,
 			         ents[i].name);
 			continue;
 		}
+		/*
+		 * A stack that cannot be read is an error, never skipped:
+		 * pruning would delete its services.
+		 */
+		if (ents[i].type != SOURCE_DIR &&
+		    !stack_readable(d, ents[i].name, ents[i].type, diag))
+			continue;
 		error = load_stack(d, ents[i].name, schemas, diag, err);
 	}
 	source_entries_free(ents, n);

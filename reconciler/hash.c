@@ -1,10 +1,14 @@
 /*
- * hash.c: sha256 through OpenSSL's EVP interface, declared in hash.h.
+ * hash.c: sha256 and HMAC-SHA1 through OpenSSL, declared in hash.h.
  *
  * Owns: the only include of OpenSSL headers in kedge. Does not own: any
  * other use of OpenSSL (TLS goes through libcurl).
  */
+#include <limits.h>
+#include <string.h>
+
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "hash.h"
 #include "util.h"
@@ -24,4 +28,17 @@ void hash_sha256_hex(char out[HASH_HEX_LEN + 1], const void *data, size_t len)
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[2 * mdlen] = '\0';
+}
+
+void hash_hmac_sha1(unsigned char out[HASH_SHA1_LEN], const void *key,
+                    size_t keylen, const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (keylen > INT_MAX ||
+	    !HMAC(EVP_sha1(), key, (int)keylen, data, len, md, &mdlen) ||
+	    mdlen != HASH_SHA1_LEN)
+		BUG("HMAC(sha1) failed");
+	memcpy(out, md, HASH_SHA1_LEN);
 }

@@ -2,11 +2,11 @@
  * repo.h: the libgit2 adapter: one git commit's tree, read-only.
  *
  * Owns: the only use of libgit2 in kedge: opening a local repository,
- * cloning or fetching a remote into a cache folder (with a lock so two
- * kedge processes never fetch into one cache at once), resolving a ref to a
- * commit, reading tree entries and blobs of that commit, SSH key and HTTPS
- * token credentials, and the known_hosts check of an SSH server's host key.
- * Does not own: which paths may be read (source.c confines reads to the
+ * cloning or fetching a remote into a cache folder (under a deadline, with
+ * a lock so two kedge processes never update one cache at once), resolving a
+ * ref to a commit, reading tree entries and blobs of that commit, SSH key and
+ * HTTPS token credentials, and the known_hosts check of an SSH server's host
+ * key. Does not own: which paths may be read (source.c confines reads to the
  * desired-state root and follows symlinks); what the files mean.
  *
  * Paths given to this module are relative to the top of the repository,
@@ -31,28 +31,20 @@ struct repo_opts {
 	const char *token;       /* HTTPS token; never printed */
 	int offline;             /* use the cache as it is, do not fetch */
 	unsigned lock_wait_ms;   /* wait for the cache lock; 0: 60 s */
+	unsigned git_timeout_ms; /* bound on one clone or fetch; 0: 60 s */
 };
 
 enum repo_kind { REPO_BLOB, REPO_TREE, REPO_LINK, REPO_SUBMODULE };
 
 /*
- * Initialises and releases libgit2. Reference-counted: each call of
- * repo_global_init needs one repo_global_shutdown. repo_open takes its own
- * reference, so main calls these once only to keep libgit2 alive between
- * sources. libgit2 fails to start only when memory or threads cannot be
- * set up; that aborts, as xmalloc does.
+ * Starts libgit2 once per process (any thread may call it, any number of
+ * times; repo_open calls it itself). repo_global_shutdown releases it at
+ * the end of the process, after the last repo_free. libgit2 fails to
+ * start only when memory or threads cannot be set up; that aborts, as
+ * xmalloc does.
  */
 void repo_global_init(void);
 void repo_global_shutdown(void);
-
-/* True when spec is a URL (scheme:// or scp-style user@host:path). */
-int repo_is_remote(const char *spec);
-/*
- * Returns spec with any "user:password@" or "token@" of a URL removed (the
- * user is kept, the secret is not); a path is returned as it is. The
- * caller frees the result.
- */
-char *repo_redact(const char *spec);
 
 /*
  * Opens spec (a local repository, bare or not, or a URL) and resolves ref
@@ -62,7 +54,9 @@ char *repo_redact(const char *spec);
  * Errors: ERR_NOTFOUND (no repository, no such ref, no commits), ERR_REMOTE
  * (cannot reach or read the remote; a failed fetch even with a cache),
  * ERR_AUTH (credentials refused, host key unknown or changed), ERR_TIMEOUT
- * (the cache is locked by another process for too long), ERR_IO.
+ * (the remote did not answer within opts->git_timeout_ms, or the cache is
+ * locked by another process for too long), ERR_IO (also a corrupt or
+ * missing object, named in the message).
  * Messages never contain a token. Free with repo_free.
  */
 int repo_open(struct repo **out, const char *spec, const char *ref,
@@ -82,7 +76,9 @@ int repo_stat(enum repo_kind *out, struct repo *r, const char *path,
               struct err *err) MUST_CHECK;
 /*
  * Appends the contents of the blob (or a symlink's target) at path to out,
- * respecting out's cap (ERR_TOOBIG). ERR_NOTFOUND, ERR_INVALID for a tree.
+ * respecting out's cap (ERR_TOOBIG, checked before the blob is inflated).
+ * ERR_NOTFOUND, ERR_INVALID for a tree, ERR_IO when the object cannot be
+ * read.
  */
 int repo_read(struct buf *out, struct repo *r, const char *path,
               struct err *err) MUST_CHECK;

@@ -4,13 +4,16 @@
  * Owns: the root (the --path subfolder of a commit or of a folder on disk)
  * and the rule that no read leaves it: every path is resolved one
  * component at a time, "." and ".." are applied, and symlinks are followed
- * (at most 16 hops) only while they stay inside the root. The same resolver
- * runs over two backends: a git commit (repo.h) and a folder (POSIX).
+ * (at most 16 hops) only while they stay inside the root; nothing under
+ * .git is ever read. The same resolver runs over two backends: a git
+ * commit (repo.h) and a folder (POSIX), where each read then opens the
+ * resolved path one component at a time without following links.
  * Does not own: git itself (repo.c) or what the files mean (desired.h).
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -70,11 +73,9 @@ static int be_stat(enum source_type *out, struct source *s, const char *rel,
 	int rc = 0;
 
 	if (s->repo) {
-		rc = repo_stat(&k, s->repo, p, NULL);
+		rc = repo_stat(&k, s->repo, p, err);
 		if (!rc)
 			*out = type_of_kind(k);
-		else if (rc != ERR_NOTFOUND)
-			rc = repo_stat(&k, s->repo, p, err);
 	} else if (lstat(p, &st)) {
 		rc = errno == ENOENT || errno == ENOTDIR
 		             ? ERR_NOTFOUND
@@ -113,35 +114,83 @@ static int be_readlink(char **out, struct source *s, const char *rel,
 	return rc;
 }
 
-/* Reads a regular file; the realpath check guards against races. */
-static int dir_read(struct buf *out, struct source *s, const char *rel,
-                    const char *p, struct err *err)
+/*
+ * Opens rel below the folder one component at a time with O_NOFOLLOW, so
+ * no component can be swapped for a symlink between the resolver's check
+ * and the open (the resolver has already replaced every link inside the
+ * root by its target). The last one is opened O_NONBLOCK so a FIFO or a
+ * device never blocks, and fstat then requires a regular file with one
+ * link: a hard link may reach a file outside the tree (/etc/shadow).
+ */
+static int dir_open(int *out, struct source *s, const char *rel,
+                    struct err *err)
 {
-	char *real = realpath(p, NULL);
-	size_t n = strlen(s->top);
-	int fd = -1, rc = 0;
+	char *path = xasprintf("%s%s%s", s->prefix, *s->prefix ? "/" : "", rel);
+	char *comp = path, *slash;
+	int dfd = open(s->top, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+	int rc = 0;
+	struct stat st;
 
-	if (!real || strncmp(real, s->top, n) || real[n] != '/') {
-		rc = err_set(err, ERR_INVALID, "'%s' leaves the repository",
-		             rel);
-		goto out;
+	while (dfd >= 0 && (slash = strchr(comp, '/'))) {
+		*slash = '\0';
+		fd = openat(dfd, comp,
+		            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		dfd = fd;
+		comp = slash + 1;
 	}
-	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = dfd < 0 ? -1
+	             : openat(dfd, comp,
+	                      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (dfd >= 0)
+		close(dfd);
 	if (fd < 0) {
-		rc = err_set(err, ERR_IO, "cannot open '%s': %s", rel,
+		rc = err_set(err,
+		             errno == ELOOP || errno == ENOTDIR ? ERR_INVALID
+		                                                : ERR_IO,
+		             "cannot open '%s': %s", rel,
+		             errno == ELOOP || errno == ENOTDIR
+		                     ? "a folder on the way was replaced by a "
+		                       "symlink"
+		                     : strerror(errno));
+	} else if (fstat(fd, &st)) {
+		rc = err_set(err, ERR_IO, "cannot stat '%s': %s", rel,
 		             strerror(errno));
-		goto out;
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = err_set(err, ERR_INVALID, "'%s' is not a regular file",
+		             rel);
+	} else if (st.st_nlink > 1) {
+		rc = err_set(
+		        err, ERR_INVALID,
+		        "'%s' has %lu hard links; kedge reads only files "
+		        "with one, since a hard link can reach outside the "
+		        "repository",
+		        rel, (unsigned long)st.st_nlink);
 	}
+	free(path);
+	if (rc) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+static int dir_read(struct buf *out, struct source *s, const char *rel,
+                    struct err *err)
+{
+	int fd = -1, rc = dir_open(&fd, s, rel, err);
+
+	if (rc)
+		return rc;
 	rc = buf_read_fd(out, fd);
 	if (rc == ERR_TOOBIG)
 		err_set(err, rc, "'%s' is larger than %zu bytes", rel,
 		        out->max);
 	else if (rc)
 		err_set(err, rc, "cannot read '%s': %s", rel, strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	free(real);
+	close(fd);
 	return rc;
 }
 
@@ -154,7 +203,7 @@ static int be_read(struct buf *out, struct source *s, const char *rel,
 	if (s->repo)
 		rc = repo_read(out, s->repo, p, err);
 	else
-		rc = dir_read(out, s, rel, p, err);
+		rc = dir_read(out, s, rel, err);
 	free(p);
 	return rc;
 }
@@ -188,8 +237,13 @@ static int dir_list(struct entries *e, const char *p, struct err *err)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strcmp(de->d_name, ".git"))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			continue;
+		/* an entry that cannot be seen is an error, not skipped */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			int rc = err_set(err, ERR_IO, "cannot stat '%s/%s': %s",
+			                 p, de->d_name, strerror(errno));
+			closedir(d);
+			return rc;
+		}
 		ALLOC_GROW(e->v, e->nr + 1, e->alloc);
 		e->v[e->nr].name = xstrdup(de->d_name);
 		e->v[e->nr++].type = type_of_mode(st.st_mode);
@@ -310,6 +364,16 @@ static int step(struct walk *w, struct source *s, struct item *it,
 		*type = SOURCE_DIR;
 		return 0;
 	}
+	/*
+	 * Nothing under .git is desired state: a file: there would ship the
+	 * repository's own config (and its credentials) to the swarm. Only a
+	 * worktree has one; a commit's tree cannot hold a ".git" entry.
+	 */
+	if (!strcasecmp(it->name, ".git"))
+		return err_set(err, ERR_INVALID,
+		               "'%s' leaves the repository (nothing under .git "
+		               "is desired state)",
+		               shown);
 	ALLOC_GROW(w->done, w->done_nr + 1, w->done_alloc);
 	w->done[w->done_nr++] = xstrdup(it->name);
 	if (*missing)
@@ -386,13 +450,15 @@ int source_open(struct source **out, const struct source_opts *opts,
                 struct err *err)
 {
 	struct source *s = xcalloc(1, sizeof(*s));
-	struct repo_opts ro = {opts->cache_dir,
-	                       opts->ssh_key,
-	                       opts->ssh_pubkey,
-	                       opts->known_hosts,
-	                       opts->token,
-	                       opts->offline,
-	                       0};
+	struct repo_opts ro = {
+	        .cache_dir = opts->cache_dir,
+	        .ssh_key = opts->ssh_key,
+	        .ssh_pubkey = opts->ssh_pubkey,
+	        .known_hosts = opts->known_hosts,
+	        .token = opts->token,
+	        .offline = opts->offline,
+	        .git_timeout_ms = opts->git_timeout_ms,
+	};
 	enum source_type t;
 	char *root = NULL;
 	int rc;
@@ -499,7 +565,8 @@ int source_list(struct source_entry **out, size_t *nr, struct source *s,
 	if (rc)
 		goto out;
 	if (t != SOURCE_DIR) {
-		rc = err_set(err, ERR_NOTFOUND, "'%s' is not a folder", dir);
+		/* not ERR_NOTFOUND: a caller must not take it for "absent" */
+		rc = err_set(err, ERR_INVALID, "'%s' is not a folder", dir);
 		goto out;
 	}
 	p = full_path(s, real);

@@ -33,6 +33,7 @@ struct source_opts {
 	const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
 	const char *token;       /* HTTPS token; never printed */
 	int offline;             /* do not fetch; use the cache as it is */
+	unsigned git_timeout_ms; /* bound on one clone or fetch; 0: 60 s */
 };
 
 enum source_type { SOURCE_FILE, SOURCE_DIR, SOURCE_SYMLINK, SOURCE_OTHER };
@@ -60,8 +61,10 @@ const char *source_name(const struct source *s);
 /*
  * Reads a file into out (appending; out's cap applies: ERR_TOOBIG).
  * Symlinks inside the root are followed (bounded); ERR_INVALID with a
- * message when path or a link target leaves the root, ERR_NOTFOUND when it
- * does not exist, ERR_INVALID when it is a folder.
+ * message when path or a link target leaves the root or goes into .git,
+ * ERR_NOTFOUND when it does not exist, ERR_INVALID when it is a folder or
+ * (in a folder) not a regular file or a file with more than one hard link.
+ * A FIFO or device never blocks the read.
  */
 int source_read(struct buf *out, struct source *s, const char *path,
                 struct err *err) MUST_CHECK;
@@ -71,7 +74,8 @@ int source_stat(enum source_type *out, struct source *s, const char *path,
 /*
  * Lists a folder's entries sorted by name: *out is an array of *nr entries
  * that the caller frees with source_entries_free. ERR_NOTFOUND when there is
- * no such folder.
+ * no such folder, ERR_INVALID when path is something else (a file, a
+ * submodule) or leaves the root.
  */
 int source_list(struct source_entry **out, size_t *nr, struct source *s,
                 const char *dir, struct err *err) MUST_CHECK;

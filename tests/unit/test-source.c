@@ -323,6 +323,38 @@ START_TEST(worktree_mode)
 }
 END_TEST
 
+/*
+ * A worktree's FIFO (never blocks), hard link (may reach outside), .git
+ * (the repository's own config), and a folder swapped for a symlink.
+ */
+START_TEST(worktree_hazards)
+{
+	char *w = repo_path("hazards");
+	struct source_opts o = {.worktree = w};
+	struct source *s;
+	char *res = NULL;
+	struct err e = {0};
+
+	sh("set -e; rm -rf %s; mkdir -p %s/a %s/outside; cd %s;"
+	   "mkfifo a/fifo; printf x > outside/secret; ln outside/secret "
+	   "a/hard; git init -q .; printf ok > a/ok",
+	   w, w, w, w);
+	s = open_ok(&o);
+	assert_reads(s, "a/ok", "ok");
+	assert_read_fails(s, "a/fifo", ERR_INVALID, "is not a regular file");
+	assert_read_fails(s, "a/hard", ERR_INVALID, "has 2 hard links");
+	assert_read_fails(s, ".git/config", ERR_INVALID,
+	                  "'.git/config' leaves the repository");
+	assert_read_fails(s, "a/../.GIT/config", ERR_INVALID,
+	                  "leaves the repository");
+	ck_assert_int_eq(source_resolve(&res, s, "a", "../.git/config", &e),
+	                 ERR_INVALID);
+	ck_assert_ptr_null(res);
+	source_free(s);
+	free(w);
+}
+END_TEST
+
 START_TEST(list_sorted_with_types)
 {
 	static const char *names[] = {"abs",      "compose.yml", "dirlink",
@@ -349,8 +381,7 @@ START_TEST(list_sorted_with_types)
 	ck_assert_int_eq(v[1].type, SOURCE_DIR);
 	ck_assert_int_eq(v[2].type, SOURCE_OTHER);
 	source_entries_free(v, nr);
-	ck_assert_int_eq(source_list(&v, &nr, s, "nodes.yml", &e),
-	                 ERR_NOTFOUND);
+	ck_assert_int_eq(source_list(&v, &nr, s, "nodes.yml", &e), ERR_INVALID);
 	ck_assert_int_eq(source_list(&v, &nr, s, "nope", &e), ERR_NOTFOUND);
 	source_free(s);
 	free(r);
@@ -499,6 +530,7 @@ Suite *unit_suite(void)
 	CASE(path_selects_root);
 	CASE(symlinks_in_commit);
 	CASE(worktree_mode);
+	CASE(worktree_hazards);
 	CASE(list_sorted_with_types);
 	CASE(resolve_normalises);
 	CASE(read_respects_cap);
