@@ -2,11 +2,11 @@
  * convert-parse.c: compose's little languages, parsed as docker/cli
  * v20.10.24 parses them (convert-int.h).
  *
- * Owns: Go durations (time.ParseDuration), sizes (go-units RAMInBytes),
- * CPU counts (big.Rat, then × 1e9), shell words (google/shlex), short port
- * syntax (go-connections nat.ParsePortSpec), short volume syntax
- * (loader.ParseVolume) and env files (opts.ParseEnvFile). Does not own:
- * where the strings come from or error pointers (convert-util.c).
+ * Owns: CPU counts (big.Rat, then × 1e9), shell words (google/shlex),
+ * short port syntax (go-connections nat.ParsePortSpec), short volume
+ * syntax (loader.ParseVolume) and env files (opts.ParseEnvFile). Does not
+ * own: durations and sizes (units.h), where the strings come from or error
+ * pointers (convert-util.c).
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -14,119 +14,6 @@
 
 #include "buf.h"
 #include "convert-int.h"
-
-#define NS_PER_S 1000000000LL
-
-static const struct {
-	const char *name;
-	json_int_t ns;
-} dur_units[] = {
-        {"ns", 1},
-        {"us", 1000},
-        {"\xc2\xb5s", 1000},
-        {"\xce\xbcs", 1000},
-        {"ms", 1000000},
-        {"s", NS_PER_S},
-        {"m", 60 * NS_PER_S},
-        {"h", 3600 * NS_PER_S},
-};
-
-/* One "<number><unit>" element of a duration; advances *sp. */
-static int dur_element(json_int_t *acc, const char **sp)
-{
-	const char *s = *sp, *u;
-	json_int_t v = 0, unit = 0;
-	long double frac = 0, scale = 1;
-	int digits = 0;
-	size_t i, n;
-
-	for (; isdigit((unsigned char)*s); s++, digits++) {
-		if (v > (INT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (*s == '.') {
-		for (s++; isdigit((unsigned char)*s); s++, digits++) {
-			scale *= 10;
-			frac = frac * 10 + (*s - '0');
-		}
-	}
-	if (!digits)
-		return -1;
-	for (u = s; *s && *s != '.' && !isdigit((unsigned char)*s); s++)
-		;
-	n = (size_t)(s - u);
-	for (i = 0; i < ARRAY_SIZE(dur_units); i++)
-		if (strlen(dur_units[i].name) == n &&
-		    !memcmp(dur_units[i].name, u, n))
-			unit = dur_units[i].ns;
-	if (!unit || v > INT64_MAX / unit)
-		return -1;
-	v *= unit;
-	v += (json_int_t)(frac / scale * (long double)unit);
-	if (v < 0 || *acc > INT64_MAX - v)
-		return -1;
-	*acc += v;
-	*sp = s;
-	return 0;
-}
-
-int convert_parse_duration(json_int_t *out, const char *s)
-{
-	json_int_t acc = 0;
-	int neg = 0;
-
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	if (!strcmp(s, "0")) {
-		*out = 0;
-		return 0;
-	}
-	if (!*s)
-		return -1;
-	while (*s)
-		if (dur_element(&acc, &s))
-			return -1;
-	*out = neg ? -acc : acc;
-	return 0;
-}
-
-int convert_parse_bytes(json_int_t *out, const char *s)
-{
-	static const char units[] = "kmgtp";
-	const char *p = s, *u;
-	long double v, mul = 1;
-	char *end;
-
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)p[1]))
-			return -1;
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	}
-	v = strtold(s, &end);
-	if (end != p)
-		return -1;
-	if (*p == ' ')
-		p++;
-	if (*p && (u = strchr(units, tolower((unsigned char)*p)))) {
-		for (long i = 0; i <= u - units; i++)
-			mul *= 1024;
-		p++;
-	}
-	if (*p == 'i' || *p == 'I')
-		p++;
-	if (*p == 'b' || *p == 'B')
-		p++;
-	if (*p || v * mul >= 9.2e18L)
-		return -1;
-	*out = (json_int_t)(v * mul);
-	return 0;
-}
 
 /* m × 10^e as an exact integer, or -1 when not whole or too large. */
 static int scale10(json_int_t *out, json_int_t m, long e)
