@@ -186,13 +186,14 @@ static void port_add(json_t *ports, const char *proto, unsigned target,
 	json_array_append_new(ports, p);
 }
 
-int convert_parse_port(json_t *ports, const char *spec, const char **why)
+int convert_port_spec(struct convert_port_spec *out, const char *spec,
+                      const char **why)
 {
 	const char *cport = strrchr(spec, ':'), *hport = NULL, *slash;
-	unsigned cs, ce, hs = 0, he = 0, i, h;
-	size_t hlen = 0, clen;
-	char proto[8];
+	size_t hlen = 0, clen, i;
+	char *proto = out->proto;
 
+	memset(out, 0, sizeof(*out));
 	cport = cport ? cport + 1 : spec;
 	if (cport != spec) {
 		for (hport = cport - 1; hport > spec && hport[-1] != ':';)
@@ -202,35 +203,49 @@ int convert_parse_port(json_t *ports, const char *spec, const char **why)
 	slash = strchr(cport, '/');
 	clen = slash ? (size_t)(slash - cport) : strlen(cport);
 	if (!slash || !slash[1])
-		snprintf(proto, sizeof(proto), "tcp");
-	else if (strlen(slash + 1) < sizeof(proto))
-		snprintf(proto, sizeof(proto), "%s", slash + 1);
-	else
-		proto[0] = '\0';
+		snprintf(proto, sizeof(out->proto), "tcp");
+	else if (strlen(slash + 1) < sizeof(out->proto))
+		snprintf(proto, sizeof(out->proto), "%s", slash + 1);
 	for (i = 0; proto[i]; i++)
 		proto[i] = (char)tolower((unsigned char)proto[i]);
 	*why = "the container port must be a number or a range";
-	if (port_range(&cs, &ce, cport, clen))
+	if (port_range(&out->target_first, &out->target_last, cport, clen))
 		return -1;
 	*why = "the host port must be a number or a range";
-	if (hlen && port_range(&hs, &he, hport, hlen))
+	if (hlen && port_range(&out->published_first, &out->published_last,
+	                       hport, hlen))
 		return -1;
 	*why = "the protocol must be tcp, udp or sctp";
 	if (strcmp(proto, "tcp") && strcmp(proto, "udp") &&
 	    strcmp(proto, "sctp"))
 		return -1;
 	*why = "the host and container port ranges differ in size";
-	if (hlen && ce - cs != he - hs && ce != cs)
+	if (hlen &&
+	    out->target_last - out->target_first !=
+	            out->published_last - out->published_first &&
+	    out->target_last != out->target_first)
 		return -1;
+	return 0;
+}
+
+int convert_parse_port(json_t *ports, const char *spec, const char **why)
+{
+	struct convert_port_spec p;
+	unsigned i, h, cs, ce;
+
+	if (convert_port_spec(&p, spec, why))
+		return -1;
+	cs = p.target_first;
+	ce = p.target_last;
 	for (i = 0; i <= ce - cs; i++) {
-		if (!hlen) {
-			port_add(ports, proto, cs + i, 0);
+		if (!p.published_first && !p.published_last) {
+			port_add(ports, p.proto, cs + i, 0);
 		} else if (ce == cs) {
 			/* One container port, a host range: each host port. */
-			for (h = hs; h <= he; h++)
-				port_add(ports, proto, cs, h);
+			for (h = p.published_first; h <= p.published_last; h++)
+				port_add(ports, p.proto, cs, h);
 		} else {
-			port_add(ports, proto, cs + i, hs + i);
+			port_add(ports, p.proto, cs + i, p.published_first + i);
 		}
 	}
 	return 0;
