@@ -70,6 +70,17 @@ void verify_stack_name(const struct desired_stack *st, struct diag *diag)
 		         st->name);
 }
 
+/* Is v (up to trailing blanks) "manager" or "worker", in any case? */
+static int role_value(const char *v)
+{
+	size_t n = strlen(v);
+
+	while (n && isspace((unsigned char)v[n - 1]))
+		n--;
+	return (n == 7 && !strncasecmp(v, "manager", 7)) ||
+	       (n == 6 && !strncasecmp(v, "worker", 6));
+}
+
 const char *verify_constraint(const char *expr)
 {
 	static const char *const keys[] = {"node.id", "node.hostname",
@@ -107,8 +118,9 @@ const char *verify_constraint(const char *expr)
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		if (strcmp(key, keys[i]))
 			continue;
-		if (!strcmp(key, "node.role") && strncmp(v, "manager", 7) &&
-		    strncmp(v, "worker", 6))
+		/* swarmkit trims the value and matches roles ignoring case;
+		 * anything else never matches a node (C6) */
+		if (!strcmp(key, "node.role") && !role_value(v))
 			return "node.role can only be 'manager' or 'worker'";
 		return NULL;
 	}
