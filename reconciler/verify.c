@@ -252,14 +252,14 @@ static void check_constraints(struct ref_ctx *rc, json_t *svc)
 }
 
 static int check_file_ref(struct desired *d, struct desired_stack *st,
-                          const char *rel, const char *ptr, struct diag *diag,
-                          struct err *err)
+                          const char *rel, const char *ptr, size_t cap,
+                          struct diag *diag, struct err *err)
 {
 	struct buf data;
 	struct err e;
 	int error;
 
-	buf_init(&data, DESIRED_MAX_OBJECT_BYTES);
+	buf_init(&data, cap);
 	err_clear(&e);
 	error = desired_read_stack_file(&data, d, st, rel, &e);
 	buf_release(&data);
@@ -291,8 +291,8 @@ static int check_env_files(struct desired *d, struct desired_stack *st,
 	if (json_is_string(ef)) {
 		char *ptr = xasprintf("/services/%s/env_file", svc_name);
 
-		error = check_file_ref(d, st, json_string_value(ef), ptr, diag,
-		                       err);
+		error = check_file_ref(d, st, json_string_value(ef), ptr,
+		                       DESIRED_MAX_SECRET_BYTES, diag, err);
 		free(ptr);
 		return error;
 	}
@@ -307,7 +307,8 @@ static int check_env_files(struct desired *d, struct desired_stack *st,
 		if (!p || json_is_false(req))
 			continue;
 		ptr = xasprintf("/services/%s/env_file/%zu", svc_name, i);
-		error = check_file_ref(d, st, p, ptr, diag, err);
+		error = check_file_ref(d, st, p, ptr, DESIRED_MAX_SECRET_BYTES,
+		                       diag, err);
 		free(ptr);
 		if (error)
 			break;
@@ -408,7 +409,12 @@ static int check_objects(struct desired *d, struct desired_stack *st,
 		if (!file)
 			continue;
 		ptr = xasprintf("/%s/%s/file", kind, name);
-		error = check_file_ref(d, st, file, ptr, diag, err);
+		/* swarmkit: a config may be 1000 KiB, a secret 500 KiB */
+		error = check_file_ref(d, st, file, ptr,
+		                       strcmp(kind, "configs")
+		                               ? DESIRED_MAX_SECRET_BYTES
+		                               : DESIRED_MAX_CONFIG_BYTES,
+		                       diag, err);
 		free(ptr);
 		if (error)
 			break;

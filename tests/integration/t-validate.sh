@@ -290,6 +290,16 @@ KEDGE_PROMTOOL="$T/promtool" run_kedge validate --repo "$R"
 assert_rc 2
 assert_err_contains "alerts/a.yml:4:3: promtool: bad"
 
+new_case "a config may be 1000 KiB, a secret no more than 500 KiB"
+head -c 1000000 /dev/zero | tr '\0' 'a' >"$R/stacks/web/big.conf"
+head -c 600000 /dev/zero | tr '\0' 'a' >"$R/stacks/web/big.secret"
+printf 'services:\n  web:\n    image: nginx\n    configs: [c]\nconfigs:\n  c:\n    file: ./big.conf\n' >"$R/$W"
+commit_all "$R" "big config"
+run_kedge validate --repo "$R"
+assert_rc 0
+printf 'services:\n  web:\n    image: nginx\n    secrets: [s]\nsecrets:\n  s:\n    file: ./big.secret\n' >"$R/$W"
+bad_case bigsecret "$W:7:11:" "'stacks/web/big.secret' is larger than Swarm's 500 KiB limit"
+
 new_case "unknown key in kedge.yml"
 printf 'prune: true\npurne_all: false\n' >"$R/kedge.yml"
 bad_case settings "kedge.yml:2:1:" "unknown key 'purne_all'"
