@@ -46,9 +46,11 @@ static void publish(struct ports *pt, const struct desired_stack *st,
                     const char *ptr, int proto, unsigned first, unsigned last,
                     struct diag *diag)
 {
-	uint32_t *t = pt->table[proto];
+	uint32_t *t = proto >= 0 && proto < 3 ? pt->table[proto] : NULL;
 	uint32_t me = (uint32_t)pt->nowners;
 
+	if (!t)
+		return;
 	pt->entry++;
 	for (unsigned port = first; port <= last && port < NPORTS; port++) {
 		struct owner *o;
@@ -109,6 +111,9 @@ void verify_ports(const struct desired *d, struct diag *diag)
 	struct ports pt;
 
 	memset(&pt, 0, sizeof(pt));
+	/* calloc of this size maps zero pages: untouched ports cost nothing */
+	for (int k = 0; k < 3; k++)
+		pt.table[k] = xcalloc(NPORTS, sizeof(*pt.table[k]));
 	for (size_t s = 0; s < d->nstacks; s++) {
 		const struct desired_stack *st = &d->stacks[s];
 		json_t *svcs = json_object_get(st->compose.doc, "services");
@@ -121,10 +126,6 @@ void verify_ports(const struct desired *d, struct diag *diag)
 
 			if (!json_array_size(ports))
 				continue;
-			if (!pt.table[0])
-				for (int k = 0; k < 3; k++)
-					pt.table[k] = xcalloc(
-					        NPORTS, sizeof(*pt.table[k]));
 			ALLOC_GROW(pt.owners, pt.nowners + 1, pt.alloc);
 			pt.owners[pt.nowners].stack = st->name;
 			pt.owners[pt.nowners].service = name;
