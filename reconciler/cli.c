@@ -15,6 +15,7 @@
 #include "log.h"
 #include "schema.h"
 #include "source.h"
+#include "units.h"
 
 #ifndef KEDGE_SCHEMA_DIR
 #define KEDGE_SCHEMA_DIR "/usr/local/share/kedge/schema"
@@ -170,7 +171,7 @@ static int parse_timeout(struct cli_opts *o, const char *arg)
 		o->timeout_sec = v;
 		return 0;
 	}
-	if (schema_parse_duration(&ns, arg) || ns < 0)
+	if (units_parse_duration(&ns, arg) || ns < 0)
 		return -1;
 	o->timeout_sec = (long)(ns / 1000000000LL);
 	return 0;

@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "schema.h"
 #include "store.h"
+#include "units.h"
 
 extern const struct cmd_entry cmd_apply;
 
@@ -108,7 +109,7 @@ static long timeout_of(const struct cli_opts *o, const struct desired *d)
 
 	if (o->timeout_sec >= 0)
 		return o->timeout_sec;
-	if (t && !schema_parse_duration(&ns, t) && ns > 0)
+	if (t && !units_parse_duration(&ns, t) && ns > 0)
 		return (long)(ns / 1000000000LL);
 	return DEFAULT_TIMEOUT_SEC;
 }

@@ -10,6 +10,7 @@
 #include "desired.h"
 #include "diag.h"
 #include "err.h"
+#include "plan.h"
 #include "schema.h"
 #include "source.h"
 
@@ -61,7 +62,9 @@ static int run(int argc, char **argv)
 		cli_opts_release(&o);
 		return rc < 0 ? CLI_OK : rc;
 	}
-	if (cli_load(&d, &src, &schemas, &o, &diag, &err)) {
+	/* validate == diff without the swarm: the same conversion runs */
+	if (cli_load(&d, &src, &schemas, &o, &diag, &err) ||
+	    plan_check_desired(d, &diag, &err)) {
 		/* kedge could not look at the files at all */
 		diag_add(&diag, DIAG_ERROR, err.file, err.line, err.col, "%s",
 		         err.msg[0] ? err.msg : err_str(err.code));
@@ -73,6 +76,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	rc = diag.errors ? CLI_ERROR : CLI_OK;
+	diag_sort(&diag);
 	if (o.output == CLI_JSON) {
 		print_json(&diag);
 	} else {

@@ -79,8 +79,6 @@ int convert_labels(json_t **out, struct cv *c, const json_t *obj,
                    const char *key, const char *ptr) MUST_CHECK;
 
 /* Parsers: 0 on success, -1 on a malformed input. */
-int convert_parse_duration(json_int_t *out, const char *s);
-int convert_parse_bytes(json_int_t *out, const char *s);
 int convert_parse_cpus(json_int_t *out, const char *s);
 /* Shell words as github.com/google/shlex splits them → new array. */
 int convert_shell_split(json_t **out, const char *s);

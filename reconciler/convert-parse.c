@@ -2,11 +2,11 @@
  * convert-parse.c: compose's little languages, parsed as docker/cli
  * v20.10.24 parses them (convert-int.h).
  *
- * Owns: Go durations (time.ParseDuration), sizes (go-units RAMInBytes),
- * CPU counts (big.Rat, then × 1e9), shell words (google/shlex), short port
- * syntax (go-connections nat.ParsePortSpec), short volume syntax
- * (loader.ParseVolume) and env files (opts.ParseEnvFile). Does not own:
- * where the strings come from or error pointers (convert-util.c).
+ * Owns: CPU counts (big.Rat, then × 1e9), shell words (google/shlex),
+ * short port syntax (go-connections nat.ParsePortSpec), short volume
+ * syntax (loader.ParseVolume) and env files (opts.ParseEnvFile). Does not
+ * own: durations and sizes (units.h), where the strings come from or error
+ * pointers (convert-util.c).
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -14,119 +14,6 @@
 
 #include "buf.h"
 #include "convert-int.h"
-
-#define NS_PER_S 1000000000LL
-
-static const struct {
-	const char *name;
-	json_int_t ns;
-} dur_units[] = {
-        {"ns", 1},
-        {"us", 1000},
-        {"\xc2\xb5s", 1000},
-        {"\xce\xbcs", 1000},
-        {"ms", 1000000},
-        {"s", NS_PER_S},
-        {"m", 60 * NS_PER_S},
-        {"h", 3600 * NS_PER_S},
-};
-
-/* One "<number><unit>" element of a duration; advances *sp. */
-static int dur_element(json_int_t *acc, const char **sp)
-{
-	const char *s = *sp, *u;
-	json_int_t v = 0, unit = 0;
-	long double frac = 0, scale = 1;
-	int digits = 0;
-	size_t i, n;
-
-	for (; isdigit((unsigned char)*s); s++, digits++) {
-		if (v > (INT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (*s == '.') {
-		for (s++; isdigit((unsigned char)*s); s++, digits++) {
-			scale *= 10;
-			frac = frac * 10 + (*s - '0');
-		}
-	}
-	if (!digits)
-		return -1;
-	for (u = s; *s && *s != '.' && !isdigit((unsigned char)*s); s++)
-		;
-	n = (size_t)(s - u);
-	for (i = 0; i < ARRAY_SIZE(dur_units); i++)
-		if (strlen(dur_units[i].name) == n &&
-		    !memcmp(dur_units[i].name, u, n))
-			unit = dur_units[i].ns;
-	if (!unit || v > INT64_MAX / unit)
-		return -1;
-	v *= unit;
-	v += (json_int_t)(frac / scale * (long double)unit);
-	if (v < 0 || *acc > INT64_MAX - v)
-		return -1;
-	*acc += v;
-	*sp = s;
-	return 0;
-}
-
-int convert_parse_duration(json_int_t *out, const char *s)
-{
-	json_int_t acc = 0;
-	int neg = 0;
-
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	if (!strcmp(s, "0")) {
-		*out = 0;
-		return 0;
-	}
-	if (!*s)
-		return -1;
-	while (*s)
-		if (dur_element(&acc, &s))
-			return -1;
-	*out = neg ? -acc : acc;
-	return 0;
-}
-
-int convert_parse_bytes(json_int_t *out, const char *s)
-{
-	static const char units[] = "kmgtp";
-	const char *p = s, *u;
-	long double v, mul = 1;
-	char *end;
-
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)p[1]))
-			return -1;
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	}
-	v = strtold(s, &end);
-	if (end != p)
-		return -1;
-	if (*p == ' ')
-		p++;
-	if (*p && (u = strchr(units, tolower((unsigned char)*p)))) {
-		for (long i = 0; i <= u - units; i++)
-			mul *= 1024;
-		p++;
-	}
-	if (*p == 'i' || *p == 'I')
-		p++;
-	if (*p == 'b' || *p == 'B')
-		p++;
-	if (*p || v * mul >= 9.2e18L)
-		return -1;
-	*out = (json_int_t)(v * mul);
-	return 0;
-}
 
 /* m × 10^e as an exact integer, or -1 when not whole or too large. */
 static int scale10(json_int_t *out, json_int_t m, long e)
@@ -299,13 +186,14 @@ static void port_add(json_t *ports, const char *proto, unsigned target,
 	json_array_append_new(ports, p);
 }
 
-int convert_parse_port(json_t *ports, const char *spec, const char **why)
+int convert_port_spec(struct convert_port_spec *out, const char *spec,
+                      const char **why)
 {
 	const char *cport = strrchr(spec, ':'), *hport = NULL, *slash;
-	unsigned cs, ce, hs = 0, he = 0, i, h;
-	size_t hlen = 0, clen;
-	char proto[8];
+	size_t hlen = 0, clen, i;
+	char *proto = out->proto;
 
+	memset(out, 0, sizeof(*out));
 	cport = cport ? cport + 1 : spec;
 	if (cport != spec) {
 		for (hport = cport - 1; hport > spec && hport[-1] != ':';)
@@ -315,35 +203,49 @@ int convert_parse_port(json_t *ports, const char *spec, const char **why)
 	slash = strchr(cport, '/');
 	clen = slash ? (size_t)(slash - cport) : strlen(cport);
 	if (!slash || !slash[1])
-		snprintf(proto, sizeof(proto), "tcp");
-	else if (strlen(slash + 1) < sizeof(proto))
-		snprintf(proto, sizeof(proto), "%s", slash + 1);
-	else
-		proto[0] = '\0';
+		snprintf(proto, sizeof(out->proto), "tcp");
+	else if (strlen(slash + 1) < sizeof(out->proto))
+		snprintf(proto, sizeof(out->proto), "%s", slash + 1);
 	for (i = 0; proto[i]; i++)
 		proto[i] = (char)tolower((unsigned char)proto[i]);
 	*why = "the container port must be a number or a range";
-	if (port_range(&cs, &ce, cport, clen))
+	if (port_range(&out->target_first, &out->target_last, cport, clen))
 		return -1;
 	*why = "the host port must be a number or a range";
-	if (hlen && port_range(&hs, &he, hport, hlen))
+	if (hlen && port_range(&out->published_first, &out->published_last,
+	                       hport, hlen))
 		return -1;
 	*why = "the protocol must be tcp, udp or sctp";
 	if (strcmp(proto, "tcp") && strcmp(proto, "udp") &&
 	    strcmp(proto, "sctp"))
 		return -1;
 	*why = "the host and container port ranges differ in size";
-	if (hlen && ce - cs != he - hs && ce != cs)
+	if (hlen &&
+	    out->target_last - out->target_first !=
+	            out->published_last - out->published_first &&
+	    out->target_last != out->target_first)
 		return -1;
+	return 0;
+}
+
+int convert_parse_port(json_t *ports, const char *spec, const char **why)
+{
+	struct convert_port_spec p;
+	unsigned i, h, cs, ce;
+
+	if (convert_port_spec(&p, spec, why))
+		return -1;
+	cs = p.target_first;
+	ce = p.target_last;
 	for (i = 0; i <= ce - cs; i++) {
-		if (!hlen) {
-			port_add(ports, proto, cs + i, 0);
+		if (!p.published_first && !p.published_last) {
+			port_add(ports, p.proto, cs + i, 0);
 		} else if (ce == cs) {
 			/* One container port, a host range: each host port. */
-			for (h = hs; h <= he; h++)
-				port_add(ports, proto, cs, h);
+			for (h = p.published_first; h <= p.published_last; h++)
+				port_add(ports, p.proto, cs, h);
 		} else {
-			port_add(ports, proto, cs + i, hs + i);
+			port_add(ports, p.proto, cs + i, p.published_first + i);
 		}
 	}
 	return 0;

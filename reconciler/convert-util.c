@@ -12,6 +12,7 @@
 
 #include "convert-int.h"
 #include "err.h"
+#include "units.h"
 
 char *convert_ptr(const char *base, const char *key)
 {
@@ -139,10 +140,11 @@ int convert_get_uint(json_int_t *out, int *present, struct cv *c,
 /* Parses a string member with fn; names the expected form on failure. */
 static int get_parsed(json_int_t *out, int *present, struct cv *c,
                       const json_t *obj, const char *key, const char *ptr,
-                      int (*fn)(json_int_t *, const char *), const char *what)
+                      int (*fn)(int64_t *, const char *), const char *what)
 {
 	const json_t *v =
 	        json_is_object(obj) ? json_object_get(obj, key) : NULL;
+	int64_t n;
 	char *p;
 	int rc;
 
@@ -152,11 +154,12 @@ static int get_parsed(json_int_t *out, int *present, struct cv *c,
 	*out = 0;
 	if (!v || json_is_null(v))
 		return 0;
-	if (json_is_string(v) && !fn(out, json_string_value(v))) {
+	if (json_is_string(v) && !fn(&n, json_string_value(v))) {
+		*out = n;
 		*present = 1;
 		return 0;
 	}
-	if (json_is_integer(v) && fn == convert_parse_bytes &&
+	if (json_is_integer(v) && fn == units_parse_bytes &&
 	    json_integer_value(v) >= 0) {
 		*out = json_integer_value(v);
 		*present = 1;
@@ -175,15 +178,14 @@ static int get_parsed(json_int_t *out, int *present, struct cv *c,
 int convert_get_dur(json_int_t *out, int *present, struct cv *c,
                     const json_t *obj, const char *key, const char *ptr)
 {
-	return get_parsed(out, present, c, obj, key, ptr,
-	                  convert_parse_duration,
+	return get_parsed(out, present, c, obj, key, ptr, units_parse_duration,
 	                  "a duration such as 10s or 1m30s");
 }
 
 int convert_get_size(json_int_t *out, int *present, struct cv *c,
                      const json_t *obj, const char *key, const char *ptr)
 {
-	return get_parsed(out, present, c, obj, key, ptr, convert_parse_bytes,
+	return get_parsed(out, present, c, obj, key, ptr, units_parse_bytes,
 	                  "a size such as 512M or 1g");
 }
 

@@ -200,14 +200,16 @@ static int volumes(json_t *result, struct cv *c)
 }
 
 /* Reads a config's or secret's file; never quotes its contents. */
-static int read_object(struct buf *b, struct cv *c, const char *file,
-                       const char *ptr)
+static int read_object(struct buf *b, struct cv *c, int secrets,
+                       const char *file, const char *ptr)
 {
 	struct err e;
 	int rc;
 
+	/* swarmkit's limits: a config may be 1000 KiB, a secret 500 KiB */
 	buf_init(b, c->opts && c->opts->max_file_bytes ? c->opts->max_file_bytes
-	                                               : DEFAULT_MAX_FILE);
+	            : secrets                          ? DEFAULT_MAX_FILE
+	                                               : 2 * DEFAULT_MAX_FILE);
 	if (!c->opts || !c->opts->read_file)
 		return convert_bad(c, ptr, "files cannot be read here");
 	err_clear(&e);
@@ -236,7 +238,7 @@ static int one_object(json_t *result, struct cv *c, int secrets,
 		               "%s: secret drivers are not supported", ptr);
 	if (!file || !*file)
 		return convert_bad(c, ptr, "needs 'file:' or 'external:'");
-	if ((rc = read_object(&b, c, file, ptr)) ||
+	if ((rc = read_object(&b, c, secrets, file, ptr)) ||
 	    (rc = object_labels(&labels, c, def, ptr)))
 		goto out;
 	hash_sha256_hex(hash, b.ptr ? b.ptr : "", b.len);

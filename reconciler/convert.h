@@ -110,6 +110,22 @@ int convert_stack(struct json_t **out, const char *stack,
                   struct err *err) MUST_CHECK;
 
 /*
+ * One short port ("[ip:][published[-end]:]target[-end][/proto]") as
+ * go-connections nat.ParsePortSpec reads it, the one parser of this syntax:
+ * the conversion expands it into PortConfigs, validation checks clashes.
+ * published_* are 0 when no host port is given; proto is lower case.
+ */
+struct convert_port_spec {
+	char proto[8];
+	unsigned target_first, target_last;
+	unsigned published_first, published_last;
+};
+
+/* Returns 0, or -1 with a static reason in *why. */
+int convert_port_spec(struct convert_port_spec *out, const char *spec,
+                      const char **why) MUST_CHECK;
+
+/*
  * sha256 of the canonical form of spec with every "kedge.*" key of its
  * top-level Labels removed: the value of kedge.spec-hash. out gets 64 hex
  * digits and a NUL.

@@ -491,9 +491,9 @@ int desired_read_stack_file(struct buf *out, const struct desired *d,
 		error = source_read(out, d->src, path, err);
 		if (error == ERR_TOOBIG)
 			error = err_set(err, ERR_TOOBIG,
-			                "'%s' is larger than Swarm's %u KiB "
-			                "limit for configs and secrets",
-			                path, DESIRED_MAX_OBJECT_BYTES / 1024);
+			                "'%s' is larger than Swarm's %zu KiB "
+			                "limit",
+			                path, out->max / 1024);
 	}
 	free(path);
 	return error;

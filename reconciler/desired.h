@@ -55,8 +55,10 @@ struct desired {
 	struct source *src; /* borrowed from the caller */
 };
 
-/* Maximum size of a config or secret file: Swarm's own limit. */
-#define DESIRED_MAX_OBJECT_BYTES (500u * 1024)
+/* Maximum sizes of a config and a secret: swarmkit's own limits
+ * (MaxConfigSize, MaxSecretSize). env_file files share the secret's. */
+#define DESIRED_MAX_CONFIG_BYTES (1000u * 1024)
+#define DESIRED_MAX_SECRET_BYTES (500u * 1024)
 
 /*
  * Loads and validates everything under the source's root. Problems in the
@@ -74,7 +76,7 @@ void desired_free(struct desired *d);
  * Reads a file a stack references (a config, secret or env_file) by the
  * path written in its compose file, relative to the stack's folder. Applies
  * the same rules as validation: inside the repository, a regular file, at
- * most DESIRED_MAX_OBJECT_BYTES (out's cap is set by the caller).
+ * most DESIRED_MAX_CONFIG_BYTES (out's cap is set by the caller).
  */
 int desired_read_stack_file(struct buf *out, const struct desired *d,
                             const struct desired_stack *st, const char *rel,

@@ -27,7 +27,7 @@ void diag_vadd(struct diag *d, enum diag_severity sev, const char *file,
 		d->errors++;
 	else
 		d->warnings++;
-	if (d->nr >= max) {
+	if (sev == DIAG_WARNING && d->nr >= max) {
 		d->dropped++;
 		return;
 	}
@@ -38,6 +38,7 @@ void diag_vadd(struct diag *d, enum diag_severity sev, const char *file,
 	it->line = line;
 	it->col = col;
 	it->message = xvasprintf(fmt, ap);
+	it->seq = d->nr - 1;
 }
 
 void diag_add(struct diag *d, enum diag_severity sev, const char *file,
@@ -50,31 +51,38 @@ void diag_add(struct diag *d, enum diag_severity sev, const char *file,
 	va_end(ap);
 }
 
+static int cmp_item(const void *x, const void *y)
+{
+	const struct diag_item *a = x, *b = y;
+	int c = (a->severity == DIAG_WARNING) - (b->severity == DIAG_WARNING);
+
+	if (!c)
+		c = strcmp(a->file, b->file);
+	if (!c && a->line != b->line)
+		c = a->line > b->line ? 1 : -1;
+	if (!c && a->col != b->col)
+		c = a->col > b->col ? 1 : -1;
+	/* the order found breaks ties: qsort is not stable by itself */
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
 void diag_sort(struct diag *d)
 {
-	/*
-	 * Insertion sort: stable (qsort is not, and problems at one position
-	 * must keep the order they were found in), and the list is capped.
-	 */
-	for (size_t i = 1; i < d->nr; i++) {
-		struct diag_item tmp = d->items[i];
-		size_t j = i;
+	if (d->nr > 1)
+		qsort(d->items, d->nr, sizeof(*d->items), cmp_item);
+}
 
-		while (j > 0) {
-			struct diag_item *prev = &d->items[j - 1];
-			int c = strcmp(prev->file, tmp.file);
+int diag_has_error_at(const struct diag *d, const char *file, unsigned line,
+                      unsigned col)
+{
+	for (size_t i = 0; i < d->nr; i++) {
+		const struct diag_item *it = &d->items[i];
 
-			if (!c && prev->line != tmp.line)
-				c = prev->line > tmp.line ? 1 : -1;
-			if (!c && prev->col != tmp.col)
-				c = prev->col > tmp.col ? 1 : -1;
-			if (c <= 0)
-				break;
-			d->items[j] = *prev;
-			j--;
-		}
-		d->items[j] = tmp;
+		if (it->severity == DIAG_ERROR && it->line == line &&
+		    it->col == col && !strcmp(it->file, file ? file : ""))
+			return 1;
 	}
+	return 0;
 }
 
 void diag_print(const struct diag *d, FILE *fp)
@@ -93,7 +101,7 @@ void diag_print(const struct diag *d, FILE *fp)
 			fprintf(fp, "%s%s\n", sev, it->message);
 	}
 	if (d->dropped)
-		fprintf(fp, "... and %zu more problems not shown\n",
+		fprintf(fp, "... and %zu more warnings not shown\n",
 		        d->dropped);
 }
 

@@ -23,14 +23,16 @@ struct diag_item {
 	char *file;         /* repository-relative path, "" when none */
 	unsigned line, col; /* 1-based; 0 when unknown */
 	char *message;
+	size_t seq; /* the order it was found in */
 };
 
 struct diag {
 	struct diag_item *items;
 	size_t nr, alloc;
 	size_t errors, warnings;
-	size_t max_items; /* stop recording after this many (0: 1000) */
-	size_t dropped;   /* problems not recorded because of max_items */
+	size_t max_items; /* record warnings up to this many items (0: 1000);
+	                   * errors are always recorded */
+	size_t dropped;   /* warnings not recorded because of max_items */
 };
 
 #define DIAG_INIT                      \
@@ -45,8 +47,14 @@ void diag_add(struct diag *d, enum diag_severity sev, const char *file,
 void diag_vadd(struct diag *d, enum diag_severity sev, const char *file,
                unsigned line, unsigned col, const char *fmt, va_list ap)
         PRINTF(6, 0);
-/* Sorts by file, line, column, keeping the order of equal positions. */
+/*
+ * Sorts errors before warnings, each by file, line, column, keeping the
+ * order of equal positions. O(n log n).
+ */
 void diag_sort(struct diag *d);
+/* Is there an error at file:line:col already? */
+int diag_has_error_at(const struct diag *d, const char *file, unsigned line,
+                      unsigned col);
 /* Prints every item, one per line, as git-style messages. */
 void diag_print(const struct diag *d, FILE *fp);
 /*

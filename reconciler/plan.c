@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "plan.h"
 #include "plan-int.h"
+#include "srcmap.h"
 
 const char *plan_op_name(enum plan_op op)
 {
@@ -295,4 +296,67 @@ void plan_slim(json_t *all, const json_t *objs)
 		json_object_foreach (json_object_get(objs, kinds[k]), name, v)
 			keep(json_object_get(all, kinds[k]), name, v, obj,
 			     ARRAY_SIZE(obj));
+}
+
+/*
+ * A conversion error reads "stack 'x': /json/pointer: message": the
+ * pointer gives the line, the rest is the message.
+ */
+static void report_refusal(const struct desired_stack *st, const char *msg,
+                           struct diag *diag)
+{
+	const char *p = strstr(msg, ": /"), *end;
+	struct srcpos pos = {0, 0, 0, 0};
+	char *ptr;
+
+	if (!p) {
+		diag_add(diag, DIAG_ERROR, st->compose.path, 0, 0, "%s", msg);
+		return;
+	}
+	p += 2;
+	end = strstr(p, ": ");
+	ptr = xstrndup(p, end ? (size_t)(end - p) : strlen(p));
+	/* the longest prefix of the pointer that the file has */
+	while (st->compose.map && srcmap_get(st->compose.map, ptr, &pos) < 0) {
+		char *slash = strrchr(ptr, '/');
+
+		if (!slash || slash == ptr)
+			break;
+		*slash = '\0';
+	}
+	/* validate's own checks may have said it already, at that key */
+	if (!diag_has_error_at(diag, st->compose.path, pos.line, pos.col))
+		diag_add(diag, DIAG_ERROR, st->compose.path, pos.line, pos.col,
+		         "%s", end ? end + 2 : msg);
+	free(ptr);
+}
+
+int plan_check_desired(const struct desired *d, struct diag *diag,
+                       struct err *err)
+{
+	json_t *all = plan_new_all(d);
+	int error = 0;
+
+	for (size_t i = 0; i < d->nstacks && !error; i++) {
+		const struct desired_stack *st = &d->stacks[i];
+		json_t *objs = NULL;
+		struct err e;
+
+		if (!st->compose.doc)
+			continue;
+		err_clear(&e);
+		error = plan_convert_stack(&objs, all, d, st, diag, &e);
+		if (error == ERR_INVALID || error == ERR_UNSUPPORTED ||
+		    error == ERR_NOTFOUND || error == ERR_TOOBIG) {
+			report_refusal(st, e.msg, diag);
+			error = 0;
+		} else if (error) {
+			*err = e;
+		}
+		if (objs)
+			plan_slim(all, objs);
+		json_decref(objs);
+	}
+	json_decref(all);
+	return error;
 }

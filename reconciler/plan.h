@@ -69,6 +69,17 @@ struct plan_opts {
 };
 
 /*
+ * Converts every stack as plan_build() does, with no swarm: what validate
+ * runs so that it refuses exactly what diff and apply refuse. Each refusal
+ * of the conversion (the first per stack: conversion stops there) goes to
+ * diag as an error at the file, line and column of the offending key.
+ * Returns 0, or a negative code when kedge itself failed (a file could not
+ * be read for a reason other than the user's input).
+ */
+int plan_check_desired(const struct desired *d, struct diag *diag,
+                       struct err *err) MUST_CHECK;
+
+/*
  * Builds the plan. Problems that forbid applying (a service no node can
  * run, a missing external network, a name taken by an object kedge does
  * not own, a node of nodes.yml not in the swarm, pruning everything without

@@ -2,8 +2,8 @@
  * schema-format.c: the "format" checks and the regex dialect of the schema
  * module.
  *
- * Owns: the duration and byte-size parsers other modules share, the
- * date-time, uri and regex formats, and translating ECMA-262 patterns
+ * Owns: the formats (duration and bytesize through units.h, date-time,
+ * uri, regex), and translating ECMA-262 patterns
  * (what JSON Schema specifies) into POSIX extended regexes (what libc
  * has), compiled once per pattern. Does not own: when a format applies
  * (schema-validate.c) or the pattern cache's table (schema.c).
@@ -16,6 +16,7 @@
 #include "schema-int.h"
 #include "buf.h"
 #include "err.h"
+#include "units.h"
 
 /* ---- ECMA-262 to POSIX ERE ---------------------------------------------- */
 
@@ -441,111 +442,6 @@ void schema_regex_free(void *rx)
 	free(rx);
 }
 
-/* ---- durations and byte sizes ---------------------------------------------
- */
-
-/* Reads digits[.digits] at *pp: the integer part and the fraction. */
-static int read_decimal(const char **pp, uint64_t *ip, double *frac)
-{
-	const char *p = *pp;
-	double scale = 0.1;
-
-	*ip = 0;
-	*frac = 0;
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (__builtin_mul_overflow(*ip, 10u, ip) ||
-		    __builtin_add_overflow(*ip, (uint64_t)(*p - '0'), ip))
-			return -1;
-	}
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		for (; isdigit((unsigned char)*p); p++, scale /= 10)
-			*frac += (*p - '0') * scale;
-	}
-	*pp = p;
-	return 0;
-}
-
-/* ip + frac, times mult, into *out; -1 on overflow. */
-static int scale_add(int64_t *out, uint64_t ip, double frac, int64_t mult)
-{
-	int64_t v, f = (int64_t)(frac * (double)mult);
-
-	if (ip > INT64_MAX || __builtin_mul_overflow((int64_t)ip, mult, &v) ||
-	    __builtin_add_overflow(v, f, &v) ||
-	    __builtin_add_overflow(*out, v, out))
-		return -1;
-	return 0;
-}
-
-int schema_parse_duration(int64_t *out_ns, const char *s)
-{
-	static const struct {
-		const char *name;
-		int64_t ns;
-	} units[] = {
-	        {"ns", 1},           {"us", 1000},         {"\xc2\xb5s", 1000},
-	        {"\xce\xbcs", 1000}, {"ms", 1000000},      {"s", 1000000000},
-	        {"m", 60000000000},  {"h", 3600000000000},
-	};
-	int64_t total = 0;
-	const char *p = s;
-
-	if (!s || !*s)
-		return ERR_INVALID;
-	while (*p) {
-		uint64_t ip;
-		double frac;
-		size_t i, n = 0;
-
-		if (read_decimal(&p, &ip, &frac))
-			return ERR_INVALID;
-		for (i = 0; i < ARRAY_SIZE(units); i++) {
-			n = strlen(units[i].name);
-			if (!strncmp(p, units[i].name, n))
-				break;
-		}
-		/* A bare number ("10") is rejected on purpose: no unit. */
-		if (i == ARRAY_SIZE(units) ||
-		    scale_add(&total, ip, frac, units[i].ns))
-			return ERR_INVALID;
-		p += n;
-	}
-	*out_ns = total;
-	return 0;
-}
-
-int schema_parse_bytes(int64_t *out, const char *s)
-{
-	static const char units[] = "bkmgt";
-	const char *p = s, *u;
-	int64_t mult = 1, total = 0;
-	uint64_t ip;
-	double frac;
-
-	if (!s || read_decimal(&p, &ip, &frac))
-		return ERR_INVALID;
-	if (*p == ' ')
-		p++;
-	u = *p ? strchr(units, tolower((unsigned char)*p)) : NULL;
-	if (u) {
-		mult = (int64_t)1 << (10 * (u - units));
-		p++;
-		if (u != units && (*p == 'i' || *p == 'I'))
-			p++;
-		if (u != units && (*p == 'b' || *p == 'B'))
-			p++;
-	}
-	if (*p || (p > s && p[-1] == ' ') || scale_add(&total, ip, frac, mult))
-		return ERR_INVALID;
-	*out = total;
-	return 0;
-}
-
 /* ---- date-time and uri ------------------------------------------------------
  */
 
@@ -652,12 +548,12 @@ int schema_format_check(struct schema *s, const char *format, const char *str,
 	if (!strcmp(format, "duration")) {
 		*hint = "a number with a unit ns, us, ms, s, m or h, "
 		        "such as 10s, 1m30s or 500ms";
-		return !schema_parse_duration(&v, str);
+		return !units_parse_duration(&v, str);
 	}
 	if (!strcmp(format, "bytesize")) {
 		*hint = "a number with an optional unit b, k, m, g or t, "
 		        "such as 512k or 1.5g";
-		return !schema_parse_bytes(&v, str);
+		return !units_parse_bytes(&v, str);
 	}
 	if (!strcmp(format, "date-time")) {
 		*hint = "an RFC 3339 date and time such as "

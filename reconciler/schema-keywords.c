@@ -507,22 +507,136 @@ static void kw_contains(struct vctx *v, const json_t *sch, const json_t *inst)
 		            maxc, maxc == 1 ? "" : "s", count);
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Appends a canonical form of j: equal under jeq (apart from integers
+ * beyond 2^53 that a double cannot tell apart) means equal bytes. Object
+ * members go in key order; an integral real is written as an integer.
+ */
+static void canon(struct buf *b, const json_t *j)
+{
+	const char **keys;
+	size_t n, i;
+	double d;
+
+	switch (json_typeof(j)) {
+	case JSON_STRING:
+		n = json_string_length(j);
+		if (buf_addf(b, "s%zu:", n) ||
+		    buf_add(b, json_string_value(j), n))
+			BUG("uncapped buffer refused bytes");
+		return;
+	case JSON_INTEGER:
+		if (buf_addf(b, "i%" JSON_INTEGER_FORMAT ";",
+		             json_integer_value(j)))
+			BUG("uncapped buffer refused bytes");
+		return;
+	case JSON_REAL:
+		d = json_real_value(j);
+		if (d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18) {
+			if (buf_addf(b, "i%" JSON_INTEGER_FORMAT ";",
+			             (json_int_t)d))
+				BUG("uncapped buffer refused bytes");
+		} else if (buf_addf(b, "r%.17g;", d)) {
+			BUG("uncapped buffer refused bytes");
+		}
+		return;
+	case JSON_ARRAY:
+		if (buf_addch(b, '['))
+			BUG("uncapped buffer refused bytes");
+		for (i = 0; i < json_array_size(j); i++)
+			canon(b, json_array_get(j, i));
+		if (buf_addch(b, ']'))
+			BUG("uncapped buffer refused bytes");
+		return;
+	case JSON_OBJECT:
+		n = json_object_size(j);
+		keys = xmalloc((n ? n : 1) * sizeof(*keys));
+		i = 0;
+		for (void *it = json_object_iter((json_t *)j); it;
+		     it = json_object_iter_next((json_t *)j, it))
+			keys[i++] = json_object_iter_key(it);
+		qsort(keys, n, sizeof(*keys), cmp_strp);
+		if (buf_addch(b, '{'))
+			BUG("uncapped buffer refused bytes");
+		for (i = 0; i < n; i++) {
+			if (buf_addf(b, "k%zu:%s", strlen(keys[i]), keys[i]))
+				BUG("uncapped buffer refused bytes");
+			canon(b, json_object_get(j, keys[i]));
+		}
+		if (buf_addch(b, '}'))
+			BUG("uncapped buffer refused bytes");
+		free(keys);
+		return;
+	default:
+		if (buf_addch(b, json_is_true(j)    ? 't'
+		                 : json_is_false(j) ? 'f'
+		                                    : 'n'))
+			BUG("uncapped buffer refused bytes");
+	}
+}
+
+struct item_key {
+	size_t off, len, idx;
+};
+
+static int cmp_item_key(const void *x, const void *y, void *ctx)
+{
+	const struct item_key *a = x, *b = y;
+	const char *base = ctx;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(base + a->off, base + b->off, n);
+
+	if (!c)
+		c = (a->len > b->len) - (a->len < b->len);
+	return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/*
+ * uniqueItems in O(n log n): sort the items' canonical forms. Reports the
+ * pair a pairwise scan would find first: the lowest index that has an
+ * equal item later, with the first such later item.
+ */
 static void kw_unique(struct vctx *v, const json_t *inst)
 {
-	size_t n = json_array_size(inst), i, j;
+	size_t n = json_array_size(inst), i, first = SIZE_MAX, second = 0;
+	struct buf b = BUF_INIT;
+	struct item_key *keys;
 
+	if (n < 2)
+		return;
+	keys = xmalloc(n * sizeof(*keys));
 	for (i = 0; i < n; i++) {
-		for (j = i + 1; j < n; j++) {
-			if (!jeq(json_array_get(inst, i),
-			         json_array_get(inst, j)))
-				continue;
-			schema_fail(v,
-			            "must not contain duplicates (items %zu "
-			            "and %zu are equal)",
-			            i, j);
-			return;
+		keys[i].off = b.len;
+		canon(&b, json_array_get(inst, i));
+		keys[i].len = b.len - keys[i].off;
+		keys[i].idx = i;
+	}
+	qsort_r(keys, n, sizeof(*keys), cmp_item_key, b.ptr);
+	for (i = 1; i < n; i++) {
+		const struct item_key *a = &keys[i - 1], *c = &keys[i];
+
+		/* the first of a run of equals has the lowest index */
+		if (a->len == c->len &&
+		    !memcmp(b.ptr + a->off, b.ptr + c->off, a->len) &&
+		    (i < 2 || keys[i - 2].len != a->len ||
+		     memcmp(b.ptr + keys[i - 2].off, b.ptr + a->off, a->len)) &&
+		    a->idx < first) {
+			first = a->idx;
+			second = c->idx;
 		}
 	}
+	if (first != SIZE_MAX)
+		schema_fail(v,
+		            "must not contain duplicates (items %zu and %zu "
+		            "are equal)",
+		            first, second);
+	free(keys);
+	buf_release(&b);
 }
 
 void schema_kw_array(struct vctx *v, const json_t *sch, const json_t *inst)

@@ -75,22 +75,4 @@ int schema_validate(struct schema *s, const char *uri,
  */
 void schema_set_format_assertion(struct schema *s, int on);
 
-/*
- * Parses a compose/Go duration: one or more <number><unit> groups, the
- * number a decimal that may have a fraction ("1.5s"), the unit one of ns,
- * us (or µs), ms, s, m, h, in any order ("10s", "1m30s", "2h45m", "500ms").
- * A plain number without a unit ("10", even "0") is NOT a duration: compose
- * files give seconds as "10s". No sign. Stores nanoseconds in *out_ns.
- * ERR_INVALID on bad input or when the value overflows int64.
- */
-int schema_parse_duration(int64_t *out_ns, const char *s) MUST_CHECK;
-/*
- * Parses a compose byte size: a decimal with an optional fraction, an
- * optional space, and an optional case-insensitive unit b, k, kb, m, mb, g,
- * gb, t, tb (also kib, mib, gib, tib); units are powers of 1024 ("512",
- * "512k", "1.5G", "100M", "2gb"). Fractions of a byte are dropped. Stores
- * bytes in *out. ERR_INVALID on bad input or overflow.
- */
-int schema_parse_bytes(int64_t *out, const char *s) MUST_CHECK;
-
 #endif

@@ -70,6 +70,17 @@ void verify_stack_name(const struct desired_stack *st, struct diag *diag)
 		         st->name);
 }
 
+/* Is v (up to trailing blanks) "manager" or "worker", in any case? */
+static int role_value(const char *v)
+{
+	size_t n = strlen(v);
+
+	while (n && isspace((unsigned char)v[n - 1]))
+		n--;
+	return (n == 7 && !strncasecmp(v, "manager", 7)) ||
+	       (n == 6 && !strncasecmp(v, "worker", 6));
+}
+
 const char *verify_constraint(const char *expr)
 {
 	static const char *const keys[] = {"node.id", "node.hostname",
@@ -107,8 +118,9 @@ const char *verify_constraint(const char *expr)
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		if (strcmp(key, keys[i]))
 			continue;
-		if (!strcmp(key, "node.role") && strncmp(v, "manager", 7) &&
-		    strncmp(v, "worker", 6))
+		/* swarmkit trims the value and matches roles ignoring case;
+		 * anything else never matches a node (C6) */
+		if (!strcmp(key, "node.role") && !role_value(v))
 			return "node.role can only be 'manager' or 'worker'";
 		return NULL;
 	}
@@ -240,14 +252,14 @@ static void check_constraints(struct ref_ctx *rc, json_t *svc)
 }
 
 static int check_file_ref(struct desired *d, struct desired_stack *st,
-                          const char *rel, const char *ptr, struct diag *diag,
-                          struct err *err)
+                          const char *rel, const char *ptr, size_t cap,
+                          struct diag *diag, struct err *err)
 {
 	struct buf data;
 	struct err e;
 	int error;
 
-	buf_init(&data, DESIRED_MAX_OBJECT_BYTES);
+	buf_init(&data, cap);
 	err_clear(&e);
 	error = desired_read_stack_file(&data, d, st, rel, &e);
 	buf_release(&data);
@@ -279,8 +291,8 @@ static int check_env_files(struct desired *d, struct desired_stack *st,
 	if (json_is_string(ef)) {
 		char *ptr = xasprintf("/services/%s/env_file", svc_name);
 
-		error = check_file_ref(d, st, json_string_value(ef), ptr, diag,
-		                       err);
+		error = check_file_ref(d, st, json_string_value(ef), ptr,
+		                       DESIRED_MAX_SECRET_BYTES, diag, err);
 		free(ptr);
 		return error;
 	}
@@ -295,7 +307,8 @@ static int check_env_files(struct desired *d, struct desired_stack *st,
 		if (!p || json_is_false(req))
 			continue;
 		ptr = xasprintf("/services/%s/env_file/%zu", svc_name, i);
-		error = check_file_ref(d, st, p, ptr, diag, err);
+		error = check_file_ref(d, st, p, ptr, DESIRED_MAX_SECRET_BYTES,
+		                       diag, err);
 		free(ptr);
 		if (error)
 			break;
@@ -396,7 +409,12 @@ static int check_objects(struct desired *d, struct desired_stack *st,
 		if (!file)
 			continue;
 		ptr = xasprintf("/%s/%s/file", kind, name);
-		error = check_file_ref(d, st, file, ptr, diag, err);
+		/* swarmkit: a config may be 1000 KiB, a secret 500 KiB */
+		error = check_file_ref(d, st, file, ptr,
+		                       strcmp(kind, "configs")
+		                               ? DESIRED_MAX_SECRET_BYTES
+		                               : DESIRED_MAX_CONFIG_BYTES,
+		                       diag, err);
 		free(ptr);
 		if (error)
 			break;

@@ -55,7 +55,8 @@ assert_eq "$(printf '%s' "$OUT" | tr -d ' \n')" "[]" "json output"
 
 new_case "yaml syntax error"
 printf 'services:\n  web:\n    image: [unclosed\n' >"$R/$W"
-bad_case syntax "$W:" "stacks/web/compose.yml"
+bad_case syntax "$W:4:1: expected ',' or ']' in this [ ] list" \
+	"(in a flow sequence that starts at line 3)"
 
 new_case "tab indentation"
 printf 'services:\n  web:\n\timage: nginx\n' >"$R/$W"
@@ -226,6 +227,79 @@ mkdir -p "$R/alerts"
 printf 'groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: sum(up\n' >"$R/alerts/a.yml"
 bad_case promtool "alerts/a.yml" "promtool"
 
+new_case "host port out of range is refused where it is written"
+printf 'services:\n  web:\n    image: nginx\n    ports: ["8080:80", "70000:80"]\n' >"$R/$W"
+bad_case port70000 "$W:4:24: port '70000:80': the host port must be a number or a range" \
+	"1 error,"
+
+new_case "a port with unbounded digits fails fast"
+printf 'services:\n  web:\n    image: nginx\n    ports: ["99999999999999999999:80"]\n' >"$R/$W"
+commit_all "$R" "huge port"
+run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "$W:4:13: 'ports[0]' does not match pattern"
+
+new_case "two stacks publishing every port on three protocols"
+mkdir -p "$R/stacks/api"
+printf 'services:\n  web:\n    image: nginx\n    ports: ["1-65535:1-65535", "1-65535:1-65535/udp", "1-65535:1-65535/sctp"]\n' >"$R/$W"
+cp "$R/$W" "$R/stacks/api/compose.yml"
+commit_all "$R" "port ranges"
+run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "stacks/web/compose.yml:4:13: published port 1/tcp is already used by service 'api_web'; Swarm publishes a port once per cluster"
+assert_err_contains "stacks/web/compose.yml:4:55: published port 1/sctp is already used by service 'api_web'"
+n=$(printf '%s\n' "$ERR" | grep -c "already used")
+assert_eq "$n" "3" "one clash per service pair and range"
+
+new_case "a relative bind mount is refused by validate, as by diff"
+printf 'services:\n  web:\n    image: nginx\n    volumes: ["./data:/data"]\n' >"$R/$W"
+bad_case relbind "$W:4:15: bind source './data' must be an absolute path" \
+	"1 error,"
+
+new_case "node.role must be manager or worker exactly"
+printf 'services:\n  web:\n    image: nginx\n    deploy:\n      placement:\n        constraints: ["node.role == managerz"]\n' >"$R/$W"
+bad_case role "$W:6:23: placement constraint 'node.role == managerz': node.role can only be 'manager' or 'worker'" \
+	"1 error,"
+
+new_case "60 000 capabilities validate (uniqueItems is not quadratic)"
+python3 -c '
+print("services:\n  web:\n    image: nginx\n    cap_add:")
+for i in range(60000): print("      - CAP_%d" % i)
+print("      - CAP_7")' >"$R/$W"
+bad_case unique "$W:" "must not contain duplicates (items 7 and 60000 are equal)"
+
+new_case "promtool output without a trailing colon does not crash"
+mkdir -p "$R/alerts"
+printf 'groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: up == 0\n' >"$R/alerts/a.yml"
+T=$(mktemp -d "$PWD/tool.XXXXXX")
+printf '#!/bin/sh\necho "$3: 1:2"\nexit 1\n' >"$T/promtool"
+chmod +x "$T/promtool"
+commit_all "$R" "rules"
+KEDGE_PROMTOOL="$T/promtool" run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "alerts/a.yml: promtool: 1:2"
+
+case_begin "a promtool that cannot run is an error, not a pass"
+KEDGE_PROMTOOL="$T/missing" run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "alerts/a.yml: cannot check the rules with promtool: cannot run $T/missing: No such file or directory"
+
+case_begin "a promtool whose child keeps the pipe open does not hold validate"
+printf '#!/bin/sh\n(sleep 300) &\necho "$3:4:3: bad"\nexit 1\n' >"$T/promtool"
+KEDGE_PROMTOOL="$T/promtool" run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "alerts/a.yml:4:3: promtool: bad"
+
+new_case "a config may be 1000 KiB, a secret no more than 500 KiB"
+head -c 1000000 /dev/zero | tr '\0' 'a' >"$R/stacks/web/big.conf"
+head -c 600000 /dev/zero | tr '\0' 'a' >"$R/stacks/web/big.secret"
+printf 'services:\n  web:\n    image: nginx\n    configs: [c]\nconfigs:\n  c:\n    file: ./big.conf\n' >"$R/$W"
+commit_all "$R" "big config"
+run_kedge validate --repo "$R"
+assert_rc 0
+printf 'services:\n  web:\n    image: nginx\n    secrets: [s]\nsecrets:\n  s:\n    file: ./big.secret\n' >"$R/$W"
+bad_case bigsecret "$W:7:11:" "'stacks/web/big.secret' is larger than Swarm's 500 KiB limit"
+
 new_case "unknown key in kedge.yml"
 printf 'prune: true\npurne_all: false\n' >"$R/kedge.yml"
 bad_case settings "kedge.yml:2:1:" "unknown key 'purne_all'"
@@ -238,7 +312,8 @@ case_begin "repository with no desired state"
 R=$(mktemp -d "$PWD/repo.XXXXXX")
 make_desired_repo "$R"
 echo "# docs" >"$R/README.md"
-bad_case nostate "" "no desired state found"
+bad_case nostate "no desired state found in " \
+	"expected a stacks/ folder, nodes.yml, alerts/ or backups/"
 
 case_begin "empty repository"
 R=$(mktemp -d "$PWD/repo.XXXXXX")
