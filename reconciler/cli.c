@@ -42,6 +42,7 @@ enum {
 	OPT_DOCKER,
 	OPT_STORE,
 	OPT_DETACH,
+	OPT_ADOPT,
 };
 
 static const struct option_def {
@@ -68,6 +69,7 @@ static const struct option_def {
         {{"allow-empty", no_argument, NULL, OPT_ALLOWEMPTY}, CLI_OPT_APPLY},
         {{"plan", required_argument, NULL, OPT_PLAN}, CLI_OPT_APPLY},
         {{"detach", no_argument, NULL, OPT_DETACH}, CLI_OPT_APPLY},
+        {{"adopt", no_argument, NULL, OPT_ADOPT}, CLI_OPT_ADOPT},
         {{"save", required_argument, NULL, OPT_SAVE}, CLI_OPT_SAVE},
         {{"docker-host", required_argument, NULL, OPT_DOCKER}, CLI_OPT_DOCKER},
         {{"store", required_argument, NULL, OPT_STORE}, CLI_OPT_STORE},
@@ -227,6 +229,9 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 		break;
 	case OPT_DETACH:
 		o->no_wait = 1;
+		break;
+	case OPT_ADOPT:
+		o->adopt = 1;
 		break;
 	case OPT_SAVE:
 		o->save = arg;
