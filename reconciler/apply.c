@@ -264,6 +264,32 @@ static int remove_object(struct run *r, struct plan_action *a, struct err *err)
 	return error == ERR_NOTFOUND ? 0 : error;
 }
 
+/*
+ * Adoption writes kedge's labels: a service gets its planned spec (the
+ * live one relabelled when nothing else differs), a config or secret its
+ * label update. A network's labels cannot change: nothing is written.
+ */
+static int adopt_object(struct run *r, struct plan_action *a, struct err *err)
+{
+	switch (a->kind) {
+	case PLAN_SERVICE: {
+		int error = fill_ids(r, a->spec, err);
+
+		return error ? error : update_service(r, a, err);
+	}
+	case PLAN_CONFIG:
+		return docker_config_update(r->d, a->id, a->version, a->spec,
+		                            err);
+	case PLAN_SECRET:
+		return docker_secret_update(r->d, a->id, a->version, a->spec,
+		                            err);
+	case PLAN_NETWORK:
+		return 0;
+	default:
+		BUG("cannot adopt a %s", plan_kind_name(a->kind));
+	}
+}
+
 static int one_action(struct run *r, struct plan_action *a, struct err *err)
 {
 	switch (a->op) {
@@ -280,6 +306,8 @@ static int one_action(struct run *r, struct plan_action *a, struct err *err)
 		}
 	case PLAN_REMOVE:
 		return remove_object(r, a, err);
+	case PLAN_ADOPT:
+		return adopt_object(r, a, err);
 	}
 	BUG("unknown action %d", (int)a->op);
 }
@@ -329,7 +357,7 @@ static int wait_converged(struct apply_result *res, struct run *r,
 
 		if (a->kind == PLAN_SERVICE && a->op != PLAN_REMOVE)
 			converge_add(&c, a->name, a->job,
-			             a->op == PLAN_UPDATE && a->rollout);
+			             a->op != PLAN_CREATE && a->rollout);
 	}
 	if (!c.nr)
 		return 0;
@@ -366,7 +394,7 @@ int apply_run(struct apply_result *res, struct plan *p, struct docker *d,
 		}
 		res->done++;
 		if (o->out)
-			fprintf(o->out, "%c %s %s %s: done\n", "+~-"[a->op],
+			fprintf(o->out, "%c %s %s %s: done\n", "+~-~"[a->op],
 			        plan_op_name(a->op), plan_kind_name(a->kind),
 			        a -> name);
 		log_info("apply", "%s %s name=%s", plan_op_name(a->op),

@@ -64,6 +64,7 @@ int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
 	}
 	po.stacks = o->stacks;
 	po.allow_empty = o->allow_empty;
+	po.adopt = o->adopt;
 	po.store = s->store;
 	if (plan_build(&s->plan, s->desired, s->live, &po, diag, &err))
 		return fail(&err);

@@ -44,6 +44,7 @@ enum {
 	OPT_STORE,
 	OPT_DETACH,
 	OPT_GITTIMEOUT,
+	OPT_ADOPT,
 };
 
 static const struct option_def {
@@ -71,6 +72,7 @@ static const struct option_def {
         {{"allow-empty", no_argument, NULL, OPT_ALLOWEMPTY}, CLI_OPT_APPLY},
         {{"plan", required_argument, NULL, OPT_PLAN}, CLI_OPT_APPLY},
         {{"detach", no_argument, NULL, OPT_DETACH}, CLI_OPT_APPLY},
+        {{"adopt", no_argument, NULL, OPT_ADOPT}, CLI_OPT_ADOPT},
         {{"save", required_argument, NULL, OPT_SAVE}, CLI_OPT_SAVE},
         {{"docker-host", required_argument, NULL, OPT_DOCKER}, CLI_OPT_DOCKER},
         {{"store", required_argument, NULL, OPT_STORE}, CLI_OPT_STORE},
@@ -130,7 +132,7 @@ static int parse_git_timeout(struct cli_opts *o, const char *arg)
 	v = strtol(arg, &end, 10);
 	if (!errno && *arg && !*end && v > 0 && v <= 86400)
 		ns = (int64_t)v * 1000000000LL;
-	else if (schema_parse_duration(&ns, arg))
+	else if (units_parse_duration(&ns, arg))
 		ns = -1;
 	if (ns < 1000000LL || ns > 86400LL * 1000000000LL)
 		return -1;
@@ -263,6 +265,9 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 		break;
 	case OPT_DETACH:
 		o->no_wait = 1;
+		break;
+	case OPT_ADOPT:
+		o->adopt = 1;
 		break;
 	case OPT_SAVE:
 		o->save = arg;

@@ -37,6 +37,7 @@ enum cli_flags {
 	CLI_OPT_SAVE = 1 << 2,   /* --save FILE */
 	CLI_OPT_DOCKER = 1 << 3, /* --docker-host */
 	CLI_OPT_STORE = 1 << 4,  /* --store */
+	CLI_OPT_ADOPT = 1 << 5,  /* --adopt */
 };
 
 struct cli_opts {
@@ -55,6 +56,7 @@ struct cli_opts {
 	const char *docker_host; /* --docker-host; NULL: $DOCKER_HOST */
 	const char *store;       /* --store PATH-or-DSN */
 	int no_wait;             /* --detach */
+	int adopt;               /* --adopt */
 };
 
 struct cmd_entry;

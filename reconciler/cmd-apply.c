@@ -148,7 +148,7 @@ static int run(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	rc = cli_parse(&o, &cmd_apply,
 	               CLI_OPT_STACK | CLI_OPT_APPLY | CLI_OPT_DOCKER |
-	                       CLI_OPT_STORE,
+	                       CLI_OPT_STORE | CLI_OPT_ADOPT,
 	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
@@ -205,7 +205,8 @@ out:
 const struct cmd_entry cmd_apply = {
         .name = "apply",
         .usage = "kedge apply [--repo SRC] [--ref REF] [--path DIR] "
-                 "[--stack NAME] [--yes] [--timeout DURATION] [--plan FILE]",
+                 "[--stack NAME] [--yes] [--timeout DURATION] [--plan FILE] "
+                 "[--adopt]",
         .summary = "Make the swarm match the desired state, and wait until "
                    "it converges.",
         .help = "    --repo, --ref, --path, --worktree, --cache-dir, "
@@ -220,6 +221,8 @@ const struct cmd_entry cmd_apply = {
                 "refused when stale\n"
                 "    --allow-empty       allow removing every service kedge "
                 "manages\n"
+                "    --adopt             take over what docker stack deploy "
+                "made in the stacks\n"
                 "    --docker-host HOST  default $DOCKER_HOST\n"
                 "    --store PATH        state database\n"
                 "exit status: 0 applied and converged, 2 error, 3 not "

@@ -40,7 +40,7 @@ static int run(int argc, char **argv)
 
 	rc = cli_parse(&o, &cmd_diff,
 	               CLI_OPT_STACK | CLI_OPT_SAVE | CLI_OPT_DOCKER |
-	                       CLI_OPT_STORE,
+	                       CLI_OPT_STORE | CLI_OPT_ADOPT,
 	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
@@ -81,7 +81,8 @@ out:
 const struct cmd_entry cmd_diff = {
         .name = "diff",
         .usage = "kedge diff [--repo SRC] [--ref REF] [--path DIR] "
-                 "[--stack NAME] [--output text|json] [--save FILE]",
+                 "[--stack NAME] [--output text|json] [--save FILE] "
+                 "[--adopt]",
         .summary = "Show what apply would change in the swarm.",
         .help = "    --repo, --ref, --path, --worktree, --cache-dir, "
                 "--ssh-key,\n"
@@ -91,6 +92,8 @@ const struct cmd_entry cmd_diff = {
                 "format)\n"
                 "    --save FILE         write the plan for `kedge apply "
                 "--plan`\n"
+                "    --adopt             show what adopting docker stack "
+                "deploy's objects does\n"
                 "    --docker-host HOST  default $DOCKER_HOST\n"
                 "    --store PATH        state database (default "
                 "$XDG_STATE_HOME/kedge/state.db)\n"

@@ -579,6 +579,18 @@ int docker_node_update(struct docker *d, const char *id, uint64_t version,
 	return update(d, "nodes", id, version, spec, err);
 }
 
+int docker_config_update(struct docker *d, const char *id, uint64_t version,
+                         const json_t *spec, struct err *err)
+{
+	return update(d, "configs", id, version, spec, err);
+}
+
+int docker_secret_update(struct docker *d, const char *id, uint64_t version,
+                         const json_t *spec, struct err *err)
+{
+	return update(d, "secrets", id, version, spec, err);
+}
+
 static int remove_object(struct docker *d, const char *kind, const char *id,
                          struct err *err)
 {

@@ -126,6 +126,11 @@ int docker_service_update(struct docker *d, const char *id, uint64_t version,
                           const json_t *spec, struct err *err) MUST_CHECK;
 int docker_node_update(struct docker *d, const char *id, uint64_t version,
                        const json_t *spec, struct err *err) MUST_CHECK;
+/* Only Labels may change; Data left out (or equal) keeps the content. */
+int docker_config_update(struct docker *d, const char *id, uint64_t version,
+                         const json_t *spec, struct err *err) MUST_CHECK;
+int docker_secret_update(struct docker *d, const char *id, uint64_t version,
+                         const json_t *spec, struct err *err) MUST_CHECK;
 
 /* DELETE /<kind>/{id}. ERR_NOTFOUND when it is already gone. */
 int docker_service_remove(struct docker *d, const char *id,

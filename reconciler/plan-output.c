@@ -11,7 +11,7 @@
 #include "err.h"
 #include "plan-int.h"
 
-static const char op_sign[] = {'+', '~', '-'};
+static const char op_sign[] = {'+', '~', '-', '~'};
 
 static void print_value(FILE *fp, const json_t *v)
 {
@@ -30,9 +30,19 @@ static void print_value(FILE *fp, const json_t *v)
 	free(s);
 }
 
+/* ", N to adopt" when the plan adopts anything. */
+static const char *adopt_summary(const struct plan *p, char *buf, size_t n)
+{
+	if (!p->nadopt)
+		return "";
+	snprintf(buf, n, ", %zu to adopt", p->nadopt);
+	return buf;
+}
+
 void plan_print(const struct plan *p, FILE *fp)
 {
 	const json_t *sk;
+	char buf[48];
 	size_t i;
 
 	for (i = 0; i < p->nr; i++) {
@@ -63,8 +73,9 @@ void plan_print(const struct plan *p, FILE *fp)
 	else
 		fprintf(fp,
 		        "Plan: %zu to create, %zu to update, %zu to "
-		        "remove.\n",
-		        p->ncreate, p->nupdate, p->nremove);
+		        "remove%s.\n",
+		        p->ncreate, p->nupdate, p->nremove,
+		        adopt_summary(p, buf, sizeof(buf)));
 }
 
 json_t *plan_to_json(const struct plan *p)
@@ -88,13 +99,14 @@ json_t *plan_to_json(const struct plan *p)
 		json_array_append_new(actions, o);
 	}
 	return json_pack(
-	        "{s:s, s:i, s:s, s:s, s:b, s:{s:I, s:I, s:I}, s:o, "
+	        "{s:s, s:i, s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I}, s:o, "
 	        "s:O}",
 	        "kind", "kedge-plan", "format", PLAN_FORMAT, "revision",
 	        p->revision, "source", p->source, "destructive", p->destructive,
 	        "summary", "create", (json_int_t)p->ncreate, "update",
 	        (json_int_t)p->nupdate, "remove", (json_int_t)p->nremove,
-	        "actions", actions, "skipped", p->skipped);
+	        "adopt", (json_int_t)p->nadopt, "actions", actions, "skipped",
+	        p->skipped);
 }
 
 static int same_str(const json_t *o, const char *key, const char *want)

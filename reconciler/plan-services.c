@@ -1,10 +1,12 @@
 /*
  * plan-services.c: services, networks, configs and secrets, and the
  * removals of what kedge owns and no longer wants: the body of plan_build
- * (plan.h).
+ * (plan.h). Also adoption (docs/adoption.md): taking over the objects that
+ * `docker stack deploy` made in a stack's namespace.
  */
 #include <jansson.h>
 
+#include "convert.h"
 #include "desired.h"
 #include "diag.h"
 #include "err.h"
@@ -25,7 +27,81 @@ struct ctx {
 	json_t *all;       /* plan_new_all(): what is desired, so far */
 	json_t *prune;     /* {services, networks, configs, secrets: bool} */
 	const char *owner; /* kedge.managed-by value of this instance */
+	json_t *ns;        /* {stack: NS_* bits of its live services} */
+	json_t *adopted;   /* {config or secret name: logical name} */
 };
+
+/* Who owns the live services of a stack's namespace (ctx.ns). */
+enum { NS_MINE = 1, NS_OTHER = 2, NS_UNOWNED = 4 };
+
+static void note_namespaces(struct ctx *c)
+{
+	const json_t *svc;
+	size_t i;
+
+	json_array_foreach (c->l->services, i, svc) {
+		const char *ns = plan_label(svc, CONVERT_LABEL_NAMESPACE);
+		const char *by = plan_label(svc, CONVERT_LABEL_MANAGED_BY);
+		json_int_t bits;
+
+		if (!ns)
+			continue;
+		bits = json_integer_value(json_object_get(c->ns, ns));
+		bits |= !by                     ? NS_UNOWNED
+		        : !strcmp(by, c->owner) ? NS_MINE
+		                                : NS_OTHER;
+		json_object_set_new(c->ns, ns, json_integer(bits));
+	}
+}
+
+static int ns_bits(struct ctx *c, const char *stack)
+{
+	return stack ? (int)json_integer_value(json_object_get(c->ns, stack))
+	             : 0;
+}
+
+/* Adoption asked for stack: --adopt, or kedge.yml `adopt: true | [..]`. */
+static int adopting(struct ctx *c, const char *stack)
+{
+	const json_t *v = json_object_get(c->d->settings.doc, "adopt"), *x;
+	size_t i;
+
+	if (!stack)
+		return 0;
+	if (c->o->adopt || json_is_true(v))
+		return 1;
+	json_array_foreach (v, i, x)
+		if (json_is_string(x) && !strcmp(json_string_value(x), stack))
+			return 1;
+	return 0;
+}
+
+/*
+ * What docker stack deploy made for stack: no kedge.managed-by label (an
+ * object of another kedge instance is never adopted) and stack's
+ * namespace label.
+ */
+static int adoptable(const json_t *live, const char *stack)
+{
+	const char *ns = plan_label(live, CONVERT_LABEL_NAMESPACE);
+
+	return stack && ns && !strcmp(ns, stack) &&
+	       !plan_label(live, CONVERT_LABEL_MANAGED_BY);
+}
+
+/*
+ * Network labels cannot change, so an adopted network keeps none of
+ * kedge's: it is owned through its stack, when the stack's live services
+ * are this instance's and none is another's.
+ */
+static int network_owned_by_stack(struct ctx *c, const json_t *live)
+{
+	const char *ns = plan_label(live, CONVERT_LABEL_NAMESPACE);
+	int bits = ns_bits(c, ns);
+
+	return !plan_label(live, CONVERT_LABEL_MANAGED_BY) &&
+	       (bits & NS_MINE) && !(bits & NS_OTHER);
+}
 
 /* Who owns a live object that is not this instance's. Caller frees. */
 static char *foreign(const json_t *live)
@@ -261,8 +337,38 @@ static const char *want_hash(const json_t *spec)
 	        json_object_get(spec, "Labels"), "kedge.spec-hash"));
 }
 
+/* Are all changes in the service's own labels (no task restarts)? */
+static int labels_only(const json_t *changes)
+{
+	const json_t *ch;
+	size_t i;
+
+	json_array_foreach (changes, i, ch) {
+		const char *path =
+		        json_string_value(json_object_get(ch, "path"));
+
+		if (!path || !starts_with(path, "Labels"))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * What an adoption sends when only labels differ: the live spec as the
+ * daemon holds it, with the desired service labels, so the task template
+ * is byte for byte the same and swarmkit restarts nothing.
+ */
+static json_t *relabelled(const json_t *live, const json_t *want)
+{
+	json_t *spec = json_deep_copy(json_object_get(live, "Spec"));
+
+	json_object_set_new(spec, "Labels",
+	                    json_deep_copy(json_object_get(want, "Labels")));
+	return spec;
+}
+
 static int plan_update(struct ctx *c, const char *name, const json_t *spec,
-                       const json_t *live, struct err *err)
+                       const json_t *live, int adopt, struct err *err)
 {
 	const char *paths[32];
 	size_t n = ignores(paths, ARRAY_SIZE(paths), c, name);
@@ -275,9 +381,9 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 	                                paths, n, err);
 	if (!error)
 		error = service_changes(&changes, c, live, want, err);
-	if (!error && json_array_size(changes))
+	if (!error && (adopt || json_array_size(changes)))
 		plan_label_spec_hash(want, spec);
-	if (error || !json_array_size(changes) ||
+	if (error || (!adopt && !json_array_size(changes)) ||
 	    failed_before(c, name, want_hash(want))) {
 		json_decref(want);
 		json_decref(changes);
@@ -291,7 +397,7 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 	if (force)
 		json_object_set(json_object_get(want, "TaskTemplate"),
 		                "ForceUpdate", (json_t *)force);
-	a = plan_add(c->p, PLAN_UPDATE, PLAN_SERVICE, name,
+	a = plan_add(c->p, adopt ? PLAN_ADOPT : PLAN_UPDATE, PLAN_SERVICE, name,
 	             stack_name_of(c, name));
 	plan_set_live(a, live);
 	a->changes = changes;
@@ -302,9 +408,36 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 	if (replicas_of(want) == 0 &&
 	    replicas_of(json_object_get(live, "Spec")) > 0)
 		c->p->destructive = 1;
-	a->spec = want;
-	a->spec_hash = plan_spec_hash(want);
+	if (adopt && labels_only(changes)) {
+		a->spec = relabelled(live, want);
+		json_decref(want);
+	} else {
+		a->spec = want;
+	}
+	a->spec_hash = plan_spec_hash(a->spec);
 	return 0;
+}
+
+static void refuse_service(struct ctx *c, const char *name, const json_t *live,
+                           int adoptable_here)
+{
+	char *why = foreign(live);
+
+	if (adoptable_here)
+		service_problem(c, name, NULL,
+		                "service '%s' already exists and is not "
+		                "managed by this kedge (%s); pass --adopt "
+		                "(or set `adopt:` in kedge.yml) to take "
+		                "over stack '%s', or remove it",
+		                name, why, stack_name_of(c, name));
+	else
+		service_problem(c, name, NULL,
+		                "service '%s' already exists and is not "
+		                "managed by this kedge (%s); remove it, "
+		                "or label it kedge.managed-by=%s to "
+		                "adopt it",
+		                name, why, c->owner);
+	free(why);
 }
 
 static void mark_prune_protection(struct ctx *c, const char *name, json_t *spec)
@@ -327,25 +460,23 @@ static int plan_services(struct ctx *c, json_t *svcs, struct err *err)
 		const json_t *live = live_service_by_name(c->l, name);
 		struct plan_action *a;
 
+		const char *stack = stack_name_of(c, name);
+		int adopt = 0;
+
 		mark_prune_protection(c, name, spec);
 		if (live && !plan_owned(live, c->owner)) {
-			char *why = foreign(live);
-
-			service_problem(
-			        c, name, NULL,
-			        "service '%s' already exists and is not "
-			        "managed by this kedge (%s); remove it, "
-			        "or label it kedge.managed-by=%s to "
-			        "adopt it",
-			        name, why, c->owner);
-			free(why);
-			continue;
+			adopt = adoptable(live, stack) &&
+			        !(ns_bits(c, stack) & NS_OTHER);
+			if (!adopt || !adopting(c, stack)) {
+				refuse_service(c, name, live, adopt);
+				continue;
+			}
 		}
 		/* Every service, changed or not: a node label change in this
 		 * plan can leave an unchanged service nowhere to run. */
 		check_placement(c, name, spec);
 		if (live) {
-			error = plan_update(c, name, spec, live, err);
+			error = plan_update(c, name, spec, live, adopt, err);
 			if (error)
 				return error;
 			continue;
@@ -420,6 +551,200 @@ static void compare_network(struct ctx *c, const char *name, const json_t *want,
 	}
 }
 
+/* "it has no ...", with why an unlabelled network is not adopted. */
+static void refuse_object(struct ctx *c, size_t k, const char *name,
+                          const json_t *live, int hint)
+{
+	char *why = foreign(live);
+
+	object_problem(c, DIAG_ERROR, kind_keys[k], name,
+	               "%.*s '%s' already exists and is not managed by this "
+	               "kedge (%s)%s",
+	               (int)strlen(kind_keys[k]) - 1, kind_keys[k], name, why,
+	               hint ? "; pass --adopt (or set `adopt:` in kedge.yml) "
+	                      "to take over its stack"
+	                    : "");
+	free(why);
+}
+
+/* kedge's labels for an adopted config or secret: owner, logical name. */
+static void adopt_object(struct ctx *c, size_t k, const json_t *live,
+                         const json_t *want, int equal)
+{
+	const json_t *wl = json_object_get(want, "Labels");
+	const char *name = json_string_value(
+	        json_object_get(json_object_get(live, "Spec"), "Name"));
+	const char *logical = json_string_value(
+	        json_object_get(wl, CONVERT_LABEL_LOGICAL_NAME));
+	struct plan_action *a;
+	json_t *labels;
+
+	a = plan_add(c->p, PLAN_ADOPT, kinds[k], name,
+	             plan_label(live, CONVERT_LABEL_NAMESPACE));
+	plan_set_live(a, live);
+	a->spec = json_deep_copy(json_object_get(live, "Spec"));
+	/* The daemon keeps Data; an update must leave it out or equal. */
+	json_object_del(a->spec, "Data");
+	labels = json_object_get(a->spec, "Labels");
+	if (!json_is_object(labels)) {
+		labels = json_object();
+		json_object_set_new(a->spec, "Labels", labels);
+	}
+	json_object_set_new(labels, CONVERT_LABEL_MANAGED_BY,
+	                    json_string(c->owner));
+	if (logical)
+		json_object_set_new(labels, CONVERT_LABEL_LOGICAL_NAME,
+		                    json_string(logical));
+	/* Only content kedge compared gets its hash: a secret cannot be
+	 * read back, so an adopted secret is replaced once. */
+	if (equal)
+		json_object_set(
+		        labels, CONVERT_LABEL_CONTENT_HASH,
+		        json_object_get(wl, CONVERT_LABEL_CONTENT_HASH));
+	a->spec_hash = plan_spec_hash(a->spec);
+	if (!equal)
+		json_object_set_new(c->adopted, name,
+		                    json_string(logical ? logical : ""));
+}
+
+/*
+ * docker stack deploy names a config or secret <stack>_<key> (or its
+ * `name:`); kedge adds _<first 8 digits of the content hash>. The name
+ * without that suffix, or NULL. Caller frees.
+ */
+static char *cli_object_name(const char *name, const json_t *want)
+{
+	const char *hash = json_string_value(json_object_get(
+	        json_object_get(want, "Labels"), CONVERT_LABEL_CONTENT_HASH));
+	size_t n = strlen(name);
+
+	if (!hash || strlen(hash) < 8 || n < 10 || name[n - 9] != '_' ||
+	    strncmp(name + n - 8, hash, 8))
+		return NULL;
+	return xstrndup(name, n - 9);
+}
+
+/* A live config's content equals the desired one (base64 both). */
+static int same_data(const json_t *live, const json_t *want)
+{
+	const json_t *a =
+	        json_object_get(json_object_get(live, "Spec"), "Data");
+	const json_t *b = json_object_get(want, "Data");
+
+	return json_is_string(a) && json_is_string(b) && json_equal(a, b);
+}
+
+/*
+ * A desired config or secret that no live object has the name of: is it
+ * already live under docker stack deploy's name? The live name when that
+ * object is kept in its place (an equal config), NULL otherwise (kedge
+ * creates its own, and an adopted predecessor is pruned once unused).
+ * The caller frees the name.
+ */
+static char *predecessor(struct ctx *c, size_t k, const char *name,
+                         const json_t *want)
+{
+	char *cli = cli_object_name(name, want), *kept = NULL;
+	const char *stack = stack_name_of(c, name), *hash;
+	const json_t *live = cli ? by_name[k](c->l, cli) : NULL;
+
+	hash = json_string_value(json_object_get(
+	        json_object_get(want, "Labels"), CONVERT_LABEL_CONTENT_HASH));
+	if (live && plan_owned(live, c->owner)) {
+		/* Adopted before: kept while its content is the same. */
+		const char *h = plan_label(live, CONVERT_LABEL_CONTENT_HASH);
+		const char *ns = plan_label(live, CONVERT_LABEL_NAMESPACE);
+
+		if (h && hash && !strcmp(h, hash) && ns && stack &&
+		    !strcmp(ns, stack))
+			kept = cli;
+	} else if (live && adoptable(live, stack) &&
+	           !(ns_bits(c, stack) & NS_OTHER) && adopting(c, stack)) {
+		int equal = kinds[k] == PLAN_CONFIG && same_data(live, want);
+
+		adopt_object(c, k, live, want, equal);
+		if (equal)
+			kept = cli;
+	}
+	if (!kept)
+		free(cli);
+	return kept;
+}
+
+/*
+ * Makes the desired object `from` the live `to`: renamed in the stack's
+ * objects and the desired set, and in the references of its services.
+ */
+static void rename_object(struct ctx *c, json_t *stack_objs, size_t k,
+                          const char *from, const char *to)
+{
+	const char *list = kinds[k] == PLAN_CONFIG ? "Configs" : "Secrets";
+	const char *key = kinds[k] == PLAN_CONFIG ? "ConfigName" : "SecretName";
+	json_t *dicts[] = {json_object_get(stack_objs, kind_keys[k]),
+	                   json_object_get(c->all, kind_keys[k])};
+	json_t *spec = json_incref(json_object_get(dicts[0], from)), *svc, *r;
+	const char *sname;
+	size_t i;
+
+	json_object_set_new(spec, "Name", json_string(to));
+	for (size_t d = 0; d < ARRAY_SIZE(dicts); d++) {
+		json_object_del(dicts[d], from);
+		json_object_set(dicts[d], to, spec);
+	}
+	json_object_set(
+	        json_object_get(c->all, "stack_of"), to,
+	        json_object_get(json_object_get(c->all, "stack_of"), from));
+	json_object_del(json_object_get(c->all, "stack_of"), from);
+	json_object_foreach (json_object_get(stack_objs, "services"), sname,
+	                     svc)
+		json_array_foreach (
+		        json_object_get(
+		                json_object_get(
+		                        json_object_get(svc, "TaskTemplate"),
+		                        "ContainerSpec"),
+		                list),
+		        i, r) {
+			const char *n =
+			        json_string_value(json_object_get(r, key));
+
+			if (n && !strcmp(n, from))
+				json_object_set_new(r, key, json_string(to));
+		}
+	json_decref(spec);
+}
+
+/* One desired network, config or secret whose name is live. */
+static void plan_live_object(struct ctx *c, size_t k, const char *name,
+                             const json_t *spec, const json_t *live)
+{
+	const char *stack = stack_name_of(c, name);
+	int adopt;
+
+	if (plan_owned(live, c->owner) ||
+	    (kinds[k] == PLAN_NETWORK && network_owned_by_stack(c, live))) {
+		if (kinds[k] == PLAN_NETWORK)
+			compare_network(c, name, spec, live);
+		return;
+	}
+	adopt = adoptable(live, stack) && !(ns_bits(c, stack) & NS_OTHER);
+	if (!adopt || !adopting(c, stack)) {
+		refuse_object(c, k, name, live, adopt);
+		return;
+	}
+	if (kinds[k] == PLAN_NETWORK) {
+		/* Nothing to write: labels of a network are fixed, and it
+		 * belongs to kedge through its stack's services from now. */
+		struct plan_action *a =
+		        plan_add(c->p, PLAN_ADOPT, kinds[k], name, stack);
+
+		plan_set_live(a, live);
+		compare_network(c, name, spec, live);
+		return;
+	}
+	adopt_object(c, k, live, spec,
+	             kinds[k] == PLAN_CONFIG && same_data(live, spec));
+}
+
 /* The networks, configs and secrets of one converted stack (stack_objs). */
 static void plan_objects(struct ctx *c, json_t *stack_objs)
 {
@@ -428,29 +753,26 @@ static void plan_objects(struct ctx *c, json_t *stack_objs)
 		json_t *ext = json_object_get(
 		               json_object_get(stack_objs, "external"),
 		               kind_keys[k]),
-		       *e;
+		       *e, *renames = json_object(), *to;
 		const char *name;
 		size_t i;
 
 		json_object_foreach (objs, name, spec) {
 			const json_t *live = by_name[k](c->l, name);
+			char *kept;
 			struct plan_action *a;
 
-			if (live && !plan_owned(live, c->owner)) {
-				char *why = foreign(live);
-
-				object_problem(
-				        c, DIAG_ERROR, kind_keys[k], name,
-				        "%.*s '%s' already exists and is "
-				        "not managed by this kedge (%s)",
-				        (int)strlen(kind_keys[k]) - 1,
-				        kind_keys[k], name, why);
-				free(why);
+			if (live) {
+				plan_live_object(c, k, name, spec, live);
 				continue;
 			}
-			if (live) {
-				if (kinds[k] == PLAN_NETWORK)
-					compare_network(c, name, spec, live);
+			kept = kinds[k] == PLAN_NETWORK
+			               ? NULL
+			               : predecessor(c, k, name, spec);
+			if (kept) {
+				json_object_set_new(renames, name,
+				                    json_string(kept));
+				free(kept);
 				continue;
 			}
 			a = plan_add(c->p, PLAN_CREATE, kinds[k], name,
@@ -458,6 +780,10 @@ static void plan_objects(struct ctx *c, json_t *stack_objs)
 			a->spec = json_deep_copy(spec);
 			a->spec_hash = plan_spec_hash(spec);
 		}
+		json_object_foreach (renames, name, to)
+			rename_object(c, stack_objs, k, name,
+			              json_string_value(to));
+		json_decref(renames);
 		json_array_foreach (ext, i, e)
 			if (json_is_string(e) &&
 			    !by_name[k](c->l, json_string_value(e)))
@@ -479,12 +805,29 @@ static int prune_enabled(struct ctx *c, const char *kind)
 	return !v || json_is_true(v);
 }
 
-static int removable(struct ctx *c, const json_t *live)
+/* The Spec.Name (or a network's Name) of a live object. Borrowed. */
+static const char *live_name(const json_t *live)
+{
+	const char *n = json_string_value(
+	        json_object_get(json_object_get(live, "Spec"), "Name"));
+
+	return n ? n : json_string_value(json_object_get(live, "Name"));
+}
+
+/*
+ * Owned: by label, by adoption in this plan (a config or secret about to
+ * be replaced), or, for a network, through its stack.
+ */
+static int removable(struct ctx *c, enum plan_kind kind, const json_t *live)
 {
 	const char *stack = plan_label(live, "com.docker.stack.namespace");
 	const char *keep = plan_label(live, "kedge.prune");
+	const char *name = live_name(live);
+	int owned = plan_owned(live, c->owner) ||
+	            (kind == PLAN_NETWORK && network_owned_by_stack(c, live)) ||
+	            (name && json_object_get(c->adopted, name));
 
-	return plan_owned(live, c->owner) && plan_in_scope(c->o, stack) &&
+	return owned && plan_in_scope(c->o, stack) &&
 	       !(keep && !strcmp(keep, "false"));
 }
 
@@ -497,9 +840,13 @@ static int superseded(struct ctx *c, enum plan_kind kind, const json_t *live)
 {
 	const char *stack = plan_label(live, "com.docker.stack.namespace");
 	const char *logical = plan_label(live, "kedge.logical-name");
+	const char *self = live_name(live);
 	json_t *objs, *spec;
 	const char *name;
 
+	/* Adopted in this plan: the label is not on the live object yet. */
+	if (!logical && self)
+		logical = json_string_value(json_object_get(c->adopted, self));
 	if ((kind != PLAN_CONFIG && kind != PLAN_SECRET) || !stack || !logical)
 		return 0;
 	objs = json_object_get(c->all,
@@ -615,7 +962,7 @@ static void plan_prune(struct ctx *c)
 	json_t *o;
 
 	json_array_foreach (c->l->services, i, o)
-		owned += removable(c, o);
+		owned += removable(c, PLAN_SERVICE, o);
 	if (owned && !desired_services_in_scope(c) && !c->o->allow_empty) {
 		diag_add(c->diag, DIAG_ERROR, NULL, 0, 0,
 		         "refusing to remove all %zu services kedge manages: "
@@ -630,7 +977,7 @@ static void plan_prune(struct ctx *c)
 			const char *n = json_string_value(json_object_get(
 			        json_object_get(o, "Spec"), "Name"));
 
-			if (removable(c, o) && n &&
+			if (removable(c, PLAN_SERVICE, o) && n &&
 			    !json_object_get(
 			            json_object_get(c->all, "services"), n))
 				add_removal(c, PLAN_SERVICE, o);
@@ -648,7 +995,7 @@ static void plan_prune(struct ctx *c)
 			if (!n)
 				n = json_string_value(
 				        json_object_get(o, "Name"));
-			if (removable(c, o) && n &&
+			if (removable(c, kinds[kk], o) && n &&
 			    !json_object_get(
 			            json_object_get(c->all, kind_keys[kk]),
 			            n) &&
@@ -806,13 +1153,17 @@ int plan_build(struct plan **out, const struct desired *d, const struct live *l,
                const struct plan_opts *o, struct diag *diag, struct err *err)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
-	struct ctx c = {p, d, l, o, diag, NULL, NULL, plan_owner(d)};
+	struct ctx c = {p,    d,   l, o, diag, NULL, NULL, plan_owner(d),
+	                NULL, NULL};
 	int error;
 
 	p->revision = xstrdup(d->revision);
 	p->source = xstrdup(d->source_name);
 	p->skipped = json_array();
 	c.all = plan_new_all(d);
+	c.ns = json_object();
+	c.adopted = json_object();
+	note_namespaces(&c);
 	if (!o->stacks)
 		plan_nodes(p, d, l, diag);
 	error = plan_stacks(&c, err);
@@ -822,6 +1173,8 @@ int plan_build(struct plan **out, const struct desired *d, const struct live *l,
 		order_actions(p);
 	}
 	json_decref(c.all);
+	json_decref(c.ns);
+	json_decref(c.adopted);
 	if (error) {
 		plan_free(p);
 		return error;

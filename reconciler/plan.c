@@ -20,7 +20,8 @@
 
 const char *plan_op_name(enum plan_op op)
 {
-	static const char *const names[] = {"create", "update", "remove"};
+	static const char *const names[] = {"create", "update", "remove",
+	                                    "adopt"};
 
 	return names[op];
 }
@@ -50,6 +51,8 @@ struct plan_action *plan_add(struct plan *p, enum plan_op op,
 		p->ncreate++;
 	else if (op == PLAN_UPDATE)
 		p->nupdate++;
+	else if (op == PLAN_ADOPT)
+		p->nadopt++;
 	else
 		p->nremove++;
 	return a;

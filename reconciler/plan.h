@@ -29,7 +29,12 @@ struct err;
 
 #define PLAN_FORMAT 1
 
-enum plan_op { PLAN_CREATE, PLAN_UPDATE, PLAN_REMOVE };
+/*
+ * PLAN_ADOPT takes over an object of a stack's namespace that `docker stack
+ * deploy` made (no kedge.managed-by label): it adds kedge's labels, and
+ * for a service whose spec differs also updates it (docs/adoption.md).
+ */
+enum plan_op { PLAN_CREATE, PLAN_UPDATE, PLAN_REMOVE, PLAN_ADOPT };
 enum plan_kind {
 	PLAN_NODE,
 	PLAN_NETWORK,
@@ -57,7 +62,7 @@ struct plan {
 	char *source;
 	struct plan_action *actions; /* in the order apply performs them */
 	size_t nr, alloc;
-	size_t ncreate, nupdate, nremove;
+	size_t ncreate, nupdate, nremove, nadopt;
 	int destructive;        /* removals, or a service scaled to zero */
 	struct json_t *skipped; /* [{name, reason}]: services not updated */
 };
@@ -66,6 +71,12 @@ struct plan_opts {
 	const char *const *stacks; /* NULL-terminated filter; NULL: all */
 	int allow_empty;           /* allow pruning everything */
 	struct store *store;       /* failed spec hashes; may be NULL */
+	/*
+	 * --adopt: take over the unowned objects of every stack in scope.
+	 * Without it, kedge.yml's `adopt:` (true, or a list of stacks)
+	 * decides; objects of another kedge instance are never adopted.
+	 */
+	int adopt;
 };
 
 /*
@@ -94,7 +105,10 @@ void plan_free(struct plan *p);
 
 /* True when the plan changes nothing. */
 int plan_empty(const struct plan *p);
-/* Prints "+ create ...", "~ update ..." with changed fields, "- remove". */
+/*
+ * Prints "+ create ...", "~ update ..." with changed fields, "- remove",
+ * "~ adopt ...".
+ */
 void plan_print(const struct plan *p, FILE *fp);
 /*
  * The documented JSON form (format PLAN_FORMAT). Secret and config data
@@ -110,7 +124,7 @@ struct json_t *plan_to_json(const struct plan *p);
 int plan_matches(const struct json_t *saved, const struct plan *fresh,
                  struct err *err) MUST_CHECK;
 
-/* "create", "update", "remove" and "node", "network", ... Static. */
+/* "create", "update", "remove", "adopt" and "node", "network", ... Static. */
 const char *plan_op_name(enum plan_op op);
 const char *plan_kind_name(enum plan_kind k);
 
