@@ -193,6 +193,30 @@ int live_read(struct live **out, struct docker *d, struct err *err)
 	return 0;
 }
 
+struct live *live_from_json(json_t *services, json_t *networks, json_t *configs,
+                            json_t *secrets, json_t *nodes)
+{
+	struct live *l = xcalloc(1, sizeof(*l));
+	json_t *svc;
+	size_t i;
+
+	l->services = json_array();
+	l->service_text = json_object();
+	l->service_full = json_object();
+	json_array_foreach (services, i, svc)
+		(void)add_service(json_deep_copy(svc), l);
+	json_decref(services);
+	l->networks = networks ? networks : json_array();
+	l->configs = configs ? configs : json_array();
+	l->secrets = secrets ? secrets : json_array();
+	l->nodes = nodes ? nodes : json_array();
+	l->service_names = index_names(l->services);
+	l->network_names = index_names(l->networks);
+	l->config_names = index_names(l->configs);
+	l->secret_names = index_names(l->secrets);
+	return l;
+}
+
 void live_free(struct live *l)
 {
 	if (!l)

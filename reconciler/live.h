@@ -48,6 +48,12 @@ struct live {
  */
 int live_read(struct live **out, struct docker *d, struct err *err) MUST_CHECK;
 void live_free(struct live *l);
+/*
+ * A snapshot from arrays shaped like the daemon's list replies (a recorded
+ * one, in tests): each is stolen, and NULL stands for an empty list.
+ */
+struct live *live_from_json(json_t *services, json_t *networks, json_t *configs,
+                            json_t *secrets, json_t *nodes);
 
 /*
  * By exact Spec.Name (services, configs, secrets) or Name (networks).

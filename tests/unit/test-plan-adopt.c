@@ -100,41 +100,16 @@ static void unload(struct fixture *fx)
 	free(cmd);
 }
 
-static json_t *index_by_name(const json_t *arr)
-{
-	json_t *idx = json_object(), *o;
-	size_t i;
-
-	json_array_foreach (arr, i, o) {
-		const char *n = json_string_value(json_object_get(o, "Name"));
-
-		if (!n)
-			n = json_string_value(json_object_get(
-			        json_object_get(o, "Spec"), "Name"));
-		json_object_set(idx, n, o);
-	}
-	return idx;
-}
-
-/* A struct live over the arrays (stolen), indexed as live_read does. */
+/* A struct live over the arrays (stolen), as live_read makes it. */
 static struct live *live_of(json_t *services, json_t *networks, json_t *configs,
                             json_t *secrets)
 {
-	struct live *l = xcalloc(1, sizeof(*l));
-
-	l->services = services;
-	l->networks = networks;
-	l->configs = configs;
-	l->secrets = secrets;
-	l->nodes = json_pack("[{s:s, s:{s:s, s:s, s:{}}, s:{s:s}, s:{s:s}}]",
-	                     "ID", "n1", "Spec", "Role", "manager",
-	                     "Availability", "active", "Labels", "Description",
-	                     "Hostname", "m1", "Status", "State", "ready");
-	l->service_names = index_by_name(services);
-	l->network_names = index_by_name(networks);
-	l->config_names = index_by_name(configs);
-	l->secret_names = index_by_name(secrets);
-	return l;
+	return live_from_json(
+	        services, networks, configs, secrets,
+	        json_pack("[{s:s, s:{s:s, s:s, s:{}}, s:{s:s}, s:{s:s}}]", "ID",
+	                  "n1", "Spec", "Role", "manager", "Availability",
+	                  "active", "Labels", "Description", "Hostname", "m1",
+	                  "Status", "State", "ready"));
 }
 
 static struct plan *build(const struct fixture *fx, const struct live *l,
@@ -427,37 +402,53 @@ START_TEST(adopted_stack_is_clean_without_adopt)
 	struct diag diag = DIAG_INIT;
 	struct live *l;
 	struct plan *p;
-	json_t *o;
+	json_t *o, *svcs;
 	size_t i;
 
 	load(&fx, "version: 1\n");
 	l = stack_deployed(&fx, NULL);
 	p = build(&fx, l, 1, &diag);
-	/* apply the label writes the plan makes to the snapshot */
+	/*
+	 * Apply the label writes the plan makes to a new snapshot; web_db is
+	 * not equal (its secret), so it leaves both sides.
+	 */
+	svcs = json_array();
+	json_array_foreach (l->services, i, o) {
+		const char *n = json_string_value(
+		        json_object_get(json_object_get(o, "Spec"), "Name"));
+		json_t *full = json_deep_copy(live_service_by_name(l, n));
+
+		if (!strcmp(n, "web_db")) {
+			json_decref(full);
+			continue;
+		}
+		for (size_t k = 0; k < p->nr; k++)
+			if (p->actions[k].op == PLAN_ADOPT &&
+			    p->actions[k].kind == PLAN_SERVICE &&
+			    !p->actions[k].rollout &&
+			    !strcmp(p->actions[k].name, n))
+				json_object_set(full, "Spec",
+				                p->actions[k].spec);
+		json_array_append_new(svcs, full);
+	}
 	for (i = 0; i < p->nr; i++) {
 		struct plan_action *a = &p->actions[i];
-		json_t *obj = a->kind == PLAN_SERVICE
-		                      ? live_service_by_name(l, a->name)
-		              : a->kind == PLAN_CONFIG
-		                      ? live_config_by_name(l, a->name)
-		                      : NULL;
+		json_t *obj = live_config_by_name(l, a->name);
 
 		if (a->op == PLAN_ADOPT && obj && a->kind == PLAN_CONFIG)
-			json_object_set(obj, "Spec", a->spec);
-		if (a->op == PLAN_ADOPT && obj && a->kind == PLAN_SERVICE &&
-		    !a->rollout)
 			json_object_set(obj, "Spec", a->spec);
 	}
 	plan_free(p);
 	diag_release(&diag);
-	/* web_db is not equal (its secret); take it out of both sides */
-	json_array_foreach (l->services, i, o)
-		if (!strcmp(json_string_value(json_object_get(
-		                    json_object_get(o, "Spec"), "Name")),
-		            "web_db"))
-			break;
-	json_array_remove(l->services, i);
-	json_object_del(l->service_names, "web_db");
+	{
+		struct live *old = l;
+
+		l = live_from_json(svcs, json_incref(old->networks),
+		                   json_incref(old->configs),
+		                   json_incref(old->secrets),
+		                   json_incref(old->nodes));
+		live_free(old);
+	}
 	put(fx.dir, "stacks/web/compose.yml",
 	    "services:\n"
 	    "  web:\n"
