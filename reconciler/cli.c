@@ -248,7 +248,7 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 {
 	struct option longopts[ARRAY_SIZE(option_defs) + 1];
 	size_t n = 0;
-	int c, error;
+	int c, error, repo_flag = 0;
 
 	defaults(o);
 	if (getenv("KEDGE_LOG_LEVEL") &&
@@ -271,13 +271,18 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 		error = one_option(o, cmd, c, optarg);
 		if (error)
 			return error;
+		repo_flag |= c == OPT_REPO || c == OPT_REF;
 	}
 	if (optind < argc)
 		return bad(cmd, "unexpected argument '%s'", argv[optind]);
-	if (o->src.worktree && (o->src.repo || o->src.ref))
+	/* Only flags conflict: KEDGE_REPO and KEDGE_REF are defaults, and
+	 * --worktree on the command line overrides them. */
+	if (o->src.worktree && repo_flag)
 		return bad(cmd, "%s",
 		           "--worktree reads a folder; it cannot be combined "
 		           "with --repo or --ref");
+	if (o->src.worktree)
+		o->src.repo = o->src.ref = NULL;
 	if (!o->src.worktree && !o->src.repo)
 		o->src.repo = ".";
 	return 0;
