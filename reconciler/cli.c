@@ -42,6 +42,7 @@ enum {
 	OPT_DOCKER,
 	OPT_STORE,
 	OPT_DETACH,
+	OPT_SHOWENV,
 };
 
 static const struct option_def {
@@ -71,6 +72,7 @@ static const struct option_def {
         {{"save", required_argument, NULL, OPT_SAVE}, CLI_OPT_SAVE},
         {{"docker-host", required_argument, NULL, OPT_DOCKER}, CLI_OPT_DOCKER},
         {{"store", required_argument, NULL, OPT_STORE}, CLI_OPT_STORE},
+        {{"show-env", no_argument, NULL, OPT_SHOWENV}, CLI_OPT_SHOW_ENV},
 };
 
 static const char *env_or(const char *name, const char *dflt)
@@ -236,6 +238,9 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 		break;
 	case OPT_STORE:
 		o->store = arg;
+		break;
+	case OPT_SHOWENV:
+		o->show_env = 1;
 		break;
 	default:
 		BUG("option %d not handled", c);
