@@ -370,7 +370,8 @@ static json_t *walk_string(struct walk *w, const json_t *v)
 	}
 	if (unset)
 		diag_add(w->diag, DIAG_WARNING, file, line, col,
-		         "variable '%s' is not set; using an empty string",
+		         "variable '%s' is not set (by the stack's .env or "
+		         "kedge.yml's env_passthrough); using an empty string",
 		         unset);
 	if (changed) {
 		const struct cast_rule *r = find_cast(w);
