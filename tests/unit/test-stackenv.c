@@ -117,6 +117,8 @@ static void load(struct loaded *l, const char *kedge_yml)
 	struct err e;
 
 	err_clear(&e);
+	/* A fresh template each time: without CK_FORK tests share tmp. */
+	snprintf(tmp, sizeof(tmp), "/tmp/kedge-stackenv.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 	write_file("stacks/web/compose.yml", compose);
 	if (kedge_yml)
