@@ -45,6 +45,7 @@ enum {
 	OPT_DETACH,
 	OPT_GITTIMEOUT,
 	OPT_ADOPT,
+	OPT_SHOWENV,
 };
 
 static const struct option_def {
@@ -76,6 +77,7 @@ static const struct option_def {
         {{"save", required_argument, NULL, OPT_SAVE}, CLI_OPT_SAVE},
         {{"docker-host", required_argument, NULL, OPT_DOCKER}, CLI_OPT_DOCKER},
         {{"store", required_argument, NULL, OPT_STORE}, CLI_OPT_STORE},
+        {{"show-env", no_argument, NULL, OPT_SHOWENV}, CLI_OPT_SHOW_ENV},
 };
 
 static const char *env_or(const char *name, const char *dflt)
@@ -278,6 +280,9 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 	case OPT_STORE:
 		o->store = arg;
 		break;
+	case OPT_SHOWENV:
+		o->show_env = 1;
+		break;
 	default:
 		BUG("option %d not handled", c);
 	}
@@ -289,7 +294,7 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 {
 	struct option longopts[ARRAY_SIZE(option_defs) + 1];
 	size_t n = 0;
-	int c, error;
+	int c, error, repo_flag = 0;
 
 	defaults(o);
 	if (env_or("KEDGE_GIT_TIMEOUT", NULL) && !o->src.git_timeout_ms)
@@ -317,13 +322,18 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 		error = one_option(o, cmd, c, optarg);
 		if (error)
 			return error;
+		repo_flag |= c == OPT_REPO || c == OPT_REF;
 	}
 	if (optind < argc)
 		return bad(cmd, "unexpected argument '%s'", argv[optind]);
-	if (o->src.worktree && (o->src.repo || o->src.ref))
+	/* Only flags conflict: KEDGE_REPO and KEDGE_REF are defaults, and
+	 * --worktree on the command line overrides them. */
+	if (o->src.worktree && repo_flag)
 		return bad(cmd, "%s",
 		           "--worktree reads a folder; it cannot be combined "
 		           "with --repo or --ref");
+	if (o->src.worktree)
+		o->src.repo = o->src.ref = NULL;
 	if (!o->src.worktree && !o->src.repo)
 		o->src.repo = ".";
 	return 0;

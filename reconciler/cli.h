@@ -38,6 +38,7 @@ enum cli_flags {
 	CLI_OPT_DOCKER = 1 << 3, /* --docker-host */
 	CLI_OPT_STORE = 1 << 4,  /* --store */
 	CLI_OPT_ADOPT = 1 << 5,  /* --adopt */
+	CLI_OPT_SHOW_ENV = 1 << 6, /* --show-env */
 };
 
 struct cli_opts {
@@ -57,6 +58,7 @@ struct cli_opts {
 	const char *store;       /* --store PATH-or-DSN */
 	int no_wait;             /* --detach */
 	int adopt;               /* --adopt */
+	int show_env;            /* --show-env: env values in clear */
 };
 
 struct cmd_entry;

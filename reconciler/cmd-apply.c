@@ -148,7 +148,8 @@ static int run(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	rc = cli_parse(&o, &cmd_apply,
 	               CLI_OPT_STACK | CLI_OPT_APPLY | CLI_OPT_DOCKER |
-	                       CLI_OPT_STORE | CLI_OPT_ADOPT,
+	                       CLI_OPT_STORE | CLI_OPT_ADOPT |
+	                               CLI_OPT_SHOW_ENV,
 	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
@@ -169,7 +170,7 @@ static int run(int argc, char **argv)
 	if (saved && (rc = check_saved(saved, s.plan)))
 		goto out;
 	if (!o.quiet)
-		plan_print(s.plan, stdout);
+		plan_print(s.plan, stdout, o.show_env ? PLAN_SHOW_ENV : 0);
 	if (plan_empty(s.plan)) {
 		/* A spec that failed before is not retried, and the swarm
 		 * does not match it: that is not success. */
@@ -213,6 +214,8 @@ const struct cmd_entry cmd_apply = {
                 "--ssh-key,\n"
                 "    --known-hosts, --token-file, --offline: as for validate\n"
                 "    --stack NAME        only this stack (repeatable)\n"
+                "    --show-env          show environment values in clear "
+                "(default: a hash)\n"
                 "    --yes               apply removals and scale-to-zero "
                 "without asking\n"
                 "    --timeout DURATION  convergence wait (default 5m)\n"

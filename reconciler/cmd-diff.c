@@ -15,7 +15,9 @@ extern const struct cmd_entry cmd_diff;
 /* Writes the plan next to FILE and renames it into place. */
 static int save_plan(const struct plan *p, const char *file)
 {
-	json_t *j = plan_to_json(p);
+	/* A saved plan is a fingerprint: never env values, --show-env or
+	 * not. */
+	json_t *j = plan_to_json(p, 0);
 	char *tmp = xasprintf("%s.tmp", file);
 	int rc = json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
 
@@ -40,7 +42,8 @@ static int run(int argc, char **argv)
 
 	rc = cli_parse(&o, &cmd_diff,
 	               CLI_OPT_STACK | CLI_OPT_SAVE | CLI_OPT_DOCKER |
-	                       CLI_OPT_STORE | CLI_OPT_ADOPT,
+	                       CLI_OPT_STORE | CLI_OPT_ADOPT |
+	                               CLI_OPT_SHOW_ENV,
 	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
@@ -50,7 +53,8 @@ static int run(int argc, char **argv)
 	if (rc)
 		goto out;
 	if (o.output == CLI_JSON) {
-		json_t *j = plan_to_json(s.plan);
+		json_t *j =
+		        plan_to_json(s.plan, o.show_env ? PLAN_SHOW_ENV : 0);
 
 		json_object_set_new(j, "problems", diag_to_json(&diag));
 		json_dumpf(j, stdout, JSON_INDENT(2));
@@ -58,7 +62,7 @@ static int run(int argc, char **argv)
 		json_decref(j);
 	} else {
 		diag_print(&diag, stderr);
-		plan_print(s.plan, stdout);
+		plan_print(s.plan, stdout, o.show_env ? PLAN_SHOW_ENV : 0);
 	}
 	if (o.save && save_plan(s.plan, o.save))
 		rc = CLI_ERROR;
@@ -88,6 +92,8 @@ const struct cmd_entry cmd_diff = {
                 "--ssh-key,\n"
                 "    --known-hosts, --token-file, --offline: as for validate\n"
                 "    --stack NAME        only this stack (repeatable)\n"
+                "    --show-env          show environment values in clear "
+                "(default: a hash)\n"
                 "    --output FORMAT     text (default) or json (the plan "
                 "format)\n"
                 "    --save FILE         write the plan for `kedge apply "

@@ -19,6 +19,7 @@
 #include "schema.h"
 #include "source.h"
 #include "srcmap.h"
+#include "stackenv.h"
 #include "yamldoc.h"
 
 #define SCHEMA_BASE "https://kedge.dev/schema/"
@@ -165,12 +166,16 @@ static int exists(struct source *src, const char *path, enum source_type *type,
 	return 1;
 }
 
+struct var_ctx {
+	const struct desired *d;
+	const struct desired_stack *st;
+};
+
 static const char *lookup_var(void *ctx, const char *name)
 {
-	const struct desired_stack *st = ctx;
-	json_t *v = st->env ? json_object_get(st->env, name) : NULL;
+	const struct var_ctx *vc = ctx;
 
-	return v ? json_string_value(v) : getenv(name);
+	return stackenv_lookup(vc->st->env, vc->d->settings.doc, name);
 }
 
 /* Finds the stack's compose file; returns 1 with *out set, 0 when none. */
@@ -242,6 +247,7 @@ static int load_stack(struct desired *d, const char *name,
                       struct err *err)
 {
 	struct desired_stack *st;
+	struct var_ctx vc;
 	char *compose = NULL;
 	int error, nerr;
 
@@ -267,7 +273,9 @@ static int load_stack(struct desired *d, const char *name,
 	free(compose);
 	if (error)
 		return error < 0 ? error : 0;
-	nerr = interp_compose(st->compose.doc, lookup_var, st, st->compose.map,
+	vc.d = d;
+	vc.st = st;
+	nerr = interp_compose(st->compose.doc, lookup_var, &vc, st->compose.map,
 	                      diag);
 	error = validate_doc(&st->compose, schemas, "compose", diag, err);
 	if (error < 0)

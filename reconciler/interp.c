@@ -1,10 +1,19 @@
 /*
  * interp.c: compose interpolation, declared in interp.h.
  *
- * The grammar follows docker/cli's template package: $$ is a literal $,
- * $NAME and ${NAME} substitute, and inside braces the operators :- - :? ?
- * :+ + choose defaults, errors and alternatives. A default may itself hold
- * references (${A:-${B}}), which are expanded recursively with a depth cap.
+ * The grammar is docker/cli's cli/compose/template (v20.10.24, unchanged
+ * through v28.2), which is one regular expression, case-insensitive:
+ *
+ *   \$(?i: (\$) | (NAME(?::?[-?][^}]*)?) | {(NAME(?::?[-?][^}]*)?)} | () )
+ *   NAME = [_a-z][_a-z0-9]*
+ *
+ * so an unbraced reference takes an operator too ($A-x is ${A-x}, and it
+ * runs to the next '}' or the end), a default ends at the first '}' and is
+ * never interpolated again (${A:-${B}} is "${B" then "}"), and there is no
+ * :+ or +. What the matched text means is decided by substring tests in
+ * docker's order: ":-", then "-", ":?", "?", splitting at the first one
+ * found. tests/unit/test-interp.c holds the table of cases, each checked
+ * against `docker stack config`.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -15,172 +24,166 @@
 #include "interp.h"
 #include "srcmap.h"
 
-#define MAX_NESTING 8
-#define MAX_RESULT  (1u << 20)
+#define MAX_RESULT (1u << 20)
 
 struct state {
 	interp_lookup_fn lookup;
 	void *ctx;
 	char *unset; /* first unset variable, for the warning */
 	int changed;
-	unsigned depth;
 };
 
-static int expand(struct buf *out, struct state *st, const char *in, size_t len,
-                  struct err *err);
-
-static int is_name_char(char c, int first)
+/*
+ * The length of the name character at p (0: none). Go's case folding
+ * makes [a-z] under (?i) also match U+017F (long s) and U+212A (Kelvin).
+ */
+static size_t name_char(const char *p, size_t left, int first)
 {
-	return isalpha((unsigned char)c) || c == '_' ||
-	       (!first && isdigit((unsigned char)c));
-}
+	const unsigned char *u = (const unsigned char *)p;
 
-/* Finds the '}' closing the brace that opened at in[0] == '{'. */
-static size_t closing_brace(const char *in, size_t len)
-{
-	unsigned level = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (in[i] == '{')
-			level++;
-		else if (in[i] == '}' && --level == 0)
-			return i;
-	}
+	if (!left)
+		return 0;
+	if (isalpha(u[0]) || u[0] == '_' || (!first && isdigit(u[0])))
+		return 1;
+	if (left >= 2 && u[0] == 0xc5 && u[1] == 0xbf)
+		return 2;
+	if (left >= 3 && u[0] == 0xe2 && u[1] == 0x84 && u[2] == 0xaa)
+		return 3;
 	return 0;
 }
 
-static void note_unset(struct state *st, const char *name, size_t n)
+/* Length of NAME(?::?[-?][^}]*)? at in, or 0 when no name starts there. */
+static size_t match_subst(const char *in, size_t len)
 {
-	if (!st->unset)
-		st->unset = xstrndup(name, n);
-}
+	size_t n = name_char(in, len, 1), k;
 
-static int braced(struct buf *out, struct state *st, const char *body,
-                  size_t len, struct err *err)
-{
-	size_t n = 0;
-	const char *op, *value;
-	char *name;
-	int colon = 0, error = 0;
-
-	while (n < len && is_name_char(body[n], n == 0))
-		n++;
 	if (!n)
-		return err_set(err, ERR_INVALID,
-		               "invalid interpolation format: '${%.*s}'",
-		               (int)len, body);
-	name = xstrndup(body, n);
-	value = st->lookup(st->ctx, name);
-	op = body + n;
-	if (op < body + len && *op == ':') {
-		colon = 1;
-		op++;
+		return 0;
+	while ((k = name_char(in + n, len - n, 0)))
+		n += k;
+	k = n < len && in[n] == ':' ? n + 1 : n;
+	if (k < len && (in[k] == '-' || in[k] == '?')) {
+		n = k + 1;
+		while (n < len && in[n] != '}')
+			n++;
 	}
-	if (op == body + len && !colon) {
-		if (value)
-			error = buf_addstr(out, value);
-		else
-			note_unset(st, body, n);
-		goto out;
-	}
-	if (op >= body + len || !strchr("-?+", *op)) {
-		error = err_set(err, ERR_INVALID,
-		                "invalid interpolation format: '${%.*s}'",
-		                (int)len, body);
-		goto out;
-	}
-	{
-		int set = value && (!colon || *value);
-		const char *arg = op + 1;
-		size_t arglen = (size_t)(body + len - arg);
-
-		if (*op == '-')
-			error = set ? buf_addstr(out, value)
-			            : expand(out, st, arg, arglen, err);
-		else if (*op == '+')
-			error = set ? expand(out, st, arg, arglen, err) : 0;
-		else if (set)
-			error = buf_addstr(out, value);
-		else
-			error = err_set(err, ERR_INVALID,
-			                "required variable %s is missing a "
-			                "value%s%.*s",
-			                name, arglen ? ": " : "", (int)arglen,
-			                arg);
-	}
-out:
-	free(name);
-	return error;
+	return n;
 }
 
+static const char *find(const char *s, size_t len, const char *sep)
+{
+	size_t n = strlen(sep);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(s + i, sep, n))
+			return s + i;
+	return NULL;
+}
+
+static const char *get_var(struct state *st, const char *name, size_t n)
+{
+	char *key = xstrndup(name, n);
+	const char *v = st->lookup(st->ctx, key);
+
+	free(key);
+	return v;
+}
+
+/* One matched substitution (what is between "${" and "}", or after "$"). */
+static int substitute(struct buf *out, struct state *st, const char *sub,
+                      size_t len, struct err *err)
+{
+	static const struct {
+		const char *sep;
+		int non_empty, required;
+	} ops[] = {{":-", 1, 0}, {"-", 0, 0}, {":?", 1, 1}, {"?", 0, 1}};
+	const char *v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+		const char *at = find(sub, len, ops[i].sep);
+		const char *arg;
+		size_t n, arglen;
+		int set;
+
+		if (!at)
+			continue;
+		n = (size_t)(at - sub);
+		arg = at + strlen(ops[i].sep);
+		arglen = (size_t)(sub + len - arg);
+		v = get_var(st, sub, n);
+		set = v && (!ops[i].non_empty || *v);
+		if (set)
+			return buf_addstr(out, v);
+		if (!ops[i].required)
+			return buf_add(out, arg, arglen);
+		return err_set(
+		        err, ERR_INVALID,
+		        "required variable %.*s is missing a value%s%.*s",
+		        (int)n, sub, arglen ? ": " : "", (int)arglen, arg);
+	}
+	v = get_var(st, sub, len);
+	if (v)
+		return buf_addstr(out, v);
+	if (!st->unset)
+		st->unset = xstrndup(sub, len);
+	return 0;
+}
+
+/*
+ * docker's CLI keeps only the error of the last reference in a string, so
+ * "${} $FOO" passes there (as "{} first"). kedge refuses every string with
+ * a malformed or missing required reference: that difference is deliberate
+ * (docs/desired-state.md).
+ */
 static int expand(struct buf *out, struct state *st, const char *in, size_t len,
                   struct err *err)
 {
 	int error = 0;
+	size_t i = 0;
 
-	if (++st->depth > MAX_NESTING) {
-		st->depth--;
-		return err_set(err, ERR_INVALID,
-		               "interpolation nested more than %d deep",
-		               MAX_NESTING);
-	}
-	for (size_t i = 0; i < len && !error; i++) {
+	while (i < len && !error) {
 		const char *p = in + i;
+		size_t n;
 
 		if (*p != '$') {
 			error = buf_addch(out, *p);
+			i++;
 			continue;
 		}
 		st->changed = 1;
 		if (i + 1 < len && p[1] == '$') {
 			error = buf_addch(out, '$');
-			i++;
-		} else if (i + 1 < len && p[1] == '{') {
-			size_t close = closing_brace(p + 1, len - i - 1);
-
-			if (!close) {
-				error = err_set(err, ERR_INVALID,
-				                "invalid interpolation format: "
-				                "'%.*s' has no closing '}'",
-				                (int)(len - i), p);
-				break;
-			}
-			error = braced(out, st, p + 2, close - 1, err);
-			i += close + 1;
-		} else if (i + 1 < len && is_name_char(p[1], 1)) {
-			size_t n = 1;
-			const char *v;
-			char *name;
-
-			while (i + 1 + n < len && is_name_char(p[1 + n], 0))
-				n++;
-			name = xstrndup(p + 1, n);
-			v = st->lookup(st->ctx, name);
-			if (v)
-				error = buf_addstr(out, v);
-			else
-				note_unset(st, p + 1, n);
-			free(name);
-			i += n;
+			i += 2;
+		} else if ((n = match_subst(p + 1, len - i - 1))) {
+			error = substitute(out, st, p + 1, n, err);
+			i += 1 + n;
+		} else if (i + 1 < len && p[1] == '{' &&
+		           (n = match_subst(p + 2, len - i - 2)) &&
+		           i + 2 + n < len && p[2 + n] == '}') {
+			error = substitute(out, st, p + 2, n, err);
+			i += 3 + n;
 		} else {
-			error = err_set(err, ERR_INVALID,
-			                "invalid interpolation format: a '$' "
-			                "must be followed by a name, '{' or "
-			                "'$' (write '$$' for a literal '$')");
+			error = err_set(
+			        err, ERR_INVALID,
+			        "invalid interpolation format: \"%.*s%s\": "
+			        "a '$' must be followed by a name, "
+			        "'{name}' or '$' (write '$$' for a literal "
+			        "'$')",
+			        (int)(len > 200 ? 200 : len), in,
+			        len > 200 ? "..." : "");
 		}
 	}
 	if (error == ERR_TOOBIG)
 		error = err_set(err, ERR_TOOBIG,
 		                "interpolated value is longer than %u bytes",
 		                MAX_RESULT);
-	st->depth--;
 	return error;
 }
 
 int interp_string(char **out, int *changed, char **unset_out, const char *in,
                   interp_lookup_fn lookup, void *ctx, struct err *err)
 {
-	struct state st = {lookup, ctx, NULL, 0, 0};
+	struct state st = {lookup, ctx, NULL, 0};
 	struct buf b;
 	int error;
 
@@ -235,6 +238,7 @@ static const struct cast_rule {
         {{"services", "*", "ulimits", "*", "soft"}, CAST_INT},
         {{"services", "*", "ulimits", "*", "hard"}, CAST_INT},
         {{"services", "*", "init"}, CAST_BOOL},
+        {{"services", "*", "privileged"}, CAST_BOOL},
         {{"services", "*", "read_only"}, CAST_BOOL},
         {{"services", "*", "stdin_open"}, CAST_BOOL},
         {{"services", "*", "tty"}, CAST_BOOL},
@@ -366,7 +370,8 @@ static json_t *walk_string(struct walk *w, const json_t *v)
 	}
 	if (unset)
 		diag_add(w->diag, DIAG_WARNING, file, line, col,
-		         "variable '%s' is not set; using an empty string",
+		         "variable '%s' is not set (by the stack's .env or "
+		         "kedge.yml's env_passthrough); using an empty string",
 		         unset);
 	if (changed) {
 		const struct cast_rule *r = find_cast(w);

@@ -6,8 +6,7 @@
  * string value of a compose document, and casting the few fields that must
  * be numbers or booleans back from the strings interpolation produces
  * (`replicas: ${N}`). Does not own: where variables come from (the caller's
- * lookup: the stack's .env, then kedge's environment) or .env parsing
- * (dotenv.h).
+ * lookup, stackenv.h) or .env parsing (dotenv.h).
  */
 #ifndef RECONCILER_INTERP_H
 #define RECONCILER_INTERP_H

@@ -3,15 +3,25 @@
  *
  * Format: "2026-11-24T11:40:00Z info  apply: service updated stack=shop
  * service=shop_api". The level is tested before the arguments are
- * evaluated, so a disabled debug line costs one comparison. Never pass a
- * secret (file contents, tokens, signatures) to these macros.
+ * evaluated, so a disabled debug line costs one comparison. A message is
+ * always exactly one line: a newline, carriage return, tab, backslash or
+ * other control character in it is written as an escape (\n, \r, \t, \\,
+ * \xHH), so text that came from outside (a file name, a daemon's reply)
+ * cannot forge a log line. A message longer than LOG_MAX_MESSAGE bytes is
+ * cut and ends with "... (N bytes cut)". Never pass a secret (file
+ * contents, tokens, signatures) to these macros.
  */
 #ifndef RECONCILER_LOG_H
 #define RECONCILER_LOG_H
 
+#include <time.h>
+
 #include "util.h"
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* The longest message, before escaping, that a line carries in full. */
+#define LOG_MAX_MESSAGE 8192
 
 extern enum log_level log_threshold;
 
@@ -19,6 +29,13 @@ extern enum log_level log_threshold;
 int log_set_level(const char *name) MUST_CHECK;
 void log_write(enum log_level level, const char *module, const char *fmt, ...)
         PRINTF(3, 4);
+
+/*
+ * The line log_write writes for an event at time now, with its newline.
+ * The caller frees it. Exposed for tests.
+ */
+char *log_format(enum log_level level, const char *module, time_t now,
+                 const char *fmt, va_list ap) PRINTF(4, 0);
 
 #define log_at(lvl, mod, ...)                                 \
 	do {                                                  \

@@ -3,6 +3,7 @@
  * and runs it; owns nothing else.
  */
 #include <locale.h>
+#include <signal.h>
 
 #include "cmd.h"
 #include "cli.h"
@@ -26,6 +27,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "C");
+	/* A reader that goes away (kedge diff | head) must not kill an apply
+	 * half-way: a write then fails with EPIPE, and the ferror() check
+	 * below reports it after the command has finished its work. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2 || !strcmp(argv[1], "help") ||
 	    !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc >= 3 && (cmd = cmd_find(argv[2]))) {

@@ -4,29 +4,36 @@
  *
  * The JSON view carries no spec at all, only names, live versions and spec
  * hashes: a saved plan is a fingerprint to re-check, never a copy of secret
- * or config data.
+ * or config data. Both views show each changed value through
+ * specdiff_shown(), so an environment value is a hash unless asked for.
  */
 #include <jansson.h>
 
 #include "err.h"
 #include "plan-int.h"
+#include "specdiff.h"
 
 static const char op_sign[] = {'+', '~', '-', '~'};
 
-static void print_value(FILE *fp, const json_t *v)
+static unsigned diff_flags(unsigned flags)
 {
-	char *s;
+	return flags & PLAN_SHOW_ENV ? SPECDIFF_SHOW_ENV : 0;
+}
+
+static void print_value(FILE *fp, const char *path, const json_t *v,
+                        unsigned flags)
+{
+	char *s, *shown;
 
 	if (!v || json_is_null(v)) {
 		fputs("(none)", fp);
 		return;
 	}
-	if (json_is_string(v)) {
-		fputs(json_string_value(v), fp);
-		return;
-	}
-	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	fputs(s ? s : "?", fp);
+	s = json_is_string(v) ? xstrdup(json_string_value(v))
+	                      : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	shown = s ? specdiff_shown(path, s, diff_flags(flags)) : NULL;
+	fputs(shown ? shown : "?", fp);
+	free(shown);
 	free(s);
 }
 
@@ -39,7 +46,33 @@ static const char *adopt_summary(const struct plan *p, char *buf, size_t n)
 	return buf;
 }
 
-void plan_print(const struct plan *p, FILE *fp)
+/* A copy of changes with each value as it may be shown. */
+static json_t *shown_changes(const json_t *changes, unsigned flags)
+{
+	json_t *out = json_array();
+	const json_t *ch;
+	size_t i;
+
+	json_array_foreach (changes, i, ch) {
+		const char *path =
+		        json_string_value(json_object_get(ch, "path"));
+		char *o = specdiff_shown(
+		        path, json_string_value(json_object_get(ch, "old")),
+		        diff_flags(flags));
+		char *n = specdiff_shown(
+		        path, json_string_value(json_object_get(ch, "new")),
+		        diff_flags(flags));
+
+		json_array_append_new(out,
+		                      json_pack("{s:s?, s:s?, s:s?}", "path",
+		                                path, "old", o, "new", n));
+		free(o);
+		free(n);
+	}
+	return out;
+}
+
+void plan_print(const struct plan *p, FILE *fp, unsigned flags)
 {
 	const json_t *sk;
 	char buf[48];
@@ -53,11 +86,15 @@ void plan_print(const struct plan *p, FILE *fp)
 		fprintf(fp, "%c %s %-7s %s\n", op_sign[a->op],
 		        plan_op_name(a->op), plan_kind_name(a->kind), a->name);
 		json_array_foreach (a->changes, k, ch) {
-			fprintf(fp, "      %s: ",
-			        json_string_value(json_object_get(ch, "path")));
-			print_value(fp, json_object_get(ch, "old"));
+			const char *path =
+			        json_string_value(json_object_get(ch, "path"));
+
+			fprintf(fp, "      %s: ", path);
+			print_value(fp, path, json_object_get(ch, "old"),
+			            flags);
 			fputs(" -> ", fp);
-			print_value(fp, json_object_get(ch, "new"));
+			print_value(fp, path, json_object_get(ch, "new"),
+			            flags);
 			fputc('\n', fp);
 		}
 	}
@@ -78,7 +115,7 @@ void plan_print(const struct plan *p, FILE *fp)
 		        adopt_summary(p, buf, sizeof(buf)));
 }
 
-json_t *plan_to_json(const struct plan *p)
+json_t *plan_to_json(const struct plan *p, unsigned flags)
 {
 	json_t *actions = json_array();
 
@@ -92,7 +129,8 @@ json_t *plan_to_json(const struct plan *p)
 		                      a->spec_hash);
 
 		if (a->changes)
-			json_object_set(o, "changes", a->changes);
+			json_object_set_new(o, "changes",
+			                    shown_changes(a->changes, flags));
 		if (a->kind == PLAN_SERVICE && a->op != PLAN_REMOVE)
 			json_object_set_new(o, "restarts_tasks",
 			                    json_boolean(a->rollout));

@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "plan-int.h"
 #include "srcmap.h"
+#include "stackenv.h"
 
 const char *plan_op_name(enum plan_op op)
 {
@@ -167,13 +168,12 @@ static int read_stack_file(void *ctx, const char *rel, struct buf *out,
 	return desired_read_stack_file(out, sf->d, sf->st, rel, err);
 }
 
-/* `environment: [KEY]` takes KEY from the stack's .env, then kedge's own. */
+/* `environment: [KEY]` sees what interpolation sees (stackenv.h). */
 static const char *stack_env(void *ctx, const char *name)
 {
 	struct stack_files *sf = ctx;
-	json_t *v = sf->st->env ? json_object_get(sf->st->env, name) : NULL;
 
-	return v ? json_string_value(v) : getenv(name);
+	return stackenv_lookup(sf->st->env, sf->d->settings.doc, name);
 }
 
 json_t *plan_new_all(const struct desired *d)

@@ -105,16 +105,21 @@ void plan_free(struct plan *p);
 
 /* True when the plan changes nothing. */
 int plan_empty(const struct plan *p);
+/* For plan_print() and plan_to_json(): Env values in clear (--show-env). */
+#define PLAN_SHOW_ENV 1u
+
 /*
  * Prints "+ create ...", "~ update ..." with changed fields, "- remove",
- * "~ adopt ...".
+ * "~ adopt ...". Env values are shown as a hash unless flags has PLAN_SHOW_ENV, URL
+ * passwords never (specdiff_shown).
  */
-void plan_print(const struct plan *p, FILE *fp);
+void plan_print(const struct plan *p, FILE *fp, unsigned flags);
 /*
- * The documented JSON form (format PLAN_FORMAT). Secret and config data
- * never appear in it. New reference; the caller owns it.
+ * The documented JSON form (format PLAN_FORMAT), its changes masked as
+ * plan_print's. Secret and config data never appear in it. New reference;
+ * the caller owns it.
  */
-struct json_t *plan_to_json(const struct plan *p);
+struct json_t *plan_to_json(const struct plan *p, unsigned flags);
 /*
  * Compares a saved plan (plan_to_json output read back) with a fresh one:
  * 0 when they would do exactly the same thing to the same object versions,

@@ -2,7 +2,8 @@
  * specdiff.c: structural diff of canonical specs (specdiff.h).
  *
  * Owns: matching keyed lists by key, rendering values compactly and
- * hiding config/secret data behind its hash. Does not own: making the two
+ * hiding config/secret data behind its hash, Env values behind theirs and
+ * URL credentials behind "***" when shown. Does not own: making the two
  * sides comparable (normalize.c).
  */
 #include <ctype.h>
@@ -258,7 +259,72 @@ void specdiff_list_free(struct specdiff_list *l)
 	l->nr = l->alloc = 0;
 }
 
-char *specdiff_format(const struct specdiff_list *l)
+/* True when path names an Env variable or the whole Env list. */
+static int is_env_path(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "Env")); p += 3) {
+		int start = p == path || p[-1] == '.';
+
+		if (start && (p[3] == '[' || p[3] == '\0' || p[3] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+static int is_scheme_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '+' || c == '-' || c == '.';
+}
+
+/* Appends s with the userinfo of every "scheme://userinfo@" hidden. */
+static void redact_urls(struct buf *out, const char *s)
+{
+	const char *p = s, *sep;
+
+	while ((sep = strstr(p, "://"))) {
+		const char *ui = sep + 3, *end = ui, *at, *colon;
+
+		/* A scheme is letters first: "a://" counts, "://" alone not. */
+		if (sep == s || !is_scheme_char(sep[-1])) {
+			if (buf_add(out, p, (size_t)(ui - p)))
+				BUG("uncapped buffer refused to grow");
+			p = ui;
+			continue;
+		}
+		end += strcspn(ui, "/?#@ \t\n\"'");
+		at = *end == '@' ? end : NULL;
+		if (buf_add(out, p, (size_t)(ui - p)))
+			BUG("uncapped buffer refused to grow");
+		p = ui;
+		if (!at)
+			continue;
+		colon = memchr(ui, ':', (size_t)(at - ui));
+		if (colon && buf_add(out, ui, (size_t)(colon - ui) + 1))
+			BUG("uncapped buffer refused to grow");
+		if (buf_addstr(out, "***@"))
+			BUG("uncapped buffer refused to grow");
+		p = at + 1;
+	}
+	if (buf_addstr(out, p))
+		BUG("uncapped buffer refused to grow");
+}
+
+char *specdiff_shown(const char *path, const char *val, unsigned flags)
+{
+	char hash[HASH_HEX_LEN + 1];
+	struct buf b = BUF_INIT;
+
+	if (!val)
+		return NULL;
+	if (!(flags & SPECDIFF_SHOW_ENV) && path && is_env_path(path)) {
+		hash_sha256_hex(hash, val, strlen(val));
+		return xasprintf("(env sha256:%.12s)", hash);
+	}
+	redact_urls(&b, val);
+	return buf_detach(&b, NULL);
+}
+
+char *specdiff_format(const struct specdiff_list *l, unsigned flags)
 {
 	struct buf b = BUF_INIT;
 	const struct specdiff_change *c;
@@ -266,14 +332,19 @@ char *specdiff_format(const struct specdiff_list *l)
 	int rc = 0;
 
 	for (i = 0; i < l->nr && !rc; i++) {
+		char *o, *n;
+
 		c = &l->items[i];
+		o = specdiff_shown(c->path, c->old_val, flags);
+		n = specdiff_shown(c->path, c->new_val, flags);
 		if (c->kind == SPECDIFF_ADD)
-			rc = buf_addf(&b, "+ %s: %s\n", c->path, c->new_val);
+			rc = buf_addf(&b, "+ %s: %s\n", c->path, n);
 		else if (c->kind == SPECDIFF_REMOVE)
-			rc = buf_addf(&b, "- %s: %s\n", c->path, c->old_val);
+			rc = buf_addf(&b, "- %s: %s\n", c->path, o);
 		else
-			rc = buf_addf(&b, "~ %s: %s -> %s\n", c->path,
-			              c->old_val, c->new_val);
+			rc = buf_addf(&b, "~ %s: %s -> %s\n", c->path, o, n);
+		free(o);
+		free(n);
 	}
 	if (rc)
 		BUG("uncapped buffer refused to grow");

@@ -120,7 +120,7 @@ START_TEST(env_add_is_one_change)
 	ck_assert_str_eq(l.items[0].path, "TaskTemplate.ContainerSpec.Env[AB]");
 	ck_assert_ptr_null(l.items[0].old_val);
 	ck_assert_str_eq(l.items[0].new_val, "\"new value\"");
-	text = specdiff_format(&l);
+	text = specdiff_format(&l, SPECDIFF_SHOW_ENV);
 	ck_assert_str_eq(text, "+ TaskTemplate.ContainerSpec.Env[AB]: "
 	                       "\"new value\"\n");
 	free(text);
@@ -141,6 +141,77 @@ START_TEST(env_change_shows_values)
 }
 END_TEST
 
+static void env_password(json_t *s)
+{
+	json_t *env = json_object_get(cs(s), "Env");
+
+	json_array_set_new(env, 0, json_string("A=hunter2-new"));
+	json_array_append_new(
+	        env, json_string("DB_URL=POSTGRES://app:pw-in-url@db:5432/x"));
+}
+
+/* S2: a changed password shows as two different hashes, never in clear. */
+START_TEST(env_values_are_masked_unless_asked)
+{
+	struct specdiff_list l = SPECDIFF_LIST_INIT;
+	char *text;
+
+	run(&l, env_password);
+	ck_assert_uint_eq(l.nr, 2);
+	text = specdiff_format(&l, 0);
+	ck_assert_msg(!strstr(text, "hunter2") && !strstr(text, "pw-in-url"),
+	              "%s", text);
+	/* sha256("1") and sha256("hunter2-new"), first 12 hex digits. */
+	ck_assert_msg(strstr(text, "~ TaskTemplate.ContainerSpec.Env[A]: "
+	                           "(env sha256:6b86b273ff34) -> "
+	                           "(env sha256:"),
+	              "%s", text);
+	ck_assert_msg(strstr(text, "+ TaskTemplate.ContainerSpec.Env[DB_URL]: "
+	                           "(env sha256:"),
+	              "%s", text);
+	free(text);
+	text = specdiff_format(&l, SPECDIFF_SHOW_ENV);
+	ck_assert_msg(strstr(text, "Env[A]: 1 -> hunter2-new\n"), "%s", text);
+	/* Shown on request, but a URL's password never. */
+	ck_assert_msg(strstr(text, "Env[DB_URL]: "
+	                           "POSTGRES://app:***@db:5432/x\n"),
+	              "%s", text);
+	ck_assert(!strstr(text, "pw-in-url"));
+	free(text);
+	specdiff_list_free(&l);
+}
+END_TEST
+
+START_TEST(shown_values)
+{
+	static const struct {
+		const char *path, *in, *out;
+	} t[] = {
+	        {"Labels[x]", "https://user:tok@h/p", "https://user:***@h/p"},
+	        {"Labels[x]", "HTTPS://ghp_abc@github.com/o/r",
+	         "HTTPS://***@github.com/o/r"},
+	        {"Labels[x]", "a redis://:pw@r:6379 b s3://k:s@b",
+	         "a redis://:***@r:6379 b s3://k:***@b"},
+	        {"Labels[x]", "http://host/path@x", "http://host/path@x"},
+	        {"Labels[x]", "no url://", "no url://"},
+	        {"Labels[x]", "://a:b@c", "://a:b@c"},
+	        {"TaskTemplate.ContainerSpec.Env", "[\"A=1\"]", "(env sha256:"},
+	        {"Env[A]", "", "(env sha256:e3b0c44298fc)"},
+	        {"EnvFoo[A]", "x", "x"},
+	        {"TaskTemplate.ContainerSpec.Image", "nginx", "nginx"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		char *got = specdiff_shown(t[i].path, t[i].in, 0);
+
+		ck_assert_msg(!strncmp(got, t[i].out, strlen(t[i].out)),
+		              "%s %s: got '%s'", t[i].path, t[i].in, got);
+		free(got);
+	}
+	ck_assert_ptr_null(specdiff_shown("Env[A]", NULL, 0));
+}
+END_TEST
+
 START_TEST(image_change)
 {
 	struct specdiff_list l = SPECDIFF_LIST_INIT;
@@ -148,7 +219,7 @@ START_TEST(image_change)
 
 	run(&l, image);
 	ck_assert_uint_eq(l.nr, 1);
-	text = specdiff_format(&l);
+	text = specdiff_format(&l, 0);
 	ck_assert_str_eq(text, "~ TaskTemplate.ContainerSpec.Image: "
 	                       "nginx:1.25 -> nginx:1.26\n");
 	free(text);
@@ -212,6 +283,8 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, replicas_change);
 	UNIT_TCASE(s, env_add_is_one_change);
 	UNIT_TCASE(s, env_change_shows_values);
+	UNIT_TCASE(s, env_values_are_masked_unless_asked);
+	UNIT_TCASE(s, shown_values);
 	UNIT_TCASE(s, image_change);
 	UNIT_TCASE(s, mounts_by_target);
 	UNIT_TCASE(s, data_is_hidden);
