@@ -88,11 +88,13 @@ static int fill_ids(struct run *r, json_t *spec, struct err *err)
 /* Does the live service already have the spec we want to send? */
 static int already_there(struct run *r, const json_t *live, const json_t *want)
 {
-	struct normalize_ctx nc = {net_name, (void *)r->l, 0};
+	struct normalize_ctx nc = {net_name, (void *)r->l, 0, 0};
 	struct specdiff_list diff = SPECDIFF_LIST_INIT;
 	json_t *a = NULL, *b = NULL;
 	struct err e;
 	int same = 0;
+
+	normalize_ctx_pins(&nc, want);
 
 	if (!normalize_service(&a, json_object_get(live, "Spec"), &nc, &e) &&
 	    !normalize_service(&b, want, &nc, &e) && !specdiff(&diff, a, b))

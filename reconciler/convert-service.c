@@ -16,6 +16,7 @@
 #include "convert-int.h"
 #include "jsonsort.h"
 #include "err.h"
+#include "imageref.h"
 
 /* Keys docker stack deploy ignores with a warning; kedge does the same. */
 static const char *const ignored_keys[] = {
@@ -230,6 +231,31 @@ static void set_str_if(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
+/*
+ * ContainerSpec.Image as `docker stack deploy` sends it: the CLI refuses
+ * what the reference grammar refuses, and its API client sends the
+ * familiar form with :latest on a bare name ("nginx" → "nginx:latest").
+ */
+static int image(json_t *cs, struct cv *c, const char *s, const char *ptr)
+{
+	const char *why = imageref_check(s);
+	char *iptr, *familiar;
+	int rc;
+
+	if (why) {
+		iptr = convert_ptr(ptr, "image");
+		rc = convert_bad(c, iptr,
+		                 "'%s' is not a valid image reference: %s", s,
+		                 why);
+		free(iptr);
+		return rc;
+	}
+	familiar = imageref_familiar(s);
+	json_object_set_new(cs, "Image", json_string(familiar));
+	free(familiar);
+	return 0;
+}
+
 /* Image, labels, command, env and the simple scalar fields. */
 static int container_basic(json_t *cs, struct cv *c, const json_t *svc,
                            const char *ptr)
@@ -243,7 +269,8 @@ static int container_basic(json_t *cs, struct cv *c, const json_t *svc,
 		return rc;
 	if (!s || !*s)
 		return convert_bad(c, ptr, "'image' is required");
-	json_object_set_new(cs, "Image", json_string(s));
+	if ((rc = image(cs, c, s, ptr)))
+		return rc;
 	if ((rc = convert_labels(&labels, c, svc, "labels", ptr)))
 		return rc;
 	json_object_set_new(cs, "Labels", labels);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "imageref.h"
 #include "jsonsort.h"
 #include "normalize.h"
 
@@ -131,23 +132,18 @@ static void sort_member(json_t *obj, const char *key, cmp_fn cmp)
 
 char *normalize_image(const char *image)
 {
-	char *s = xstrdup(image), *at = strchr(s, '@'), *slash, *r;
-	const char *rest = s, *last;
+	return imageref_familiar_undigested(image);
+}
 
-	if (at)
-		*at = '\0';
-	slash = strchr(s, '/');
-	if (slash && (!strncmp(s, "docker.io/", 10) ||
-	              !strncmp(s, "index.docker.io/", 16)))
-		rest = slash + 1;
-	if (starts_with(rest, "library/") && !strchr(rest + 8, '/'))
-		rest += 8;
-	last = strrchr(rest, '/');
-	last = last ? last + 1 : rest;
-	r = strchr(last, ':') || !*rest ? xstrdup(rest)
-	                                : xasprintf("%s:latest", rest);
-	free(s);
-	return r;
+void normalize_ctx_pins(struct normalize_ctx *ctx, const json_t *desired)
+{
+	const json_t *tt = json_object_get(desired, "TaskTemplate");
+	const char *img = json_string_value(
+	        json_object_get(json_object_get(tt, "ContainerSpec"), "Image"));
+
+	ctx->keep_platforms = json_object_get(json_object_get(tt, "Placement"),
+	                                      "Platforms") != NULL;
+	ctx->keep_digests = img && strchr(img, '@');
 }
 
 /* Labels: kedge.* labels other than managed-by are not compared. */
@@ -193,7 +189,7 @@ static void file_refs(json_t *cs, const char *key, const char *id, cmp_fn cmp)
 	sort_member(cs, key, cmp);
 }
 
-static void container(json_t *tt)
+static void container(json_t *tt, const struct normalize_ctx *ctx)
 {
 	static const char *const hc_zero[] = {"Interval", "Timeout",
 	                                      "StartPeriod", "Retries", NULL};
@@ -202,7 +198,9 @@ static void container(json_t *tt)
 
 	img = json_object_get(cs, "Image");
 	if (json_is_string(img)) {
-		canon = normalize_image(json_string_value(img));
+		canon = ctx && ctx->keep_digests
+		                ? imageref_familiar(json_string_value(img))
+		                : normalize_image(json_string_value(img));
 		json_object_set_new(cs, "Image", json_string(canon));
 		free(canon);
 	}
@@ -246,7 +244,7 @@ static void task_template(json_t *spec, const struct normalize_ctx *ctx)
 
 	json_object_del(tt, "ForceUpdate");
 	default_str(tt, "Runtime", "container");
-	container(tt);
+	container(tt, ctx);
 	rp = obj_child(tt, "RestartPolicy");
 	default_str(rp, "Condition", "any");
 	default_int(rp, "Delay", DEFAULT_DELAY);

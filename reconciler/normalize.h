@@ -28,7 +28,20 @@ struct normalize_ctx {
 	void *ctx;
 	/* Keep Placement.Platforms (only when desired sets them). */
 	int keep_platforms;
+	/*
+	 * Compare image digests (only when desired pins one). Otherwise a
+	 * digest that `--resolve-image always` added to the live image is
+	 * not a change.
+	 */
+	int keep_digests;
 };
+
+/*
+ * Sets ctx's keep_* flags from what the desired spec pins (Platforms, an
+ * image digest), for comparing it with a live spec.
+ */
+void normalize_ctx_pins(struct normalize_ctx *ctx,
+                        const struct json_t *desired);
 
 /*
  * Canonical copy of a ServiceSpec (the "Spec" of GET /services/{id}, or a
@@ -72,7 +85,11 @@ int normalize_apply_ignores(struct json_t *desired, const struct json_t *live,
                             const char **compose_paths, size_t n,
                             struct err *err) MUST_CHECK;
 
-/* Canonical image reference: no digest, no docker.io/library/, a tag. */
+/*
+ * Canonical image reference: docker's familiar form (no docker.io/,
+ * library/), a tag, no digest (imageref_familiar_undigested()). A string
+ * that is no reference is returned as it is. The caller frees the result.
+ */
 char *normalize_image(const char *image);
 
 #endif

@@ -301,16 +301,12 @@ static int restarts_tasks(const json_t *changes)
 static int service_changes(json_t **out, struct ctx *c, const json_t *live,
                            const json_t *want, struct err *err)
 {
-	struct normalize_ctx nc = {net_name_cb, (void *)c->l, 0};
+	struct normalize_ctx nc = {net_name_cb, (void *)c->l, 0, 0};
 	struct specdiff_list list = SPECDIFF_LIST_INIT;
 	json_t *a = NULL, *b = NULL;
 	int error;
 
-	nc.keep_platforms =
-	        json_object_get(
-	                json_object_get(json_object_get(want, "TaskTemplate"),
-	                                "Placement"),
-	                "Platforms") != NULL;
+	normalize_ctx_pins(&nc, want);
 	error = normalize_service(&a, json_object_get(live, "Spec"), &nc, err);
 	if (!error)
 		error = normalize_service(&b, want, &nc, err);

@@ -547,8 +547,55 @@ START_TEST(errors_name_the_value)
 	             ERR_INVALID, "reserved");
 	expect_error("{`services`: {`a`: {`image`: 5}}}", ERR_INVALID,
 	             "/services/a/image: must be a string");
+	expect_error("{`services`: {`a`: {`image`: `Nginx`}}}", ERR_INVALID,
+	             "/services/a/image: 'Nginx' is not a valid image "
+	             "reference: invalid reference format: repository name "
+	             "must be lowercase");
+	expect_error("{`services`: {`a`: {`image`: `x:`}}}", ERR_INVALID,
+	             "/services/a/image: 'x:' is not a valid image reference: "
+	             "invalid reference format");
 	expect_error("{`configs`: {`c`: {`file`: `missing`}}, `services`: {}}",
 	             ERR_NOTFOUND, "/configs/c: missing: no such file");
+}
+END_TEST
+
+/*
+ * The image is sent as docker's API client sends it (the familiar form,
+ * :latest on a bare name); the stack label keeps what the file says.
+ */
+START_TEST(images_as_stack_deploy_sends_them)
+{
+	static const char *const cases[][2] = {
+	        {"nginx", "nginx:latest"},
+	        {"library/nginx", "nginx:latest"},
+	        {"docker.io/library/nginx", "nginx:latest"},
+	        {"localhost:5000/x", "localhost:5000/x:latest"},
+	        {"x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef"
+	         "0123456789abcdef",
+	         "x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef"
+	         "0123456789abcdef"},
+	        {"docker.io/x:tag@sha256:0123456789abcdef0123456789abcdef01"
+	         "23456789abcdef0123456789abcdef",
+	         "x:tag@sha256:0123456789abcdef0123456789abcdef0123456789abc"
+	         "def0123456789abcdef"},
+	};
+	char text[512];
+	struct err e;
+	json_t *out;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text),
+		         "{`services`: {`a`: {`image`: `%s`}}}", cases[i][0]);
+		out = convert_text(text, NULL, &e);
+		ck_assert_msg(out, "%s: %s", cases[i][0], e.msg);
+		ck_assert_str_eq(str_at(out, "services/st_a/TaskTemplate/"
+		                             "ContainerSpec/Image"),
+		                 cases[i][1]);
+		ck_assert_str_eq(str_at(out, "services/st_a/Labels/"
+		                             "com.docker.stack.image"),
+		                 cases[i][0]);
+		json_decref(out);
+	}
 }
 END_TEST
 
@@ -584,6 +631,7 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, defaults_explicit);
 	UNIT_TCASE(s, absent_fields_are_absent);
 	UNIT_TCASE(s, errors_name_the_value);
+	UNIT_TCASE(s, images_as_stack_deploy_sends_them);
 	UNIT_TCASE(s, env_file_error_hides_values);
 	return s;
 }

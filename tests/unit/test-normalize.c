@@ -46,7 +46,10 @@ static const char *net_name(void *ctx, const char *id)
 	return strcmp(id, "k3j4h5g6f7d8") ? NULL : "st_default";
 }
 
-static const struct normalize_ctx nctx = {net_name, NULL, 0};
+static const struct normalize_ctx nctx = {net_name, NULL, 0, 0};
+
+#define DG  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define DG2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
 static json_t *norm(const json_t *spec)
 {
@@ -95,7 +98,7 @@ static json_t *live_api(const json_t *desired)
 	        "`nginx`, `com.docker.stack.namespace`: `st`, "
 	        "`kedge.managed-by`: `kedge`, `kedge.spec-hash`: `0123`}, "
 	        "`TaskTemplate`: {`ContainerSpec`: {`Image`: "
-	        "`docker.io/library/nginx:latest@sha256:0a1b2c3d`, "
+	        "`docker.io/library/nginx:latest@sha256:" DG "`, "
 	        "`Labels`: {`com.docker.stack.namespace`: `st`}, "
 	        "`Env`: [`A=1`, `B=2`], `Privileges`: {`CredentialSpec`: "
 	        "null, `SELinuxContext`: null}, `Isolation`: `default`, "
@@ -241,11 +244,12 @@ START_TEST(image_references)
 	static const char *const cases[][2] = {
 	        {"nginx", "nginx:latest"},
 	        {"nginx:1.25", "nginx:1.25"},
-	        {"docker.io/library/nginx:1.25@sha256:ab", "nginx:1.25"},
+	        {"docker.io/library/nginx:1.25@sha256:" DG, "nginx:1.25"},
 	        {"index.docker.io/library/redis", "redis:latest"},
 	        {"docker.io/grafana/grafana", "grafana/grafana:latest"},
 	        {"localhost:5000/app", "localhost:5000/app:latest"},
-	        {"ghcr.io/o/app:2@sha256:cd", "ghcr.io/o/app:2"},
+	        {"ghcr.io/o/app:2@sha256:" DG, "ghcr.io/o/app:2"},
+	        {"Not/A:ref:", "Not/A:ref:"},
 	};
 	size_t i;
 	char *s;
@@ -255,6 +259,55 @@ START_TEST(image_references)
 		ck_assert_str_eq(s, cases[i][1]);
 		free(s);
 	}
+}
+END_TEST
+
+static void set_image(json_t *spec, const char *image)
+{
+	json_object_set_new(
+	        json_object_get(json_object_get(spec, "TaskTemplate"),
+	                        "ContainerSpec"),
+	        "Image", json_string(image));
+}
+
+static int same_ctx(const json_t *a, const json_t *b,
+                    const struct normalize_ctx *ctx)
+{
+	json_t *x = NULL, *y = NULL;
+	struct err e;
+	int eq;
+
+	err_clear(&e);
+	ck_assert(!normalize_service(&x, a, ctx, &e));
+	ck_assert(!normalize_service(&y, b, ctx, &e));
+	eq = json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return eq;
+}
+
+/*
+ * A spec that pins no digest equals a live one that `--resolve-image
+ * always` pinned; a spec that pins one differs from a live one pinned to
+ * another digest.
+ */
+START_TEST(image_digest_pins)
+{
+	struct normalize_ctx pin = {net_name, NULL, 0, 1};
+	json_t *d = desired_api(), *l = live_api(d);
+
+	set_image(l, "nginx:latest@sha256:" DG);
+	ck_assert(same(d, l));
+	set_image(d, "nginx@sha256:" DG);
+	set_image(l, "nginx@sha256:" DG2);
+	ck_assert(!same_ctx(d, l, &pin));
+	set_image(l, "docker.io/library/nginx@sha256:" DG);
+	ck_assert(same_ctx(d, l, &pin));
+	set_image(d, "nginx:1@sha256:" DG);
+	set_image(l, "nginx:1@sha256:" DG2);
+	ck_assert(!same_ctx(d, l, &pin));
+	json_decref(d);
+	json_decref(l);
 }
 END_TEST
 
@@ -283,7 +336,7 @@ START_TEST(ignore_rules)
 	                json_object_get(json_object_get(d, "TaskTemplate"),
 	                                "ContainerSpec"),
 	                "Image")),
-	        "docker.io/library/nginx:latest@sha256:0a1b2c3d");
+	        "docker.io/library/nginx:latest@sha256:" DG);
 	/* Live's own labels are kept, kedge's come from desired. */
 	ck_assert_str_eq(json_string_value(json_object_get(
 	                         json_object_get(d, "Labels"), "autoscaler")),
@@ -372,6 +425,7 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, job_mode_defaults);
 	UNIT_TCASE(s, mounts_ports_and_order);
 	UNIT_TCASE(s, image_references);
+	UNIT_TCASE(s, image_digest_pins);
 	UNIT_TCASE(s, ignore_rules);
 	UNIT_TCASE(s, networks_and_objects);
 	UNIT_TCASE(s, bad_input);

@@ -61,6 +61,18 @@ def main():
                 allowed.add(line)
     a = norm(load(a_file), ns_a, netmap)
     b = norm(load(b_file), ns_b, netmap)
+    for spec in (a, b):
+        tt = spec.get("TaskTemplate", {})
+        # Both sort networks by their full name, which includes the
+        # namespace: the order differs only because the namespaces do.
+        if isinstance(tt.get("Networks"), list):
+            tt["Networks"].sort(key=lambda n: json.dumps(n, sort_keys=True))
+        # A config or secret with name: keeps kedge's hash suffix too.
+        cs = tt.get("ContainerSpec", {})
+        for key, field in (("Configs", "ConfigName"), ("Secrets", "SecretName")):
+            for ref in cs.get(key) or []:
+                if isinstance(ref.get(field), str):
+                    ref[field] = re.sub(r"_[0-9a-f]{8}$", "", ref[field])
     diffs = []
     walk(a, b, "", diffs)
     left = 0
