@@ -1,5 +1,5 @@
 /*
- * cli.c: option parsing and desired-state loading shared by the
+ * cli.c: option parsing and the reconcile options shared by the
  * subcommands, declared in cli.h.
  */
 #include <getopt.h>
@@ -13,6 +13,7 @@
 #include "desired.h"
 #include "err.h"
 #include "log.h"
+#include "reconcile.h"
 #include "schema.h"
 #include "source.h"
 
@@ -327,41 +328,17 @@ char *cli_schema_dir(const struct cli_opts *o)
 	return xstrdup(KEDGE_SCHEMA_DIR);
 }
 
-int cli_load(struct desired **desired, struct source **src,
-             struct schema **schemas, const struct cli_opts *o,
-             struct diag *diag, struct err *err)
+void cli_reconcile_opts(struct reconcile_opts *ro, char **schema_dir,
+                        const struct cli_opts *o)
 {
-	char *dir = cli_schema_dir(o);
-	struct schema *s = schema_new();
-	struct source *so = NULL;
-	struct desired *d = NULL;
-	int error;
-
-	error = schema_add_dir(s, dir, err);
-	if (error) {
-		err_prefix(err,
-		           "cannot load the schemas from '%s' (set "
-		           "--schema-dir or KEDGE_SCHEMA_DIR)",
-		           dir);
-		goto out;
-	}
-	error = source_open(&so, &o->src, err);
-	if (error)
-		goto out;
-	log_info("cli", "loading desired state source=%s revision=%s",
-	         source_name(so), source_revision(so));
-	error = desired_load(&d, so, s, diag, err);
-out:
-	free(dir);
-	if (error) {
-		source_free(so);
-		schema_free(s);
-		return error;
-	}
-	*desired = d;
-	*src = so;
-	*schemas = s;
-	return 0;
+	memset(ro, 0, sizeof(*ro));
+	*schema_dir = cli_schema_dir(o);
+	ro->src = &o->src;
+	ro->schema_dir = *schema_dir;
+	ro->stacks = o->stacks;
+	ro->allow_empty = o->allow_empty;
+	ro->docker_host = o->docker_host;
+	ro->store = o->store;
 }
 
 void cli_error(const struct err *err)
