@@ -88,7 +88,14 @@ int reconcile_plan(struct reconcile *r, const struct reconcile_opts *o,
 	    (error = docker_check_manager(r->docker, err)) ||
 	    (error = live_read(&r->live, r->docker, err)))
 		return error;
-	error = store_open(&r->store, o->store, err);
+	error = o->read_only ? store_open_read(&r->store, o->store, err)
+	                     : store_open(&r->store, o->store, err);
+	if (error == ERR_NOTFOUND) {
+		/* no store yet: no spec has failed before */
+		log_info("reconcile", "%s", err ? err->msg : "no store");
+		err_clear(err);
+		error = 0;
+	}
 	if (error) {
 		/* A read-only run only reads the store: without it, it still
 		 * shows what would change, just not which specs failed. */
