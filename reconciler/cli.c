@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -244,12 +245,48 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 	return 0;
 }
 
+/*
+ * getopt_long keeps its state in process globals (optind, optarg and glibc's
+ * own position in the current argument). Calls are serialized, each starts
+ * from a full reset (optind = 0, not 1, which would keep glibc's position
+ * from an earlier parse), and nothing is read from the globals after the
+ * lock is dropped. *first is the index of the first non-option.
+ */
+static pthread_mutex_t getopt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int run_getopt(struct cli_opts *o, const struct cmd_entry *cmd,
+                      const struct option *longopts, int argc, char **argv,
+                      int *first)
+{
+	int c, error = 0;
+
+	pthread_mutex_lock(&getopt_lock);
+	optind = 0;
+	opterr = 0;
+	while (!error &&
+	       (c = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			cmd_usage(cmd, stdout);
+			error = -1;
+		} else if (c == '?' || c == ':') {
+			error = bad(cmd,
+			            "unknown option or missing value: '%s'",
+			            argv[optind - 1]);
+		} else {
+			error = one_option(o, cmd, c, optarg);
+		}
+	}
+	*first = optind;
+	pthread_mutex_unlock(&getopt_lock);
+	return error;
+}
+
 int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
               int argc, char **argv)
 {
 	struct option longopts[ARRAY_SIZE(option_defs) + 1];
 	size_t n = 0;
-	int c, error;
+	int first, error;
 
 	defaults(o);
 	if (getenv("KEDGE_LOG_LEVEL") &&
@@ -259,22 +296,11 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 		if (!option_defs[i].flag || (option_defs[i].flag & flags))
 			longopts[n++] = option_defs[i].opt;
 	memset(&longopts[n], 0, sizeof(longopts[n]));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			cmd_usage(cmd, stdout);
-			return -1;
-		}
-		if (c == '?' || c == ':')
-			return bad(cmd, "unknown option or missing value: '%s'",
-			           argv[optind - 1]);
-		error = one_option(o, cmd, c, optarg);
-		if (error)
-			return error;
-	}
-	if (optind < argc)
-		return bad(cmd, "unexpected argument '%s'", argv[optind]);
+	error = run_getopt(o, cmd, longopts, argc, argv, &first);
+	if (error)
+		return error;
+	if (first < argc)
+		return bad(cmd, "unexpected argument '%s'", argv[first]);
 	if (o->src.worktree && (o->src.repo || o->src.ref))
 		return bad(cmd, "%s",
 		           "--worktree reads a folder; it cannot be combined "

@@ -74,6 +74,7 @@ static int read_version(int *out, struct store *s, struct err *err)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	*out = 0;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
 		return db_error(s, err, "read its version");
 	rc = sqlite3_step(st);
