@@ -58,6 +58,19 @@ static void make_parent(const char *path)
 	free(dir);
 }
 
+static int parent_exists(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	int ok;
+
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	ok = !slash || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+	free(dir);
+	return ok;
+}
+
 static char *default_path(void)
 {
 	const char *state = getenv("XDG_STATE_HOME");
@@ -132,8 +145,15 @@ static int open_db(struct store **out, const char *path, int read_only,
 
 	s->path = path ? xstrdup(path) : default_path();
 	if (read_only && stat(s->path, &st) && errno == ENOENT) {
-		error = err_set(err, ERR_NOTFOUND, "store '%s' does not exist",
-		                s->path);
+		/* No store yet is not a problem; a --store whose folder does
+		 * not exist either is one: it could never be created. */
+		error = path && !parent_exists(s->path)
+		                ? err_set(err, ERR_IO,
+		                          "store '%s': cannot open it: its "
+		                          "folder does not exist",
+		                          s->path)
+		                : err_set(err, ERR_NOTFOUND,
+		                          "store '%s' does not exist", s->path);
 		goto out;
 	}
 	if (!read_only)

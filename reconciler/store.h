@@ -29,8 +29,9 @@ int store_open(struct store **out, const char *path,
 /*
  * Opens an existing store for reading only: nothing is created, upgraded
  * or written (writes through it fail with ERR_IO). ERR_NOTFOUND when there
- * is no store at path; ERR_IO when it cannot be read, is from a newer
- * kedge, or needs an upgrade.
+ * is no store at path yet (its folder exists, or path is NULL); ERR_IO
+ * when it cannot be read, its folder does not exist, it is from a newer
+ * kedge, or it needs an upgrade.
  */
 int store_open_read(struct store **out, const char *path,
                     struct err *err) MUST_CHECK;

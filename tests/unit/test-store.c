@@ -3,6 +3,7 @@
  * across opens, and refuses a database it does not understand.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -123,9 +124,13 @@ START_TEST(read_only_open_creates_nothing)
 	struct err err;
 	char *sub = xasprintf("%s/sub", dir);
 
-	ck_assert_int_eq(store_open_read(&s, path, &err), ERR_NOTFOUND);
+	/* the folder of path does not exist: it could never be a store */
+	ck_assert_int_eq(store_open_read(&s, path, &err), ERR_IO);
 	ck_assert_ptr_nonnull(strstr(err.msg, path));
 	ck_assert_int_eq(access(sub, F_OK), -1);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_int_eq(store_open_read(&s, path, &err), ERR_NOTFOUND);
+	ck_assert_int_eq(access(path, F_OK), -1);
 	free(sub);
 }
 END_TEST
