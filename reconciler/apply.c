@@ -7,7 +7,6 @@
  * killed halfway converge when it is simply run again.
  */
 #include <jansson.h>
-#include <time.h>
 
 #include "apply.h"
 #include "converge.h"
@@ -20,8 +19,9 @@
 #include "specdiff.h"
 #include "store.h"
 
-#define UPDATE_RETRIES     3
-#define TASKS_GONE_SECONDS 60
+#define UPDATE_RETRIES 3
+#define TASKS_GONE_MS  60000
+#define TASKS_POLL_MS  500
 
 struct run {
 	struct plan *p;
@@ -200,9 +200,10 @@ static int any_left(const json_t *tasks, const json_t *ids)
  * before the removal: once a service is gone the daemon no longer filters
  * tasks by it, and swarmkit deletes a task only after its container stopped.
  */
-static void wait_tasks_gone(struct run *r)
+static int wait_tasks_gone(struct run *r, struct err *err)
 {
-	time_t deadline = time(NULL) + TASKS_GONE_SECONDS;
+	long long deadline = converge_now_ms() + TASKS_GONE_MS;
+	const struct apply_hooks *h = &r->o->hooks;
 
 	while (json_array_size(r->removed_tasks)) {
 		json_t *tasks = NULL;
@@ -213,11 +214,16 @@ static void wait_tasks_gone(struct run *r)
 			break;
 		left = any_left(tasks, r->removed_tasks);
 		json_decref(tasks);
-		if (!left || time(NULL) >= deadline)
+		if (!left || converge_now_ms() >= deadline)
 			break;
-		nanosleep(&(struct timespec){0, 500000000L}, NULL);
+		if (converge_sleep(TASKS_POLL_MS, h->cancel, h->ctx))
+			return err_set(
+			        err, ERR_CANCELED,
+			        "canceled while waiting for the tasks of "
+			        "removed services to stop");
 	}
 	json_array_clear(r->removed_tasks);
+	return 0;
 }
 
 /* Notes the tasks of a service about to be removed. */
@@ -238,8 +244,9 @@ static int remove_object(struct run *r, struct plan_action *a, struct err *err)
 {
 	int error;
 
-	if (a->kind != PLAN_SERVICE && json_array_size(r->removed_tasks))
-		wait_tasks_gone(r);
+	if (a->kind != PLAN_SERVICE && json_array_size(r->removed_tasks) &&
+	    (error = wait_tasks_gone(r, err)))
+		return error;
 	switch (a->kind) {
 	case PLAN_SERVICE:
 		note_tasks(r, a->id);
@@ -348,10 +355,39 @@ static void remember(const struct apply_opts *o, const struct plan *p,
 	}
 }
 
+void apply_emit(const struct apply_hooks *h, const struct apply_event *ev)
+{
+	if (h && h->event)
+		h->event(h->ctx, ev);
+}
+
+int apply_canceled(const struct apply_hooks *h)
+{
+	return h && h->cancel && h->cancel(h->ctx);
+}
+
+static void converge_progress(void *ctx, const struct converge *c, int final)
+{
+	const struct apply_hooks *h = ctx;
+	struct apply_event ev = {.kind = APPLY_CONVERGE};
+
+	ev.converge = c;
+	ev.final = final;
+	apply_emit(h, &ev);
+}
+
+static int converge_cancel(void *ctx)
+{
+	return apply_canceled(ctx);
+}
+
 static int wait_converged(struct apply_result *res, struct run *r,
                           struct err *err)
 {
 	struct converge c = {NULL, 0};
+	struct apply_event ev = {.kind = APPLY_WAIT_STARTED};
+	struct converge_hooks ch = {converge_progress, converge_cancel,
+	                            (void *)&r->o->hooks};
 	int error;
 
 	for (size_t i = 0; i < r->p->nr; i++) {
@@ -363,19 +399,28 @@ static int wait_converged(struct apply_result *res, struct run *r,
 	}
 	if (!c.nr)
 		return 0;
-	if (r->o->out)
-		fprintf(r->o->out,
-		        "waiting for %zu service%s to converge "
-		        "(timeout %lds)\n",
-		        c.nr, c.nr == 1 ? "" : "s", r->o->timeout_sec);
-	error = converge_wait(&c, r->d, r->o->timeout_sec, r->o->out, r->o->tty,
-	                      err);
+	ev.converge = &c;
+	ev.timeout_sec = r->o->timeout_sec;
+	apply_emit(&r->o->hooks, &ev);
+	error = converge_wait(&c, r->d, r->o->timeout_sec, &ch, err);
 	if (!error) {
 		res->not_converged = converge_failures(&c);
 		remember(r->o, r->p, &c);
 	}
 	converge_release(&c);
 	return error;
+}
+
+static void emit_action(const struct apply_opts *o, enum apply_event_kind kind,
+                        size_t i, const struct plan_action *a,
+                        const struct err *err)
+{
+	struct apply_event ev = {.kind = kind};
+
+	ev.index = i;
+	ev.action = a;
+	ev.err = err;
+	apply_emit(&o->hooks, &ev);
 }
 
 int apply_run(struct apply_result *res, struct plan *p, struct docker *d,
@@ -388,22 +433,28 @@ int apply_run(struct apply_result *res, struct plan *p, struct docker *d,
 	for (size_t i = 0; i < p->nr; i++) {
 		struct plan_action *a = &p->actions[i];
 
+		if (apply_canceled(&o->hooks)) {
+			error = err_set(err, ERR_CANCELED,
+			                "canceled before %s %s '%s'",
+			                plan_op_name(a->op),
+			                plan_kind_name(a->kind), a->name);
+			break;
+		}
+		emit_action(o, APPLY_ACTION_STARTED, i, a, NULL);
 		error = one_action(&r, a, err);
 		if (error) {
 			err_prefix(err, "%s %s '%s'", plan_op_name(a->op),
 			           plan_kind_name(a->kind), a->name);
+			emit_action(o, APPLY_ACTION_FAILED, i, a, err);
 			break;
 		}
 		res->done++;
-		if (o->out)
-			fprintf(o->out, "%c %s %s %s: done\n", "+~-~"[a->op],
-			        plan_op_name(a->op), plan_kind_name(a->kind),
-			        a -> name);
+		emit_action(o, APPLY_ACTION_DONE, i, a, NULL);
 		log_info("apply", "%s %s name=%s", plan_op_name(a->op),
 		         plan_kind_name(a->kind), a->name);
 	}
 	if (!error && json_array_size(r.removed_tasks))
-		wait_tasks_gone(&r);
+		error = wait_tasks_gone(&r, err);
 	if (!error && o->timeout_sec > 0)
 		error = wait_converged(res, &r, err);
 	json_decref(r.ids);

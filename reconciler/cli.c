@@ -1,10 +1,11 @@
 /*
- * cli.c: option parsing and desired-state loading shared by the
+ * cli.c: option parsing and the reconcile options shared by the
  * subcommands, declared in cli.h.
  */
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -13,6 +14,7 @@
 #include "desired.h"
 #include "err.h"
 #include "log.h"
+#include "reconcile.h"
 #include "schema.h"
 #include "source.h"
 #include "units.h"
@@ -289,12 +291,49 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 	return 0;
 }
 
+/*
+ * getopt_long keeps its state in process globals (optind, optarg and glibc's
+ * own position in the current argument). Calls are serialized, each starts
+ * from a full reset (optind = 0, not 1, which would keep glibc's position
+ * from an earlier parse), and nothing is read from the globals after the
+ * lock is dropped. *first is the index of the first non-option.
+ */
+static pthread_mutex_t getopt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int run_getopt(struct cli_opts *o, const struct cmd_entry *cmd,
+                      const struct option *longopts, int argc, char **argv,
+                      int *first, int *repo_flag)
+{
+	int c, error = 0;
+
+	pthread_mutex_lock(&getopt_lock);
+	optind = 0;
+	opterr = 0;
+	while (!error &&
+	       (c = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			cmd_usage(cmd, stdout);
+			error = -1;
+		} else if (c == '?' || c == ':') {
+			error = bad(cmd,
+			            "unknown option or missing value: '%s'",
+			            argv[optind - 1]);
+		} else {
+			error = one_option(o, cmd, c, optarg);
+			*repo_flag |= c == OPT_REPO || c == OPT_REF;
+		}
+	}
+	*first = optind;
+	pthread_mutex_unlock(&getopt_lock);
+	return error;
+}
+
 int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
               int argc, char **argv)
 {
 	struct option longopts[ARRAY_SIZE(option_defs) + 1];
 	size_t n = 0;
-	int c, error, repo_flag = 0;
+	int first, error, repo_flag = 0;
 
 	defaults(o);
 	if (env_or("KEDGE_GIT_TIMEOUT", NULL) && !o->src.git_timeout_ms)
@@ -309,23 +348,11 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 		if (!option_defs[i].flag || (option_defs[i].flag & flags))
 			longopts[n++] = option_defs[i].opt;
 	memset(&longopts[n], 0, sizeof(longopts[n]));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			cmd_usage(cmd, stdout);
-			return -1;
-		}
-		if (c == '?' || c == ':')
-			return bad(cmd, "unknown option or missing value: '%s'",
-			           argv[optind - 1]);
-		error = one_option(o, cmd, c, optarg);
-		if (error)
-			return error;
-		repo_flag |= c == OPT_REPO || c == OPT_REF;
-	}
-	if (optind < argc)
-		return bad(cmd, "unexpected argument '%s'", argv[optind]);
+	error = run_getopt(o, cmd, longopts, argc, argv, &first, &repo_flag);
+	if (error)
+		return error;
+	if (first < argc)
+		return bad(cmd, "unexpected argument '%s'", argv[first]);
 	/* Only flags conflict: KEDGE_REPO and KEDGE_REF are defaults, and
 	 * --worktree on the command line overrides them. */
 	if (o->src.worktree && repo_flag)
@@ -383,41 +410,18 @@ char *cli_schema_dir(const struct cli_opts *o)
 	return xstrdup(KEDGE_SCHEMA_DIR);
 }
 
-int cli_load(struct desired **desired, struct source **src,
-             struct schema **schemas, const struct cli_opts *o,
-             struct diag *diag, struct err *err)
+void cli_reconcile_opts(struct reconcile_opts *ro, char **schema_dir,
+                        const struct cli_opts *o)
 {
-	char *dir = cli_schema_dir(o);
-	struct schema *s = schema_new();
-	struct source *so = NULL;
-	struct desired *d = NULL;
-	int error;
-
-	error = schema_add_dir(s, dir, err);
-	if (error) {
-		err_prefix(err,
-		           "cannot load the schemas from '%s' (set "
-		           "--schema-dir or KEDGE_SCHEMA_DIR)",
-		           dir);
-		goto out;
-	}
-	error = source_open(&so, &o->src, err);
-	if (error)
-		goto out;
-	log_info("cli", "loading desired state source=%s revision=%s",
-	         source_name(so), source_revision(so));
-	error = desired_load(&d, so, s, diag, err);
-out:
-	free(dir);
-	if (error) {
-		source_free(so);
-		schema_free(s);
-		return error;
-	}
-	*desired = d;
-	*src = so;
-	*schemas = s;
-	return 0;
+	memset(ro, 0, sizeof(*ro));
+	*schema_dir = cli_schema_dir(o);
+	ro->src = &o->src;
+	ro->schema_dir = *schema_dir;
+	ro->stacks = o->stacks;
+	ro->allow_empty = o->allow_empty;
+	ro->adopt = o->adopt;
+	ro->docker_host = o->docker_host;
+	ro->store = o->store;
 }
 
 void cli_error(const struct err *err)

@@ -6,8 +6,8 @@
  * state comes from, output format, logging) with environment fallbacks
  * (KEDGE_REPO, KEDGE_REF, KEDGE_PATH, KEDGE_CACHE_DIR, KEDGE_SSH_KEY,
  * KEDGE_KNOWN_HOSTS, KEDGE_GIT_TOKEN, KEDGE_SCHEMA_DIR, KEDGE_LOG_LEVEL),
- * finding the schema folder, and the open-source-then-load-desired sequence.
- * Does not own: what a command does with the result.
+ * and finding the schema folder. Does not own: loading and planning
+ * (reconcile.h) or what a command does with the result.
  */
 #ifndef RECONCILER_CLI_H
 #define RECONCILER_CLI_H
@@ -76,45 +76,17 @@ void cli_opts_release(struct cli_opts *o);
  * binary (a build tree), or the installed share/kedge/schema. Caller frees. */
 char *cli_schema_dir(const struct cli_opts *o);
 
+struct reconcile_opts;
+
 /*
- * Opens the source, loads the schemas and the desired state. Problems in
- * the files go to diag. On success the caller owns *src, *schemas and
- * *desired (free desired first). Errors of kedge itself (the source
- * cannot be read, the schemas are missing) return a negative code with err.
+ * Fills ro from o for reconcile.h: the source, the stack filter, the
+ * daemon and the store. ro->schema_dir borrows *schema_dir, which the
+ * caller frees (cli_schema_dir). ro->hooks are left empty.
  */
-int cli_load(struct desired **desired, struct source **src,
-             struct schema **schemas, const struct cli_opts *o,
-             struct diag *diag, struct err *err) MUST_CHECK;
+void cli_reconcile_opts(struct reconcile_opts *ro, char **schema_dir,
+                        const struct cli_opts *o);
 
 /* Prints "error: <message>" for err as git does. */
 void cli_error(const struct err *err);
 
 #endif
-
-struct docker;
-struct live;
-struct store;
-struct plan;
-
-/* Everything diff and apply hold while they work. */
-struct cli_session {
-	struct desired *desired;
-	struct source *src;
-	struct schema *schemas;
-	struct docker *docker;
-	struct live *live;
-	struct store *store;
-	struct plan *plan;
-};
-
-/*
- * Loads the desired state, connects to the swarm manager, reads the live
- * state and builds the plan. Problems in files and pre-apply checks go to
- * diag. read_only (diff) goes on without the store when it cannot be
- * opened. Returns CLI_OK, or CLI_ERROR after printing what failed (invalid
- * desired state, unreachable daemon, ...). Release with
- * cli_session_release whatever the result.
- */
-int cli_session_plan(struct cli_session *s, const struct cli_opts *o,
-                     int read_only, struct diag *diag);
-void cli_session_release(struct cli_session *s);

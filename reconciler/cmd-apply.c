@@ -7,27 +7,22 @@
  */
 #include <jansson.h>
 
-#include "apply.h"
 #include "cli.h"
 #include "cmd.h"
-#include "desired.h"
 #include "diag.h"
-#include "docker.h"
 #include "err.h"
 #include "plan.h"
-#include "schema.h"
-#include "store.h"
-#include "units.h"
+#include "progress.h"
+#include "reconcile.h"
 
 extern const struct cmd_entry cmd_apply;
 
-#define DEFAULT_TIMEOUT_SEC 300
-
 /* Asks on the terminal; returns 1 only for "yes". */
-static int confirm(const struct plan *p)
+static int confirm(void *ctx, const struct plan *p)
 {
 	char answer[16] = "";
 
+	(void)ctx;
 	fprintf(stderr,
 	        "This plan removes objects or scales services to "
 	        "zero (%zu removal%s).\nType 'yes' to apply it: ",
@@ -71,81 +66,97 @@ static int check_saved(const json_t *saved, const struct plan *fresh)
 	return CLI_ERROR;
 }
 
-static int report(const struct apply_result *res, const struct plan *p,
-                  int error, const struct err *err)
+static int report_failure(const struct apply_result *res, const struct plan *p,
+                          const struct err *err)
 {
-	if (error) {
-		cli_error(err);
+	cli_error(err);
+	if (res->done == p->nr) {
 		fprintf(stderr,
-		        "error: %zu of %zu changes were applied before "
-		        "this failure; the rest were not made:\n",
-		        res->done, p->nr);
-		for (size_t i = res->done; i < p->nr; i++)
-			fprintf(stderr, "    %s %s %s\n",
-			        plan_op_name(p->actions[i].op),
-			        plan_kind_name(p->actions[i].kind),
-			        p->actions[i].name);
+		        "error: all %zu changes were applied; whether the "
+		        "services converged is not known\n",
+		        p->nr);
 		return CLI_ERROR;
 	}
-	if (res->not_converged) {
+	fprintf(stderr,
+	        "error: %zu of %zu changes were applied before this "
+	        "failure; the rest were not made:\n",
+	        res->done, p->nr);
+	for (size_t i = res->done; i < p->nr; i++)
+		fprintf(stderr, "    %s %s %s\n",
+		        plan_op_name(p->actions[i].op),
+		        plan_kind_name(p->actions[i].kind), p->actions[i].name);
+	return CLI_ERROR;
+}
+
+/* Maps the engine's outcome to what the user sees and the exit code. */
+static int report(const struct reconcile_result *res, const struct plan *p,
+                  int error, const struct err *err)
+{
+	if (error)
+		return report_failure(&res->apply, p, err);
+	switch (res->outcome) {
+	case RECONCILE_APPLIED:
+		if (plan_empty(p))
+			return CLI_OK;
+		printf("Applied %zu change%s; the swarm matches %.12s.\n",
+		       res->apply.done, res->apply.done == 1 ? "" : "s",
+		       p->revision);
+		return CLI_OK;
+	case RECONCILE_NOT_CONVERGED:
 		fprintf(stderr,
-		        "error: %zu service%s did not converge; see "
-		        "above. kedge will not apply the same spec to "
-		        "them again until it changes.\n",
-		        res->not_converged, res->not_converged == 1 ? "" : "s");
+		        "error: %zu service%s did not converge; see above. "
+		        "kedge will not apply the same spec to them again "
+		        "until it changes.\n",
+		        res->apply.not_converged,
+		        res->apply.not_converged == 1 ? "" : "s");
 		return CLI_NOT_CONVERGED;
+	case RECONCILE_SKIPPED:
+		return CLI_NOT_CONVERGED;
+	case RECONCILE_REFUSED:
+		fprintf(stderr,
+		        "error: the plan removes objects or scales "
+		        "services to zero; re-run with --yes to apply "
+		        "it without a terminal. Nothing was changed.\n");
+		return CLI_ERROR;
+	case RECONCILE_DECLINED:
+		fprintf(stderr, "Nothing was changed.\n");
+		return CLI_ERROR;
+	case RECONCILE_FAILED:
+		break;
 	}
-	printf("Applied %zu change%s; the swarm matches %.12s.\n", res->done,
-	       res->done == 1 ? "" : "s", p->revision);
-	return CLI_OK;
+	return report_failure(&res->apply, p, err);
 }
 
-/* --timeout, else kedge.yml's timeout, else five minutes. */
-static long timeout_of(const struct cli_opts *o, const struct desired *d)
+static int do_apply(struct reconcile *s, const struct cli_opts *o)
 {
-	const char *t =
-	        json_string_value(json_object_get(d->settings.doc, "timeout"));
-	int64_t ns;
-
-	if (o->timeout_sec >= 0)
-		return o->timeout_sec;
-	if (t && !units_parse_duration(&ns, t) && ns > 0)
-		return (long)(ns / 1000000000LL);
-	return DEFAULT_TIMEOUT_SEC;
-}
-
-static int do_apply(struct cli_session *s, const struct cli_opts *o)
-{
-	struct apply_opts ao = {0};
-	struct apply_result res;
+	struct reconcile_apply_opts ao = {0};
+	struct reconcile_result res;
 	struct err err;
-	int error, rc;
+	int error;
 
 	err_clear(&err);
-	ao.timeout_sec = o->no_wait ? 0 : timeout_of(o, s->desired);
-	ao.out = o->quiet ? NULL : stdout;
-	ao.tty = isatty(1);
-	ao.store = s->store;
-	error = apply_run(&res, s->plan, s->docker, s->live, &ao, &err);
-	rc = report(&res, s->plan, error, &err);
-	if (store_apply_record(s->store, s->plan->revision,
-	                       rc == CLI_OK      ? "ok"
-	                       : rc == CLI_ERROR ? "error"
-	                                         : "not-converged",
-	                       error ? err.msg : "", &err))
-		fprintf(stderr, "warning: %s\n", err.msg);
-	return rc;
+	ao.timeout_sec = o->timeout_sec;
+	ao.no_wait = o->no_wait;
+	ao.allow_destructive = o->yes;
+	if (isatty(0))
+		ao.confirm = confirm;
+	fflush(stdout);
+	error = reconcile_apply(&res, s, &ao, &err);
+	return report(&res, s->plan, error, &err);
 }
 
 static int run(int argc, char **argv)
 {
 	struct cli_opts o;
-	struct cli_session s;
+	struct reconcile_opts ro;
+	struct reconcile s = {0};
+	struct progress pr = {NULL, 0, 0};
 	struct diag diag = DIAG_INIT;
+	char *schema_dir = NULL;
 	json_t *saved = NULL;
+	struct err err;
 	int rc;
 
-	memset(&s, 0, sizeof(s));
 	rc = cli_parse(&o, &cmd_apply,
 	               CLI_OPT_STACK | CLI_OPT_APPLY | CLI_OPT_DOCKER |
 	                       CLI_OPT_STORE | CLI_OPT_ADOPT |
@@ -157,9 +168,19 @@ static int run(int argc, char **argv)
 	}
 	if (o.plan && (rc = load_saved(&saved, &o)))
 		goto out;
-	rc = cli_session_plan(&s, &o, 0, &diag);
-	if (rc)
+	cli_reconcile_opts(&ro, &schema_dir, &o);
+	pr.out = o.quiet ? NULL : stdout;
+	pr.tty = isatty(1);
+	ro.hooks.event = progress_event;
+	ro.hooks.ctx = &pr;
+	err_clear(&err);
+	if (reconcile_plan(&s, &ro, &diag, &err)) {
+		if (!s.plan && diag.errors)
+			diag_print(&diag, stderr);
+		cli_error(&err);
+		rc = CLI_ERROR;
 		goto out;
+	}
 	diag_print(&diag, stderr);
 	if (diag.errors) {
 		fprintf(stderr, "error: nothing was changed: fix the problems "
@@ -171,33 +192,11 @@ static int run(int argc, char **argv)
 		goto out;
 	if (!o.quiet)
 		plan_print(s.plan, stdout, o.show_env ? PLAN_SHOW_ENV : 0);
-	if (plan_empty(s.plan)) {
-		/* A spec that failed before is not retried, and the swarm
-		 * does not match it: that is not success. */
-		if (json_array_size(s.plan->skipped))
-			rc = CLI_NOT_CONVERGED;
-		goto out;
-	}
-	if (s.plan->destructive && !o.yes) {
-		if (!isatty(0)) {
-			fprintf(stderr, "error: the plan removes objects or "
-			                "scales services to zero; re-run with "
-			                "--yes to apply it without a terminal. "
-			                "Nothing was changed.\n");
-			rc = CLI_ERROR;
-			goto out;
-		}
-		if (!confirm(s.plan)) {
-			fprintf(stderr, "Nothing was changed.\n");
-			rc = CLI_ERROR;
-			goto out;
-		}
-	}
-	fflush(stdout);
 	rc = do_apply(&s, &o);
 out:
 	json_decref(saved);
-	cli_session_release(&s);
+	reconcile_release(&s);
+	free(schema_dir);
 	diag_release(&diag);
 	cli_opts_release(&o);
 	return rc;

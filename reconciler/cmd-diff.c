@@ -9,6 +9,8 @@
 #include "diag.h"
 #include "err.h"
 #include "plan.h"
+#include "progress.h"
+#include "reconcile.h"
 
 extern const struct cmd_entry cmd_diff;
 
@@ -36,8 +38,12 @@ static int save_plan(const struct plan *p, const char *file)
 static int run(int argc, char **argv)
 {
 	struct cli_opts o;
-	struct cli_session s;
+	struct reconcile_opts ro;
+	struct reconcile s = {0};
+	struct progress pr = {NULL, 0, 0};
 	struct diag diag = DIAG_INIT;
+	char *schema_dir = NULL;
+	struct err err;
 	int rc;
 
 	rc = cli_parse(&o, &cmd_diff,
@@ -49,9 +55,18 @@ static int run(int argc, char **argv)
 		cli_opts_release(&o);
 		return rc < 0 ? CLI_OK : rc;
 	}
-	rc = cli_session_plan(&s, &o, 1, &diag);
-	if (rc)
+	cli_reconcile_opts(&ro, &schema_dir, &o);
+	ro.read_only = 1;
+	ro.hooks.event = progress_event;
+	ro.hooks.ctx = &pr;
+	err_clear(&err);
+	if (reconcile_plan(&s, &ro, &diag, &err)) {
+		if (!s.plan && diag.errors)
+			diag_print(&diag, stderr);
+		cli_error(&err);
+		rc = CLI_ERROR;
 		goto out;
+	}
 	if (o.output == CLI_JSON) {
 		json_t *j =
 		        plan_to_json(s.plan, o.show_env ? PLAN_SHOW_ENV : 0);
@@ -76,7 +91,8 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "error: the plan cannot be applied until the "
 		                "problems above are fixed\n");
 out:
-	cli_session_release(&s);
+	reconcile_release(&s);
+	free(schema_dir);
 	diag_release(&diag);
 	cli_opts_release(&o);
 	return rc;

@@ -11,8 +11,7 @@
 #include "diag.h"
 #include "err.h"
 #include "plan.h"
-#include "schema.h"
-#include "source.h"
+#include "reconcile.h"
 
 extern const struct cmd_entry cmd_validate;
 
@@ -50,9 +49,9 @@ static int run(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct diag diag = DIAG_INIT;
-	struct desired *d = NULL;
-	struct source *src = NULL;
-	struct schema *schemas = NULL;
+	struct reconcile_opts ro;
+	struct reconcile r = {0};
+	char *schema_dir = NULL;
 	struct err err;
 	int rc;
 
@@ -62,9 +61,10 @@ static int run(int argc, char **argv)
 		cli_opts_release(&o);
 		return rc < 0 ? CLI_OK : rc;
 	}
+	cli_reconcile_opts(&ro, &schema_dir, &o);
 	/* validate == diff without the swarm: the same conversion runs */
-	if (cli_load(&d, &src, &schemas, &o, &diag, &err) ||
-	    plan_check_desired(d, &diag, &err)) {
+	if (reconcile_load(&r, &ro, &diag, &err) ||
+	    plan_check_desired(r.desired, &diag, &err)) {
 		/* kedge could not look at the files at all */
 		diag_add(&diag, DIAG_ERROR, err.file, err.line, err.col, "%s",
 		         err.msg[0] ? err.msg : err_str(err.code));
@@ -82,12 +82,11 @@ static int run(int argc, char **argv)
 	} else {
 		diag_print(&diag, stderr);
 		if (!o.quiet || diag.errors)
-			summary(d, &diag);
+			summary(r.desired, &diag);
 	}
 out:
-	desired_free(d);
-	source_free(src);
-	schema_free(schemas);
+	reconcile_release(&r);
+	free(schema_dir);
 	diag_release(&diag);
 	cli_opts_release(&o);
 	return rc;

@@ -15,6 +15,8 @@
 #include "log.h"
 
 #define POLL_MS 1000
+/* How often a sleep asks the cancel hook. */
+#define SLEEP_SLICE_MS 100
 /* Polls to wait for a rollout's UpdateStatus before trusting its absence. */
 #define ROLLOUT_GRACE_POLLS 5
 
@@ -74,8 +76,8 @@ static void set_detail(struct converge_item *it, const char *s)
 	it->detail = s && *s ? xstrdup(s) : NULL;
 }
 
-/* Updates one item from its service object; returns 1 when it changed. */
-static int observe(struct converge_item *it, const json_t *svc)
+/* Updates one item from its service object, setting it->changed. */
+static void observe(struct converge_item *it, const json_t *svc)
 {
 	const json_t *us = json_object_get(svc, "UpdateStatus");
 	const json_t *ss = json_object_get(svc, "ServiceStatus");
@@ -86,13 +88,13 @@ static int observe(struct converge_item *it, const json_t *svc)
 	        (long)json_integer_value(json_object_get(ss, "RunningTasks"));
 	long desired =
 	        (long)json_integer_value(json_object_get(ss, "DesiredTasks"));
-	int changed = running != it->running || desired != it->desired;
+	char *detail_before = it->detail ? xstrdup(it->detail) : NULL;
+	int changed =
+	        running != it->running || desired != it->desired || !it->polls;
 
 	it->running = running;
 	it->desired = desired;
 	it->polls++;
-	if (changed)
-		it->shown = 0;
 	if (state)
 		it->rollout = 0;
 	if (state && starts_with(state, "rollback")) {
@@ -112,32 +114,11 @@ static int observe(struct converge_item *it, const json_t *svc)
 	} else {
 		it->state = CONVERGE_PENDING;
 	}
-	if (before != it->state)
-		it->shown = 0;
-	return !it->shown;
-}
-
-/*
- * On a terminal every line is redrawn in place; otherwise (logs, CI) only the
- * services whose line changed are printed, each as a plain line.
- */
-static void show(struct converge *c, FILE *fp, int tty, int redraw)
-{
-	if (tty && redraw)
-		fprintf(fp, "\033[%zuA", c->nr);
-	for (size_t i = 0; i < c->nr; i++) {
-		struct converge_item *it = &c->items[i];
-
-		if (!tty && it->shown)
-			continue;
-		it->shown = 1;
-		fprintf(fp, "%s  %-40s %ld/%ld running  %s%s%s%s\n",
-		        tty ? "\033[2K" : "", it->name, it->running,
-		        it->desired, converge_state_name(it->state),
-		        it->detail ? " (" : "", it->detail ? it->detail : "",
-		        it->detail ? ")" : "");
-	}
-	fflush(fp);
+	changed |= before != it->state;
+	changed |= !detail_before != !it->detail ||
+	           (detail_before && strcmp(detail_before, it->detail));
+	free(detail_before);
+	it->changed = changed;
 }
 
 static const json_t *find_service(const json_t *list, const char *name)
@@ -156,8 +137,7 @@ static const json_t *find_service(const json_t *list, const char *name)
 }
 
 /* One poll; returns the number of items still pending, or an error. */
-static int poll_once(struct converge *c, struct docker *d, int *changed,
-                     struct err *err)
+static int poll_once(struct converge *c, struct docker *d, struct err *err)
 {
 	json_t *list = NULL;
 	int pending = 0, error;
@@ -170,11 +150,11 @@ static int poll_once(struct converge *c, struct docker *d, int *changed,
 		const json_t *svc = find_service(list, it->name);
 
 		if (!svc) {
-			*changed |= it->state != CONVERGE_GONE;
+			it->changed = it->state != CONVERGE_GONE;
 			it->state = CONVERGE_GONE;
 			continue;
 		}
-		*changed |= observe(it, svc);
+		observe(it, svc);
 		pending += it->state == CONVERGE_PENDING;
 	}
 	json_decref(list);
@@ -213,35 +193,76 @@ static void explain(struct converge *c, struct docker *d)
 	}
 }
 
-int converge_wait(struct converge *c, struct docker *d, long timeout_sec,
-                  FILE *progress, int tty, struct err *err)
+long long converge_now_ms(void)
 {
-	struct timespec start, now;
-	int shown = 0;
+	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int converge_sleep(long ms, int (*cancel)(void *ctx), void *ctx)
+{
+	long long end = converge_now_ms() + ms;
+
 	for (;;) {
-		int changed = 0, pending = poll_once(c, d, &changed, err);
+		long long left = end - converge_now_ms();
 
-		if (pending < 0)
-			return pending;
-		if (progress && (changed || tty)) {
-			show(c, progress, tty, shown);
-			shown = 1;
-		}
-		if (!pending)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= timeout_sec) {
-			for (size_t i = 0; i < c->nr; i++)
-				if (c->items[i].state == CONVERGE_PENDING)
-					c->items[i].state = CONVERGE_TIMEOUT;
-			explain(c, d);
-			if (progress)
-				show(c, progress, tty, shown);
-			break;
-		}
-		nanosleep(&(struct timespec){0, POLL_MS * 1000000L}, NULL);
+		if (cancel && cancel(ctx))
+			return ERR_CANCELED;
+		if (left <= 0)
+			return 0;
+		if (left > SLEEP_SLICE_MS)
+			left = SLEEP_SLICE_MS;
+		nanosleep(&(struct timespec){0, (long)left * 1000000L}, NULL);
 	}
+}
+
+static void report(const struct converge_hooks *h, struct converge *c,
+                   int final)
+{
+	if (h && h->progress)
+		h->progress(h->ctx, c, final);
+	for (size_t i = 0; i < c->nr; i++)
+		c->items[i].changed = 0;
+}
+
+int converge_wait(struct converge *c, struct docker *d, long timeout_sec,
+                  const struct converge_hooks *h, struct err *err)
+{
+	long long deadline = converge_now_ms() + timeout_sec * 1000LL;
+
+	for (;;) {
+		int pending = poll_once(c, d, err);
+		int late = converge_now_ms() >= deadline;
+
+		if (pending < 0 && late)
+			return pending;
+		if (pending < 0) {
+			/* One failed list call (a daemon restarting, a proxy
+			 * hiccup) is not the outcome of the rollout. */
+			log_warn("converge",
+			         "cannot list services, retrying: %s",
+			         err ? err->msg : err_str(pending));
+		} else if (!pending) {
+			break;
+		} else if (late) {
+			for (size_t i = 0; i < c->nr; i++)
+				if (c->items[i].state == CONVERGE_PENDING) {
+					c->items[i].state = CONVERGE_TIMEOUT;
+					c->items[i].changed = 1;
+				}
+			explain(c, d);
+			break;
+		} else {
+			report(h, c, 0);
+		}
+		if (converge_sleep(POLL_MS, h ? h->cancel : NULL,
+		                   h ? h->ctx : NULL))
+			return err_set(
+			        err, ERR_CANCELED,
+			        "canceled while waiting for convergence");
+	}
+	report(h, c, 1);
 	return 0;
 }

@@ -5,14 +5,13 @@
  * from ServiceStatus, not one call per service) until every watched
  * service has its update completed and as many running tasks as desired,
  * or until a deadline; recognising Swarm's automatic rollback and paused
- * updates as failures; and the progress display (a line per service,
- * redrawn in place on a terminal, printed as plain lines when a state
- * changes otherwise). Does not own: deciding what to change (plan.h).
+ * updates as failures; retrying a failed poll until the deadline; and
+ * reporting each poll to a progress hook, with a cancel hook checked in
+ * every wait. Does not own: deciding what to change (plan.h) or drawing
+ * progress (progress.h).
  */
 #ifndef RECONCILER_CONVERGE_H
 #define RECONCILER_CONVERGE_H
-
-#include <stdio.h>
 
 #include "util.h"
 
@@ -33,7 +32,7 @@ struct converge_item {
 	int job;     /* job services are not waited for beyond creation */
 	int rollout; /* the task template changed: expect an UpdateStatus */
 	unsigned polls;
-	int shown; /* printed since it last changed (plain output) */
+	int changed; /* state, counts or detail changed in the last poll */
 	enum converge_state state;
 	long running, desired;
 	char *detail; /* update state or the last task error, or NULL */
@@ -54,13 +53,34 @@ void converge_add(struct converge *c, const char *name, int job, int rollout);
 void converge_release(struct converge *c);
 
 /*
+ * What the wait reports to and asks its caller. progress gets c after
+ * every poll (items that changed have .changed set) and once more with
+ * final set when the wait is over; cancel is checked between polls and
+ * while sleeping, a nonzero return stops the wait. Any member may be NULL.
+ */
+struct converge_hooks {
+	void (*progress)(void *ctx, const struct converge *c, int final);
+	int (*cancel)(void *ctx);
+	void *ctx;
+};
+
+/*
  * Polls until every item is no longer pending or timeout_sec passes (the
- * rest become CONVERGE_TIMEOUT). progress (may be NULL) gets the display;
- * tty selects in-place redraw. Returns 0 when the polling itself worked
- * (inspect the items for the outcome), or the Engine API error.
+ * rest become CONVERGE_TIMEOUT). A failed poll is retried until the
+ * deadline: only when the last poll before it failed too is its Engine API
+ * error returned. Returns 0 when the wait ended (inspect the items for the
+ * outcome), that error, or ERR_CANCELED.
  */
 int converge_wait(struct converge *c, struct docker *d, long timeout_sec,
-                  FILE *progress, int tty, struct err *err) MUST_CHECK;
+                  const struct converge_hooks *h, struct err *err) MUST_CHECK;
+
+/* The monotonic clock, in milliseconds. */
+long long converge_now_ms(void);
+/*
+ * Sleeps ms milliseconds in short slices, asking cancel(ctx) (may be NULL)
+ * between them. Returns ERR_CANCELED when it said stop, 0 otherwise.
+ */
+int converge_sleep(long ms, int (*cancel)(void *ctx), void *ctx) MUST_CHECK;
 
 /* The number of items that did not converge. */
 size_t converge_failures(const struct converge *c);

@@ -2,13 +2,13 @@
  * cron.c: cron expressions, next-run times and time zone names (cron.h).
  *
  * Owns: the field parser, the civil-calendar search for the next matching
- * wall-clock minute, and its conversion to an instant in a time zone. Does
+ * wall-clock minute, and its conversion to an instant in a time zone, with
+ * the zone's UTC offsets read from its TZif file (RFC 8536). Does
  * not own: scheduling policy (jitter, deadlines, concurrency) or locations
  * in files.
  */
 #include <ctype.h>
 #include <dirent.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -413,13 +413,345 @@ static int civil_cmp(const struct civil *a, const struct civil *b)
 	return 0;
 }
 
-static void civil_of(struct civil *out, time_t t)
-{
-	struct tm tm;
+/* ---- time zones
+ * -------------------------------------------------------------- */
 
-	localtime_r(&t, &tm);
-	*out = (struct civil){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	                      tm.tm_hour, tm.tm_min};
+/*
+ * A time zone read from its TZif file (RFC 8536): the transitions of the
+ * version 2+ (64-bit) block, and the footer's POSIX TZ rule for instants
+ * after the last one. Read per call, owned by the caller's stack frame:
+ * nothing here is shared between threads, and the process environment is
+ * never touched.
+ */
+struct tz_rule {
+	char kind;   /* 'M' (month.week.day), 'J' (1-365), 'n' (0-365) */
+	int m, w, d; /* for 'M'; d is the day for 'J' and 'n' */
+	long secs;   /* local time of day of the change */
+};
+
+struct tz {
+	int64_t *times; /* transition instants, ascending */
+	int *offsets;   /* UTC offset (seconds) from times[i] on */
+	size_t n;
+	int first_off; /* before the first transition */
+	int has_rule;  /* the footer gives a rule for after times[n-1] */
+	int std_off, dst_off;
+	int has_dst;
+	struct tz_rule start, end;
+};
+
+#define TZ_MAX_BYTES (1024 * 1024)
+
+static void tz_release(struct tz *z)
+{
+	free(z->times);
+	free(z->offsets);
+	memset(z, 0, sizeof(*z));
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static int64_t be64(const unsigned char *p)
+{
+	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
+
+/* A POSIX TZ name: letters, or <...> quoted. Returns the rest, or NULL. */
+static const char *posix_name(const char *s)
+{
+	if (*s == '<') {
+		const char *e = strchr(s, '>');
+
+		return e ? e + 1 : NULL;
+	}
+	while (isalpha((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/* [+-]hh[:mm[:ss]] into *out seconds. Returns the rest, or NULL. */
+static const char *posix_time(const char *s, long *out)
+{
+	long sign = 1, part[3] = {0, 0, 0};
+	int i = 0;
+
+	if (*s == '+' || *s == '-')
+		sign = *s++ == '-' ? -1 : 1;
+	if (!isdigit((unsigned char)*s))
+		return NULL;
+	for (;;) {
+		while (isdigit((unsigned char)*s) && part[i] < 1000)
+			part[i] = part[i] * 10 + (*s++ - '0');
+		if (*s != ':' || i == 2)
+			break;
+		s++;
+		i++;
+	}
+	*out = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
+	return s;
+}
+
+static int posix_num(const char **s, int *out)
+{
+	long v = 0;
+
+	if (!isdigit((unsigned char)**s))
+		return -1;
+	while (isdigit((unsigned char)**s) && v < 1000)
+		v = v * 10 + (*(*s)++ - '0');
+	*out = (int)v;
+	return 0;
+}
+
+/* ",Mm.w.d[/time]" or ",Jn[/time]" or ",n[/time]". */
+static const char *posix_rule(const char *s, struct tz_rule *r)
+{
+	if (*s++ != ',')
+		return NULL;
+	r->secs = 2 * 3600;
+	if (*s == 'M') {
+		s++;
+		r->kind = 'M';
+		if (posix_num(&s, &r->m) || *s++ != '.' ||
+		    posix_num(&s, &r->w) || *s++ != '.' ||
+		    posix_num(&s, &r->d) || r->m < 1 || r->m > 12 || r->w < 1 ||
+		    r->w > 5 || r->d > 6)
+			return NULL;
+	} else {
+		r->kind = *s == 'J' ? 'J' : 'n';
+		s += *s == 'J';
+		if (posix_num(&s, &r->d) || r->d > 365)
+			return NULL;
+	}
+	if (*s == '/')
+		s = posix_time(s + 1, &r->secs);
+	return s;
+}
+
+/* The footer, e.g. "CET-1CEST,M3.5.0,M10.5.0/3". 0, or -1 when odd. */
+static int posix_parse(struct tz *z, const char *s)
+{
+	long off;
+
+	if (!(s = posix_name(s)) || !(s = posix_time(s, &off)))
+		return -1;
+	z->std_off = (int)-off;
+	z->has_rule = 1;
+	if (!*s)
+		return 0;
+	if (!(s = posix_name(s)))
+		return -1;
+	z->has_dst = 1;
+	z->dst_off = z->std_off + 3600;
+	if (*s && *s != ',') {
+		if (!(s = posix_time(s, &off)))
+			return -1;
+		z->dst_off = (int)-off;
+	}
+	if (!*s) { /* no rule: POSIX's default, the US one */
+		z->start = (struct tz_rule){'M', 3, 2, 0, 7200};
+		z->end = (struct tz_rule){'M', 11, 1, 0, 7200};
+		return 0;
+	}
+	if (!(s = posix_rule(s, &z->start)) || !(s = posix_rule(s, &z->end)))
+		return -1;
+	return *s ? -1 : 0;
+}
+
+/* The counts of one TZif header, and the size of its block. */
+struct tz_head {
+	size_t isut, isstd, leap, time, type, chars, size;
+};
+
+static int tz_head(struct tz_head *h, const unsigned char *b, size_t len,
+                   int wide)
+{
+	if (len < 44 || memcmp(b, "TZif", 4))
+		return -1;
+	h->isut = be32(b + 20);
+	h->isstd = be32(b + 24);
+	h->leap = be32(b + 28);
+	h->time = be32(b + 32);
+	h->type = be32(b + 36);
+	h->chars = be32(b + 40);
+	if (h->time > TZ_MAX_BYTES || h->type == 0 || h->type > 256 ||
+	    h->chars > TZ_MAX_BYTES || h->leap > TZ_MAX_BYTES ||
+	    h->isut > 256 || h->isstd > 256)
+		return -1;
+	h->size = 44 + h->time * (wide ? 9 : 5) + h->type * 6 + h->chars +
+	          h->leap * (wide ? 12 : 8) + h->isstd + h->isut;
+	return len < h->size ? -1 : 0;
+}
+
+/* The footer after a version 2+ block: "\n<POSIX TZ>\n". */
+static void tz_footer(struct tz *z, const unsigned char *p, size_t len)
+{
+	const unsigned char *nl;
+	char *rule;
+
+	if (len < 2 || *p != '\n' || !(nl = memchr(p + 1, '\n', len - 1)))
+		return;
+	rule = xstrndup((const char *)p + 1, (size_t)(nl - p - 1));
+	if (*rule && posix_parse(z, rule))
+		z->has_rule = 0;
+	free(rule);
+}
+
+/* Parses a TZif image. 0, or -1 when it is not one kedge can read. */
+static int tz_parse(struct tz *z, const unsigned char *b, size_t len)
+{
+	const unsigned char *times, *types, *info;
+	struct tz_head h;
+	int wide = 0;
+
+	if (tz_head(&h, b, len, 0))
+		return -1;
+	if (b[4] >= '2') { /* skip the 32-bit block for the 64-bit one */
+		b += h.size;
+		len -= h.size;
+		wide = 1;
+		if (tz_head(&h, b, len, 1))
+			return -1;
+	}
+	times = b + 44;
+	types = times + h.time * (wide ? 8 : 4);
+	info = types + h.time;
+	z->n = h.time;
+	z->times = xcalloc(z->n + 1, sizeof(*z->times));
+	z->offsets = xcalloc(z->n + 1, sizeof(*z->offsets));
+	for (size_t i = 0; i < z->n; i++) {
+		if (types[i] >= h.type)
+			return -1;
+		z->times[i] = wide ? be64(times + 8 * i)
+		                   : (int32_t)be32(times + 4 * i);
+		z->offsets[i] = (int32_t)be32(info + 6 * types[i]);
+	}
+	z->first_off = (int32_t)be32(info);
+	if (wide)
+		tz_footer(z, b + h.size, len - h.size);
+	return 0;
+}
+
+/* Reads zone name (NULL: UTC) from the zoneinfo database. */
+static int tz_load(struct tz *z, const char *name, struct err *err)
+{
+	char *path;
+	unsigned char *b;
+	size_t len;
+	FILE *f;
+	int rc = 0;
+
+	memset(z, 0, sizeof(*z));
+	if (!name) {
+		z->has_rule = 1; /* "UTC0" */
+		return 0;
+	}
+	path = xasprintf("%s/%s", ZONEINFO, name);
+	f = fopen(path, "rb");
+	b = xmalloc(TZ_MAX_BYTES);
+	len = f ? fread(b, 1, TZ_MAX_BYTES, f) : 0;
+	if (!f || ferror(f) || len == TZ_MAX_BYTES || tz_parse(z, b, len)) {
+		tz_release(z);
+		rc = err_set(err, ERR_INVALID,
+		             "time zone '%s': cannot read '%s' as a TZif file",
+		             name, path);
+	}
+	if (f)
+		fclose(f);
+	free(b);
+	free(path);
+	return rc;
+}
+
+/* Days since 1970-01-01 of the day rule r names in year y. */
+static long rule_day(const struct tz_rule *r, int y)
+{
+	long jan1 = days_from_civil(y, 1, 1), first, day;
+	int leap = days_in_month(y, 2) == 29;
+
+	if (r->kind == 'J')
+		return jan1 + r->d - 1 + (leap && r->d >= 60);
+	if (r->kind == 'n')
+		return jan1 + r->d;
+	first = days_from_civil(y, r->m, 1);
+	day = first + ((r->d - (first + 4) % 7) + 14) % 7 + (r->w - 1) * 7L;
+	while (day >= first + days_in_month(y, r->m))
+		day -= 7;
+	return day;
+}
+
+static void civil_utc(struct civil *out, int64_t s);
+
+/* The offset the footer's rule gives at instant t. */
+static int rule_offset(const struct tz *z, int64_t t)
+{
+	struct civil c;
+	int64_t start, end;
+
+	if (!z->has_dst)
+		return z->std_off;
+	civil_utc(&c, t + z->std_off);
+	start = (int64_t)rule_day(&z->start, c.y) * 86400 + z->start.secs -
+	        z->std_off;
+	end = (int64_t)rule_day(&z->end, c.y) * 86400 + z->end.secs -
+	      z->dst_off;
+	if (start < end)
+		return t >= start && t < end ? z->dst_off : z->std_off;
+	return t >= end && t < start ? z->std_off : z->dst_off;
+}
+
+/* The UTC offset in seconds of zone z at instant t. */
+static int tz_offset(const struct tz *z, int64_t t)
+{
+	size_t lo = 0, hi;
+
+	if (!z->n)
+		return z->has_rule ? rule_offset(z, t) : z->first_off;
+	if (t < z->times[0])
+		return z->first_off;
+	if (t >= z->times[z->n - 1] && z->has_rule)
+		return rule_offset(z, t);
+	hi = z->n; /* invariant: times[lo] <= t < times[hi] */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		*(z->times[mid] <= t ? &lo : &hi) = mid;
+	}
+	return z->offsets[lo];
+}
+
+/* The civil minute of s seconds since the epoch, read as UTC. */
+static void civil_utc(struct civil *out, int64_t s)
+{
+	int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+	int64_t secs = s - days * 86400, z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+
+	*out = (struct civil){(int)(yoe + era * 400 + (m <= 2)), m,
+	                      (int)(doy - (153 * mp + 2) / 5 + 1),
+	                      (int)(secs / 3600), (int)(secs % 3600 / 60)};
+}
+
+/* The wall-clock minute of instant t in zone z. */
+static void civil_of(const struct tz *z, struct civil *out, time_t t)
+{
+	civil_utc(out, (int64_t)t + tz_offset(z, t));
+}
+
+/* c read as if it were UTC, in seconds since the epoch. */
+static int64_t civil_secs(const struct civil *c)
+{
+	return (int64_t)days_from_civil(c->y, c->mo, c->d) * 86400 +
+	       c->h * 3600 + c->mi * 60;
 }
 
 /* Moves to the start of the next minute/hour/day/month (level 4..1). */
@@ -454,55 +786,54 @@ static int day_matches(const struct cron *cr, const struct civil *c)
  * c falls in a gap (then *out is the instant the gap ends), -1 when neither
  * can be found (an odd zone; the caller skips c).
  */
-static int civil_to_time(time_t *out, const struct civil *c)
+static int civil_to_time(const struct tz *z, time_t *out, const struct civil *c)
 {
+	int64_t local = civil_secs(c);
+	/* A zone changes its offset at most once within a day around c. */
+	const int cand[3] = {tz_offset(z, local - 86400), tz_offset(z, local),
+	                     tz_offset(z, local + 86400)};
 	time_t t[2], lo, hi;
 	struct civil back;
 	int found = 0;
 
-	for (int dst = 0; dst < 2; dst++) {
-		struct tm tm = {.tm_year = c->y - 1900,
-		                .tm_mon = c->mo - 1,
-		                .tm_mday = c->d,
-		                .tm_hour = c->h,
-		                .tm_min = c->mi,
-		                .tm_isdst = dst};
+	for (size_t k = 0; k < ARRAY_SIZE(cand); k++) {
+		time_t at = (time_t)(local - cand[k]);
 
-		t[dst] = mktime(&tm);
-		civil_of(&back, t[dst]);
-		if (t[dst] != (time_t)-1 && !civil_cmp(&back, c) &&
-		    (!found || t[dst] < *out)) {
-			*out = t[dst];
+		if (tz_offset(z, at) == cand[k] && (!found || at < *out)) {
+			*out = at;
 			found = 1;
 		}
 	}
+	t[0] = (time_t)(local - cand[0]);
+	t[1] = (time_t)(local - cand[2]);
 	if (found)
 		return 0;
 	lo = t[0] < t[1] ? t[0] : t[1];
 	hi = t[0] < t[1] ? t[1] : t[0];
-	civil_of(&back, lo);
+	civil_of(z, &back, lo);
 	if (civil_cmp(&back, c) >= 0)
 		return -1;
-	civil_of(&back, hi);
+	civil_of(z, &back, hi);
 	if (civil_cmp(&back, c) <= 0)
 		return -1;
 	while (hi - lo > 1) { /* invariant: civil(lo) < c < civil(hi) */
 		time_t mid = lo + (hi - lo) / 2;
 
-		civil_of(&back, mid);
+		civil_of(z, &back, mid);
 		*(civil_cmp(&back, c) < 0 ? &lo : &hi) = mid;
 	}
 	*out = hi;
 	return 1;
 }
 
-static int next_in_zone(time_t *out, const struct cron *cr, time_t after)
+static int next_in_zone(time_t *out, const struct cron *cr, time_t after,
+                        const struct tz *z)
 {
 	struct civil c;
 	int last_year;
 	time_t t = 0;
 
-	civil_of(&c, after);
+	civil_of(z, &c, after);
 	last_year = c.y + SEARCH_YEARS;
 	civil_next(&c, 4);
 	for (;;) {
@@ -514,7 +845,7 @@ static int next_in_zone(time_t *out, const struct cron *cr, time_t after)
 			civil_next(&c, 3);
 		else if (!(cr->minutes & (UINT64_C(1) << c.mi)))
 			civil_next(&c, 4);
-		else if (civil_to_time(&t, &c) >= 0 && t > after)
+		else if (civil_to_time(z, &t, &c) >= 0 && t > after)
 			break;
 		else
 			civil_next(&c, 4);
@@ -525,33 +856,18 @@ static int next_in_zone(time_t *out, const struct cron *cr, time_t after)
 	return 0;
 }
 
-static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
-
 int cron_next(time_t *out, const struct cron *c, time_t after, const char *tz,
               struct err *err)
 {
-	char *saved = NULL, *val;
-	const char *old;
+	struct tz z;
 	int rc;
 
 	if (tz && (rc = cron_check_timezone(tz, err)))
 		return rc;
-	val = xasprintf(":%s", tz ? tz : "UTC");
-	pthread_mutex_lock(&tz_lock);
-	old = getenv("TZ");
-	if (old)
-		saved = xstrdup(old);
-	setenv("TZ", val, 1);
-	tzset();
-	rc = next_in_zone(out, c, after);
-	if (saved)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	pthread_mutex_unlock(&tz_lock);
-	free(saved);
-	free(val);
+	if ((rc = tz_load(&z, tz, err)))
+		return rc;
+	rc = next_in_zone(out, c, after, &z);
+	tz_release(&z);
 	if (rc)
 		return err_set(err, rc,
 		               "schedule has no run in the %d years after the "

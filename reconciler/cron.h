@@ -63,10 +63,10 @@ int cron_parse(struct cron *out, const char *expr, struct err *err) MUST_CHECK;
  * (as cron_check_timezone), ERR_NOTFOUND when no run falls in the next ten
  * years.
  *
- * Not thread-safe: it sets TZ in the environment for the duration of the
- * call (under a lock of its own), so no other thread may use local-time
- * functions (localtime_r, mktime, strftime %Z) while it runs. kedge's own
- * code only uses UTC functions.
+ * Thread-safe: the zone's offsets come from its TZif file (transitions,
+ * then the footer's POSIX TZ rule), read into the call's own memory; the
+ * environment (TZ) and the C library's local-time state are not touched.
+ * ERR_INVALID also when the zone file cannot be read as TZif.
  */
 int cron_next(time_t *out, const struct cron *c, time_t after, const char *tz,
               struct err *err) MUST_CHECK;

@@ -26,7 +26,8 @@
 	X(TOOBIG, -8, "too large")           \
 	X(IO, -9, "input/output error")      \
 	X(UNSUPPORTED, -10, "not supported") \
-	X(INTERNAL, -11, "internal error")
+	X(INTERNAL, -11, "internal error")   \
+	X(CANCELED, -12, "canceled")
 
 enum err_code {
 	ERR_OK = 0,

@@ -7,6 +7,7 @@
  * requests or replies (docker.c) or retries.
  */
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include "buf.h"
 #include "err.h"
@@ -69,13 +70,27 @@ static int setup(struct http *h, const struct http_opts *o)
 	return rc == CURLE_OK ? 0 : -1;
 }
 
+/*
+ * libcurl's global state is set up once per process and never torn down:
+ * curl_global_init and curl_global_cleanup are not thread-safe, and a
+ * daemon opens and frees clients from several threads.
+ */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 int http_open(struct http **out, const struct http_opts *opts, struct err *err)
 {
 	struct http *h;
 
 	if (!opts->base_url || !*opts->base_url)
 		return err_set(err, ERR_INVALID, "http: no base URL given");
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_rc != CURLE_OK)
 		return err_set(err, ERR_INTERNAL, "cannot initialise libcurl");
 	h = xcalloc(1, sizeof(*h));
 	h->base_url = xstrdup(opts->base_url);
@@ -102,7 +117,6 @@ void http_free(struct http *h)
 		return;
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
-	curl_global_cleanup();
 	free(h->base_url);
 	free(h->name);
 	free(h);

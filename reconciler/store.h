@@ -19,11 +19,22 @@ struct store;
 
 /*
  * Opens (creating when needed, with its folder) the database at path;
- * NULL means the default. ERR_IO with the path when it cannot be opened or
- * is not a kedge store. Free with store_free.
+ * NULL means the default, and brings its tables to this kedge's version
+ * (writing only when an upgrade is needed). ERR_IO with the path when it
+ * cannot be opened, is not a kedge store or is from a newer kedge. Free
+ * with store_free.
  */
 int store_open(struct store **out, const char *path,
                struct err *err) MUST_CHECK;
+/*
+ * Opens an existing store for reading only: nothing is created, upgraded
+ * or written (writes through it fail with ERR_IO). ERR_NOTFOUND when there
+ * is no store at path yet (its folder exists, or path is NULL); ERR_IO
+ * when it cannot be read, its folder does not exist, it is from a newer
+ * kedge, or it needs an upgrade.
+ */
+int store_open_read(struct store **out, const char *path,
+                    struct err *err) MUST_CHECK;
 void store_free(struct store *s);
 /* The path in use. Borrowed. */
 const char *store_path(const struct store *s);

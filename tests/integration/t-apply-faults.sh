@@ -54,6 +54,24 @@ assert_eq "$(docker_cli service ls --filter name=fone_app --format '{{.Replicas}
 kill "$proxy_pid" 2>/dev/null
 wait "$proxy_pid" 2>/dev/null
 
+case_begin "a services list that fails once while waiting does not abort the wait"
+sed -i 's/replicas: 0/replicas: 1/' "$R/stacks/fthree/compose.yml"
+commit_all "$R" "fthree: 1 replica"
+rm -f "$PROXY"
+# GET /services?status=true: the 1st is the live snapshot, the 2nd the first
+# convergence poll, after every write was made.
+python3 "$(dirname "${BASH_SOURCE[0]}")/faultproxy.py" "$PROXY" "${DOCKER_HOST#unix://}" GET '/services[?]' 2 &
+proxy_pid=$!
+wait_for 10 test -S "$PROXY" || fail "the fault proxy did not start"
+DOCKER_HOST=unix://$PROXY run_kedge apply --repo "$R" --timeout 60
+assert_rc 0
+assert_err_contains "cannot list services, retrying: injected failure"
+assert_err_not_contains "changes were applied before this failure"
+assert_out_contains "Applied 1 change; the swarm matches"
+assert_eq "$(docker_cli service ls --filter name=fthree_app --format '{{.Replicas}}')" "1/1" "fthree_app replicas"
+kill "$proxy_pid" 2>/dev/null
+wait "$proxy_pid" 2>/dev/null
+
 case_begin "diff works without its store; apply does not"
 KEDGE_STORE=/proc/nonexistent/state.db run_kedge diff --repo "$R"
 assert_rc 0

@@ -5,6 +5,7 @@
  * written as UTC "YYYY-MM-DD HH:MM" strings so a table row reads like a
  * calendar entry.
  */
+#include <pthread.h>
 #include <time.h>
 
 #include "unit.h"
@@ -180,6 +181,28 @@ static const struct {
         {"30 2 * * *", "Europe/Berlin", "2024-10-26 12:00", "2024-10-27 00:30"},
         {"30 2 * * *", "Europe/Berlin", "2024-10-27 00:30", "2024-10-28 01:30"},
         {"0 * * * *", "Europe/Berlin", "2024-10-27 00:00", "2024-10-27 02:00"},
+        /* New York: spring forward over 02:30, fall back through 01:30 */
+        {"30 2 * * *", "America/New_York", "2024-03-09 12:00",
+         "2024-03-10 07:00"},
+        {"30 1 * * *", "America/New_York", "2024-11-02 12:00",
+         "2024-11-03 05:30"},
+        {"30 1 * * *", "America/New_York", "2024-11-03 05:30",
+         "2024-11-04 06:30"},
+        /* a half-hour offset, and UTC named explicitly */
+        {"30 5 * * *", "Asia/Kolkata", "2024-06-01 01:00", "2024-06-02 00:00"},
+        {"0 12 * * *", "UTC", "2024-06-01 12:00", "2024-06-02 12:00"},
+        /* after the file's last transition: the footer's POSIX rule */
+        {"30 2 * * *", "Europe/Berlin", "2045-03-20 00:00", "2045-03-20 01:30"},
+        {"30 2 * * *", "Europe/Berlin", "2045-03-25 12:00", "2045-03-26 01:00"},
+        {"30 2 * * *", "Europe/Berlin", "2045-07-01 00:00", "2045-07-01 00:30"},
+        {"30 2 * * *", "Europe/Berlin", "2045-10-28 12:00", "2045-10-29 00:30"},
+        /* the southern hemisphere's rule wraps the year */
+        {"0 3 * * *", "Pacific/Auckland", "2045-01-10 00:00",
+         "2045-01-10 14:00"},
+        {"30 2 * * *", "Pacific/Auckland", "2045-09-23 00:00",
+         "2045-09-23 14:00"},
+        {"30 2 * * *", "Pacific/Auckland", "2045-04-01 00:00",
+         "2045-04-01 13:30"},
 };
 
 START_TEST(computes_next_runs)
@@ -233,6 +256,44 @@ START_TEST(next_keeps_the_callers_tz)
 	ck_assert_int_eq(cron_next(&t, &c, at("2024-01-01 00:00"), "UTC", NULL),
 	                 0);
 	ck_assert_ptr_null(getenv("TZ"));
+}
+END_TEST
+
+/* Reads TZ in a loop while the main thread computes runs in zones. */
+static void *watch_tz(void *arg)
+{
+	int *stop = arg, changed = 0;
+
+	while (!__atomic_load_n(stop, __ATOMIC_SEQ_CST)) {
+		const char *tz = getenv("TZ");
+
+		changed |= !tz || strcmp(tz, "Asia/Tokyo");
+	}
+	return changed ? (void *)1 : NULL;
+}
+
+START_TEST(next_never_touches_the_environment)
+{
+	static const char *const zones[] = {"Europe/Berlin", "America/New_York",
+	                                    "UTC"};
+	pthread_t th;
+	struct cron c;
+	void *changed = NULL;
+	int stop = 0;
+	time_t t = 0;
+
+	ck_assert_int_eq(setenv("TZ", "Asia/Tokyo", 1), 0);
+	ck_assert_int_eq(cron_parse(&c, "@daily", NULL), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, watch_tz, &stop), 0);
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_eq(cron_next(&t, &c, at("2024-01-01 00:00"),
+		                           zones[i % 3], NULL),
+		                 0);
+	__atomic_store_n(&stop, 1, __ATOMIC_SEQ_CST);
+	ck_assert_int_eq(pthread_join(th, &changed), 0);
+	ck_assert_msg(!changed, "cron_next changed TZ while another thread "
+	                        "read it");
+	ck_assert_int_eq(unsetenv("TZ"), 0);
 }
 END_TEST
 
@@ -316,6 +377,7 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(tc, computes_next_runs, 0, ARRAY_SIZE(runs));
 	tcase_add_test(tc, next_is_strictly_after_a_time_with_seconds);
 	tcase_add_test(tc, next_keeps_the_callers_tz);
+	tcase_add_test(tc, next_never_touches_the_environment);
 	tcase_add_test(tc, next_refuses_an_unknown_zone);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("timezone");
