@@ -78,26 +78,10 @@ static void load(struct fixture *fx, const char *compose)
 	diag_release(&diag);
 }
 
-static json_t *index_by_name(const json_t *arr)
-{
-	json_t *idx = json_object(), *o;
-	size_t i;
-
-	json_array_foreach (arr, i, o) {
-		const char *n = json_string_value(json_object_get(o, "Name"));
-
-		if (!n)
-			n = json_string_value(json_object_get(
-			        json_object_get(o, "Spec"), "Name"));
-		json_object_set(idx, n, o);
-	}
-	return idx;
-}
-
 /* A struct live over a recorded snapshot, extended with extra services. */
 static struct live *live_of(const char *file, const char *extra_services)
 {
-	struct live *l = xcalloc(1, sizeof(*l));
+	struct live *l;
 	json_error_t je;
 	json_t *snap = json_load_file(file, 0, &je);
 
@@ -109,15 +93,11 @@ static struct live *live_of(const char *file, const char *extra_services)
 		json_array_extend(json_object_get(snap, "services"), more);
 		json_decref(more);
 	}
-	l->services = json_incref(json_object_get(snap, "services"));
-	l->networks = json_incref(json_object_get(snap, "networks"));
-	l->configs = json_incref(json_object_get(snap, "configs"));
-	l->secrets = json_incref(json_object_get(snap, "secrets"));
-	l->nodes = json_incref(json_object_get(snap, "nodes"));
-	l->service_names = index_by_name(l->services);
-	l->network_names = index_by_name(l->networks);
-	l->config_names = index_by_name(l->configs);
-	l->secret_names = index_by_name(l->secrets);
+	l = live_from_json(json_incref(json_object_get(snap, "services")),
+	                   json_incref(json_object_get(snap, "networks")),
+	                   json_incref(json_object_get(snap, "configs")),
+	                   json_incref(json_object_get(snap, "secrets")),
+	                   json_incref(json_object_get(snap, "nodes")));
 	json_decref(snap);
 	return l;
 }
