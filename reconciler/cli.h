@@ -32,12 +32,12 @@ enum cli_output { CLI_TEXT, CLI_JSON };
 
 /* Options beyond the common ones, chosen per command. */
 enum cli_flags {
-	CLI_OPT_STACK = 1 << 0,  /* --stack NAME (repeatable) */
-	CLI_OPT_APPLY = 1 << 1,  /* --yes --timeout --allow-empty --plan */
-	CLI_OPT_SAVE = 1 << 2,   /* --save FILE */
-	CLI_OPT_DOCKER = 1 << 3, /* --docker-host */
-	CLI_OPT_STORE = 1 << 4,  /* --store */
-	CLI_OPT_ADOPT = 1 << 5,  /* --adopt */
+	CLI_OPT_STACK = 1 << 0,    /* --stack NAME (repeatable) */
+	CLI_OPT_APPLY = 1 << 1,    /* --yes --timeout --allow-empty --plan */
+	CLI_OPT_SAVE = 1 << 2,     /* --save FILE */
+	CLI_OPT_DOCKER = 1 << 3,   /* --docker-host */
+	CLI_OPT_STORE = 1 << 4,    /* --store */
+	CLI_OPT_ADOPT = 1 << 5,    /* --adopt */
 	CLI_OPT_SHOW_ENV = 1 << 6, /* --show-env */
 };
 

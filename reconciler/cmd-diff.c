@@ -48,8 +48,7 @@ static int run(int argc, char **argv)
 
 	rc = cli_parse(&o, &cmd_diff,
 	               CLI_OPT_STACK | CLI_OPT_SAVE | CLI_OPT_DOCKER |
-	                       CLI_OPT_STORE | CLI_OPT_ADOPT |
-	                               CLI_OPT_SHOW_ENV,
+	                       CLI_OPT_STORE | CLI_OPT_ADOPT | CLI_OPT_SHOW_ENV,
 	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);

@@ -110,8 +110,8 @@ int plan_empty(const struct plan *p);
 
 /*
  * Prints "+ create ...", "~ update ..." with changed fields, "- remove",
- * "~ adopt ...". Env values are shown as a hash unless flags has PLAN_SHOW_ENV, URL
- * passwords never (specdiff_shown).
+ * "~ adopt ...". Env values are shown as a hash unless flags has PLAN_SHOW_ENV,
+ * URL passwords never (specdiff_shown).
  */
 void plan_print(const struct plan *p, FILE *fp, unsigned flags);
 /*
