@@ -32,6 +32,9 @@ netmap() {
 
 gone() { [ -z "$(docker_cli service ls -q --filter "label=com.docker.stack.namespace=$1")" ] &&
 	[ -z "$(docker_cli network ls -q --filter "label=com.docker.stack.namespace=$1")" ]; }
+# stack rm gives up on a network whose tasks are still shutting down
+# ("network not found" / "has active endpoints"); ask again until it is gone.
+removed() { gone "$1" || { docker_cli stack rm "$1" >/dev/null 2>&1; false; }; }
 
 for name in $pairs; do
 	case_begin "docker stack deploy and kedge agree on stack $name"
@@ -50,7 +53,7 @@ for name in $pairs; do
 	# Published ports are cluster-wide: take the reference stack down
 	# before kedge deploys the same one.
 	docker_cli stack rm "sd$name" >/dev/null
-	wait_for 60 gone "sd$name" || fail "docker stack rm sd$name did not finish"
+	wait_for 60 removed "sd$name" || fail "docker stack rm sd$name did not finish"
 	run_kedge apply --repo "$R" --stack "kd$name" --detach
 	assert_rc 0
 	NETMAP="$NETMAP,$(netmap)"

@@ -26,7 +26,7 @@ timeout -k 5 120 /usr/bin/time -f '%M' -o "$W/rss" "$KEDGE" validate \
 	--repo "$W/big" >"$W/out" 2>"$W/err"
 RC=$? ERR=$(cat "$W/err")
 assert_rc 2
-assert_err_contains "stacks/web/compose.yml:7:11: 'stacks/web/big.conf' is larger than Swarm's 500 KiB limit"
+assert_err_contains "stacks/web/compose.yml:7:11: 'stacks/web/big.conf' is larger than Swarm's 1000 KiB limit"
 RSS=$(tail -n 1 "$W/rss")
 echo "max RSS ${RSS} KiB"
 [ "$RSS" -lt $((100 * 1024)) ] || fail "max RSS ${RSS} KiB, over 100 MiB"
