@@ -361,7 +361,7 @@ static int services(json_t *result, struct cv *c)
 	json_t *spec;
 	const char *key;
 	char *p;
-	int rc = 0;
+	int rc = 0, refused = 0;
 
 	if (!json_is_object(svcs))
 		return convert_bad(c, "/services", "must be a mapping");
@@ -371,13 +371,19 @@ static int services(json_t *result, struct cv *c)
 		free(p);
 		if (!rc && (rc = kedge_labels(spec, c)))
 			json_decref(spec);
+		if ((rc == ERR_INVALID || rc == ERR_UNSUPPORTED) && c->opts &&
+		    c->opts->refused) {
+			c->opts->refused(c->opts->refused_ctx, c->err);
+			refused = rc;
+			continue;
+		}
 		if (rc)
 			break;
 		json_object_set_new(
 		        json_object_get(result, "services"),
 		        json_string_value(json_object_get(spec, "Name")), spec);
 	}
-	return rc;
+	return rc ? rc : refused;
 }
 
 int convert_stack(json_t **out, const char *stack, const json_t *compose,

@@ -47,6 +47,11 @@ typedef const char *(*convert_env_fn)(void *ctx, const char *name);
  */
 typedef void (*convert_warn_fn)(void *ctx, const char *pointer,
                                 const char *message);
+/*
+ * Called with each service the conversion refuses (err holds
+ * "<pointer>: <message>"), when the caller wants every refusal at once.
+ */
+typedef void (*convert_refused_fn)(void *ctx, const struct err *err);
 
 struct convert_opts {
 	convert_read_fn read_file; /* NULL: any file reference fails */
@@ -60,6 +65,14 @@ struct convert_opts {
 	void *env_ctx;
 	convert_warn_fn warn; /* may be NULL */
 	void *warn_ctx;
+	/*
+	 * NULL: the first refused service ends the conversion. Set: each
+	 * refused service (ERR_INVALID, ERR_UNSUPPORTED) is passed to it and
+	 * the others are converted too; convert_stack still fails, with the
+	 * last refusal in err.
+	 */
+	convert_refused_fn refused;
+	void *refused_ctx;
 	/*
 	 * Extra service labels (an object of strings, e.g. kedge.revision);
 	 * may be NULL. Added to services only, never to the task template,

@@ -25,6 +25,12 @@
 #include "srcmap.h"
 
 #define MAX_RESULT (1u << 20)
+/*
+ * What interpolation may add to one document in all: a 1 MiB value
+ * referenced in every string would otherwise turn a small file into
+ * gigabytes, string by string, each under MAX_RESULT.
+ */
+#define MAX_GROWTH (4u << 20)
 
 struct state {
 	interp_lookup_fn lookup;
@@ -263,6 +269,8 @@ struct walk {
 	char indexes[MAX_TOKENS][24]; /* array indexes as tokens */
 	unsigned ntok;
 	int errors;
+	size_t grown; /* bytes interpolation added so far */
+	int over;     /* MAX_GROWTH was passed: expand nothing more */
 };
 
 static const struct cast_rule *find_cast(const struct walk *w)
@@ -356,7 +364,7 @@ static json_t *walk_string(struct walk *w, const json_t *v)
 	int changed = 0;
 	json_t *out = NULL;
 
-	if (!strchr(json_string_value(v), '$'))
+	if (w->over || !strchr(json_string_value(v), '$'))
 		return NULL;
 	err_clear(&err);
 	ptr = walk_pointer(w);
@@ -373,6 +381,17 @@ static json_t *walk_string(struct walk *w, const json_t *v)
 		         "variable '%s' is not set (by the stack's .env or "
 		         "kedge.yml's env_passthrough); using an empty string",
 		         unset);
+	if (changed && strlen(res) > json_string_length(v))
+		w->grown += strlen(res) - json_string_length(v);
+	if (w->grown > MAX_GROWTH) {
+		diag_add(w->diag, DIAG_ERROR, file, line, col,
+		         "interpolation makes this file more than %u MiB "
+		         "larger; refusing to expand it further",
+		         MAX_GROWTH >> 20);
+		w->errors++;
+		w->over = 1;
+		changed = 0;
+	}
 	if (changed) {
 		const struct cast_rule *r = find_cast(w);
 

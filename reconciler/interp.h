@@ -38,8 +38,9 @@ int interp_string(char **out, int *changed, char **unset_out, const char *in,
  * and required variables, a warning per unset variable (docker's
  * "variable is not set. Defaulting to a blank string"). Then casts the
  * interpolated values of typed compose fields (deploy.replicas, ports,
- * booleans such as read_only) to numbers or booleans. Returns the number of
- * errors added.
+ * booleans such as read_only) to numbers or booleans. What interpolation
+ * adds to the document is budgeted as a whole (4 MiB): past it, one error
+ * and nothing more is expanded. Returns the number of errors added.
  */
 int interp_compose(struct json_t *doc, interp_lookup_fn lookup, void *ctx,
                    const struct srcmap *map, struct diag *diag);

@@ -196,9 +196,17 @@ json_t *plan_new_all(const struct desired *d)
 	return all;
 }
 
-int plan_convert_stack(json_t **out, json_t *all, const struct desired *d,
+/* plan_check_desired's: every refused service of a stack goes to diag. */
+struct refusals {
+	const struct desired_stack *st;
+	struct diag *diag;
+};
+
+static void on_refused(void *ctx, const struct err *e);
+
+static int convert_one(json_t **out, json_t *all, const struct desired *d,
                        const struct desired_stack *st, struct diag *diag,
-                       struct err *err)
+                       struct refusals *every, struct err *err)
 {
 	static const char *const kinds[] = {"services", "networks", "configs",
 	                                    "secrets"};
@@ -214,6 +222,10 @@ int plan_convert_stack(json_t **out, json_t *all, const struct desired *d,
 	co.labels = json_object_get(all, "labels");
 	co.owner = plan_owner(d);
 	co.lazy_spec_hash = 1;
+	if (every) {
+		co.refused = on_refused;
+		co.refused_ctx = every;
+	}
 	error = convert_stack(&objs, st->name, st->compose.doc, &co, err);
 	if (error) {
 		err_prefix(err, "stack '%s'", st->name);
@@ -249,6 +261,13 @@ int plan_convert_stack(json_t **out, json_t *all, const struct desired *d,
 	}
 	*out = objs;
 	return 0;
+}
+
+int plan_convert_stack(json_t **out, json_t *all, const struct desired *d,
+                       const struct desired_stack *st, struct diag *diag,
+                       struct err *err)
+{
+	return convert_one(out, all, d, st, diag, NULL, err);
 }
 
 /* Keeps only the parts of a member of src that later passes read. */
@@ -334,6 +353,15 @@ static void report_refusal(const struct desired_stack *st, const char *msg,
 	free(ptr);
 }
 
+static void on_refused(void *ctx, const struct err *e)
+{
+	struct refusals *r = ctx;
+	char *msg = xasprintf("stack '%s': %s", r->st->name, e->msg);
+
+	report_refusal(r->st, msg, r->diag);
+	free(msg);
+}
+
 int plan_check_desired(const struct desired *d, struct diag *diag,
                        struct err *err)
 {
@@ -347,8 +375,10 @@ int plan_check_desired(const struct desired *d, struct diag *diag,
 
 		if (!st->compose.doc)
 			continue;
+		struct refusals every = {st, diag};
+
 		err_clear(&e);
-		error = plan_convert_stack(&objs, all, d, st, diag, &e);
+		error = convert_one(&objs, all, d, st, diag, &every, &e);
 		if (error == ERR_INVALID || error == ERR_UNSUPPORTED ||
 		    error == ERR_NOTFOUND || error == ERR_TOOBIG) {
 			report_refusal(st, e.msg, diag);

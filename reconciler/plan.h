@@ -82,7 +82,7 @@ struct plan_opts {
 /*
  * Converts every stack as plan_build() does, with no swarm: what validate
  * runs so that it refuses exactly what diff and apply refuse. Each refusal
- * of the conversion (the first per stack: conversion stops there) goes to
+ * of the conversion (every refused service of every stack) goes to
  * diag as an error at the file, line and column of the offending key.
  * Returns 0, or a negative code when kedge itself failed (a file could not
  * be read for a reason other than the user's input).

@@ -256,6 +256,13 @@ printf 'services:\n  web:\n    image: nginx\n    volumes: ["./data:/data"]\n' >"
 bad_case relbind "$W:4:15: bind source './data' must be an absolute path" \
 	"1 error,"
 
+new_case "every service the conversion refuses is reported at once"
+printf 'services:\n  a:\n    command: [sleep, "1"]\n  b:\n    image: nginx\n    volumes: ["./rel:/x"]\n  c:\n    image: Nginx\n' >"$R/$W"
+bad_case allrefusals "$W:3:5: 'image' is required" \
+	"$W:6:15: bind source './rel' must be an absolute path"
+assert_err_contains "$W:8:12: 'Nginx' is not a valid image reference"
+assert_err_contains "3 errors,"
+
 new_case "node.role must be manager or worker exactly"
 printf 'services:\n  web:\n    image: nginx\n    deploy:\n      placement:\n        constraints: ["node.role == managerz"]\n' >"$R/$W"
 bad_case role "$W:6:23: placement constraint 'node.role == managerz': node.role can only be 'manager' or 'worker'" \

@@ -250,6 +250,44 @@ START_TEST(document_problems_go_to_diag)
 }
 END_TEST
 
+static const char *big_var(void *ctx, const char *name)
+{
+	return strcmp(name, "BIG") ? NULL : ctx;
+}
+
+/* 2000 references to a 1 MiB value would be 2 GiB; the budget stops it. */
+START_TEST(expansion_is_budgeted_per_document)
+{
+	char *big = xmalloc((1u << 20) + 1);
+	json_t *labels = json_object(), *doc;
+	struct diag d = DIAG_INIT;
+	size_t expanded = 0;
+	const char *k;
+	json_t *v;
+
+	memset(big, 'y', 1u << 20);
+	big[1u << 20] = '\0';
+	for (int i = 0; i < 2000; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "L%d", i);
+		json_object_set_new(labels, key, json_string("${BIG}"));
+	}
+	doc = json_pack("{s:{s:{s:o}}}", "services", "web", "labels", labels);
+	ck_assert_int_eq(interp_compose(doc, big_var, big, NULL, &d), 1);
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_ptr_nonnull(strstr(d.items[0].message,
+	                             "interpolation makes this file more than "
+	                             "4 MiB larger"));
+	json_object_foreach (labels, k, v)
+		expanded += json_string_length(v) == 1u << 20;
+	ck_assert_uint_eq(expanded, 4);
+	diag_release(&d);
+	json_decref(doc);
+	free(big);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("interp");
@@ -260,6 +298,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, docker_refusals);
 	tcase_add_test(tc, typed_fields_are_cast);
 	tcase_add_test(tc, document_problems_go_to_diag);
+	tcase_add_test(tc, expansion_is_budgeted_per_document);
 	suite_add_tcase(s, tc);
 	return s;
 }
