@@ -32,8 +32,10 @@ netmap() {
 
 gone() { [ -z "$(docker_cli service ls -q --filter "label=com.docker.stack.namespace=$1")" ] &&
 	[ -z "$(docker_cli network ls -q --filter "label=com.docker.stack.namespace=$1")" ]; }
-# stack rm gives up on a network whose tasks are still shutting down
-# ("network not found" / "has active endpoints"); ask again until it is gone.
+# A network goes only after its tasks are gone, and the data stack's task
+# ignores SIGTERM for its stop_grace_period (1m); stack rm may also give up
+# on a network whose tasks are still shutting down, so ask again until the
+# stack is gone.
 removed() { gone "$1" || { docker_cli stack rm "$1" >/dev/null 2>&1; false; }; }
 
 for name in $pairs; do
@@ -53,7 +55,7 @@ for name in $pairs; do
 	# Published ports are cluster-wide: take the reference stack down
 	# before kedge deploys the same one.
 	docker_cli stack rm "sd$name" >/dev/null
-	wait_for 60 removed "sd$name" || fail "docker stack rm sd$name did not finish"
+	wait_for 150 removed "sd$name" || fail "docker stack rm sd$name did not finish: $(docker_cli stack rm "sd$name" 2>&1; docker_cli service ls --filter "label=com.docker.stack.namespace=sd$name"; docker_cli network ls --filter "label=com.docker.stack.namespace=sd$name")"
 	run_kedge apply --repo "$R" --stack "kd$name" --detach
 	assert_rc 0
 	NETMAP="$NETMAP,$(netmap)"
