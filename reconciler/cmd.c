@@ -8,12 +8,14 @@
 extern const struct cmd_entry cmd_validate;
 extern const struct cmd_entry cmd_diff;
 extern const struct cmd_entry cmd_apply;
+extern const struct cmd_entry cmd_run;
 extern const struct cmd_entry cmd_version;
 
 const struct cmd_entry *const cmd_table[] = {
         &cmd_validate,
         &cmd_diff,
         &cmd_apply,
+        &cmd_run,
         &cmd_version,
 };
 

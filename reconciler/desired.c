@@ -99,9 +99,8 @@ static int parse_file(struct desired_doc *doc, struct source *src,
 	return error;
 }
 
-/* Validates a parsed document against schema kind; returns 0 when valid. */
-static int validate_doc(struct desired_doc *doc, struct schema *schemas,
-                        const char *kind, struct diag *diag, struct err *err)
+int desired_validate_doc(struct desired_doc *doc, struct schema *schemas,
+                         const char *kind, struct diag *diag, struct err *err)
 {
 	struct report_ctx rc = {diag, doc->map, doc->path, 0};
 	char uri[128];
@@ -128,7 +127,7 @@ static int load_plain(struct desired_doc *doc, struct source *src,
 
 	if (error)
 		return error < 0 ? error : 0;
-	error = validate_doc(doc, schemas, kind, diag, err);
+	error = desired_validate_doc(doc, schemas, kind, diag, err);
 	if (error > 0) {
 		json_decref(doc->doc);
 		doc->doc = NULL;
@@ -277,7 +276,7 @@ static int load_stack(struct desired *d, const char *name,
 	vc.st = st;
 	nerr = interp_compose(st->compose.doc, lookup_var, &vc, st->compose.map,
 	                      diag);
-	error = validate_doc(&st->compose, schemas, "compose", diag, err);
+	error = desired_validate_doc(&st->compose, schemas, "compose", diag, err);
 	if (error < 0)
 		return error;
 	if (error || nerr) {

@@ -73,6 +73,17 @@ int desired_load(struct desired **out, struct source *src,
 void desired_free(struct desired *d);
 
 /*
+ * Validates a parsed document (doc->doc, with doc->map and doc->path)
+ * against the schema of kind ("kedge", "compose", "run", ...); every
+ * problem goes to diag with its line. Returns 0 when valid, 1 when not,
+ * or the error of the validator itself. Other file kinds (the daemon's
+ * configuration) use it too.
+ */
+int desired_validate_doc(struct desired_doc *doc, struct schema *schemas,
+                         const char *kind, struct diag *diag,
+                         struct err *err) MUST_CHECK;
+
+/*
  * Reads a file a stack references (a config, secret or env_file) by the
  * path written in its compose file, relative to the stack's folder. Applies
  * the same rules as validation: inside the repository, a regular file, at

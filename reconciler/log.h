@@ -25,6 +25,21 @@ enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level log_threshold;
 
+/*
+ * The line format: text (above, for a terminal), logfmt
+ * ("time=... level=info module=apply msg=\"service updated\" stack=shop")
+ * or json (one object per line, the same keys). In logfmt and json the
+ * message's trailing key=value words become fields of their own.
+ */
+enum log_style { LOG_TEXT, LOG_LOGFMT, LOG_JSON };
+/* "text", "logfmt" or "json"; ERR_INVALID otherwise. */
+int log_set_format(const char *name) MUST_CHECK;
+/*
+ * A field that every line of the calling thread carries until cleared
+ * (value 0): the daemon's reconcile id, "reconcile=42".
+ */
+void log_set_reconcile(long long id);
+
 /* Sets the level from a name (error, warn, info, debug); ERR_INVALID. */
 int log_set_level(const char *name) MUST_CHECK;
 void log_write(enum log_level level, const char *module, const char *fmt, ...)

@@ -8,8 +8,10 @@
 
 #include "convert.h"
 #include "desired.h"
+#include "buf.h"
 #include "diag.h"
 #include "err.h"
+#include "hash.h"
 #include "live.h"
 #include "normalize.h"
 #include "placement.h"
@@ -403,7 +405,7 @@ static int plan_update(struct ctx *c, const char *name, const json_t *spec,
 	         json_object_get(json_object_get(want, "Mode"), "GlobalJob");
 	if (replicas_of(want) == 0 &&
 	    replicas_of(json_object_get(live, "Spec")) > 0)
-		c->p->destructive = 1;
+		c->p->destructive = a->destructive = 1;
 	if (adopt && labels_only(changes)) {
 		a->spec = relabelled(live, want);
 		json_decref(want);
@@ -872,7 +874,7 @@ static void add_removal(struct ctx *c, enum plan_kind kind, const json_t *live)
 	             plan_label(live, "com.docker.stack.namespace"));
 	plan_set_live(a, live);
 	if (!superseded(c, kind, live))
-		c->p->destructive = 1;
+		c->p->destructive = a->destructive = 1;
 }
 
 /* Does a service spec refer to a network, config or secret? */
@@ -1084,6 +1086,29 @@ static void check_ports(struct ctx *c)
 	}
 }
 
+/* plan.h's fingerprint of one stack's converted objects. */
+static void fingerprint(struct ctx *c, const char *stack, const json_t *objs)
+{
+	char *text = json_dumps(objs, JSON_SORT_KEYS | JSON_COMPACT);
+	const char *rev = c->d->revision, *p, *hit;
+	size_t rlen = strlen(rev);
+	char hex[HASH_HEX_LEN + 1];
+	struct buf b = BUF_INIT;
+
+	if (!text)
+		BUG("cannot serialise the objects of stack '%s'", stack);
+	/* the commit id is in every object's labels; leave it out */
+	for (p = text; rlen && (hit = strstr(p, rev)); p = hit + rlen)
+		if (buf_add(&b, p, (size_t)(hit - p)))
+			BUG("uncapped buffer refused to grow");
+	if (buf_addstr(&b, p))
+		BUG("uncapped buffer refused to grow");
+	hash_sha256_hex(hex, b.ptr ? b.ptr : "", b.len);
+	json_object_set_new(c->p->fingerprints, stack, json_string(hex));
+	buf_release(&b);
+	free(text);
+}
+
 /*
  * One stack at a time: convert, plan its objects and services, then keep
  * only what the prune and port checks need.
@@ -1102,6 +1127,7 @@ static int plan_stacks(struct ctx *c, struct err *err)
 		                           err);
 		if (error)
 			break;
+		fingerprint(c, st->name, objs);
 		plan_objects(c, objs);
 		error = plan_services(c, json_object_get(objs, "services"),
 		                      err);
@@ -1156,11 +1182,12 @@ int plan_build(struct plan **out, const struct desired *d, const struct live *l,
 	p->revision = xstrdup(d->revision);
 	p->source = xstrdup(d->source_name);
 	p->skipped = json_array();
+	p->fingerprints = json_object();
 	c.all = plan_new_all(d);
 	c.ns = json_object();
 	c.adopted = json_object();
 	note_namespaces(&c);
-	if (!o->stacks)
+	if (!o->stacks || o->nodes)
 		plan_nodes(p, d, l, diag);
 	error = plan_stacks(&c, err);
 	if (!error) {

@@ -71,22 +71,54 @@ void plan_set_live(struct plan_action *a, const json_t *live)
 	        json_object_get(json_object_get(live, "Version"), "Index"));
 }
 
+static void action_release(struct plan_action *a)
+{
+	free(a->name);
+	free(a->stack);
+	free(a->id);
+	free(a->spec_hash);
+	json_decref(a->spec);
+	json_decref(a->changes);
+}
+
+void plan_retain(struct plan *p,
+                 int (*keep)(void *ctx, const struct plan_action *a),
+                 void *ctx)
+{
+	size_t n = 0;
+
+	p->ncreate = p->nupdate = p->nremove = p->nadopt = 0;
+	p->destructive = 0;
+	for (size_t i = 0; i < p->nr; i++) {
+		struct plan_action *a = &p->actions[i];
+
+		if (!keep(ctx, a)) {
+			action_release(a);
+			continue;
+		}
+		p->actions[n++] = *a;
+		if (a->op == PLAN_CREATE)
+			p->ncreate++;
+		else if (a->op == PLAN_UPDATE)
+			p->nupdate++;
+		else if (a->op == PLAN_ADOPT)
+			p->nadopt++;
+		else
+			p->nremove++;
+		p->destructive |= a->destructive;
+	}
+	p->nr = n;
+}
+
 void plan_free(struct plan *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nr; i++) {
-		struct plan_action *a = &p->actions[i];
-
-		free(a->name);
-		free(a->stack);
-		free(a->id);
-		free(a->spec_hash);
-		json_decref(a->spec);
-		json_decref(a->changes);
-	}
+	for (size_t i = 0; i < p->nr; i++)
+		action_release(&p->actions[i]);
 	free(p->actions);
 	json_decref(p->skipped);
+	json_decref(p->fingerprints);
 	free(p->revision);
 	free(p->source);
 	free(p);

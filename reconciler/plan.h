@@ -55,6 +55,7 @@ struct plan_action {
 	char *spec_hash;        /* sha256 of the canonical spec */
 	int rollout;            /* service update restarts tasks */
 	int job;                /* a job-mode service */
+	int destructive;        /* a removal, or a service scaled to zero */
 };
 
 struct plan {
@@ -65,6 +66,12 @@ struct plan {
 	size_t ncreate, nupdate, nremove, nadopt;
 	int destructive;        /* removals, or a service scaled to zero */
 	struct json_t *skipped; /* [{name, reason}]: services not updated */
+	/*
+	 * stack -> sha256 of everything the stack's files ask for (converted,
+	 * the commit id left out): equal across commits that did not change
+	 * the stack, so a daemon can tell drift from a change in git.
+	 */
+	struct json_t *fingerprints;
 };
 
 struct plan_opts {
@@ -77,6 +84,9 @@ struct plan_opts {
 	 * decides; objects of another kedge instance are never adopted.
 	 */
 	int adopt;
+	/* with a stacks filter: plan node labels too (a daemon that leaves
+	 * out only the stacks that failed) */
+	int nodes;
 };
 
 /*
@@ -102,6 +112,15 @@ int plan_build(struct plan **out, const struct desired *d, const struct live *l,
                const struct plan_opts *o, struct diag *diag,
                struct err *err) MUST_CHECK;
 void plan_free(struct plan *p);
+
+/*
+ * Keeps the actions for which keep(ctx, action) returns 1 and frees the
+ * rest, in order; the counts and p->destructive follow. A daemon uses it
+ * to hold back what waits for approval or is only to be reported.
+ */
+void plan_retain(struct plan *p,
+                 int (*keep)(void *ctx, const struct plan_action *a),
+                 void *ctx);
 
 /* True when the plan changes nothing. */
 int plan_empty(const struct plan *p);

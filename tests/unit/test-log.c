@@ -10,6 +10,7 @@
 
 #include "unit.h"
 
+#include "err.h"
 #include "log.h"
 
 /* 2026-11-24T11:40:00Z */
@@ -92,6 +93,51 @@ START_TEST(threshold_before_arguments)
 }
 END_TEST
 
+/* logfmt: the message's trailing key=value words are fields. */
+START_TEST(logfmt_line)
+{
+	char *s;
+
+	ck_assert_int_eq(log_set_format("logfmt"), 0);
+	log_set_reconcile(42);
+	s = line(LOG_INFO, "apply", "service \"x\" updated stack=%s n=%d",
+	         "shop", 3);
+	ck_assert_str_eq(s, "time=2026-11-24T11:40:00Z level=info module=apply "
+	                    "msg=\"service \\\"x\\\" updated\" stack=shop n=3 "
+	                    "reconcile=42\n");
+	free(s);
+	log_set_reconcile(0);
+	s = line(LOG_WARN, "repo", "a\nb");
+	ck_assert_str_eq(s, "time=2026-11-24T11:40:00Z level=warn module=repo "
+	                    "msg=\"a\\nb\"\n");
+	free(s);
+	ck_assert_int_eq(log_set_format("text"), 0);
+}
+END_TEST
+
+START_TEST(json_line)
+{
+	char *s;
+
+	ck_assert_int_eq(log_set_format("json"), 0);
+	log_set_reconcile(7);
+	s = line(LOG_ERROR, "daemon", "reconcile finished result=%s exit=%d",
+	         "failed", 2);
+	ck_assert_str_eq(s, "{\"time\":\"2026-11-24T11:40:00Z\",\"level\":"
+	                    "\"error\",\"module\":\"daemon\",\"msg\":"
+	                    "\"reconcile finished\",\"result\":\"failed\","
+	                    "\"exit\":\"2\",\"reconcile\":7}\n");
+	free(s);
+	log_set_reconcile(0);
+	/* a newline in the message cannot start a second line */
+	s = line(LOG_INFO, "x", "a\nb");
+	ck_assert_ptr_eq(strchr(s, '\n'), s + strlen(s) - 1);
+	free(s);
+	ck_assert_int_eq(log_set_format("yaml"), ERR_INVALID);
+	ck_assert_int_eq(log_set_format("text"), 0);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -100,5 +146,7 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, newline_cannot_forge_a_line);
 	UNIT_TCASE(s, long_message_is_cut_with_a_marker);
 	UNIT_TCASE(s, threshold_before_arguments);
+	UNIT_TCASE(s, logfmt_line);
+	UNIT_TCASE(s, json_line);
 	return s;
 }
