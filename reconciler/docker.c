@@ -650,3 +650,86 @@ int docker_check_manager(struct docker *d, struct err *err)
 	json_decref(info);
 	return error;
 }
+
+/* --- the event stream --------------------------------------------------- */
+
+/* A cap on one event line: events are small; a huge line is not one. */
+#define EVENT_LINE_MAX ((size_t)256 << 10)
+
+struct follow {
+	docker_event_fn fn;
+	int (*cancel)(void *ctx);
+	void *ctx;
+	int bad;     /* a line was not a JSON object */
+	int stopped; /* fn returned non-zero */
+	char what[64];
+};
+
+static int on_event_line(void *arg, const char *line, size_t len)
+{
+	struct follow *f = arg;
+	json_t *ev;
+	int rc;
+
+	if (len == 0)
+		return 0; /* keep-alive blank lines */
+	ev = json_loadb(line, len, 0, NULL);
+	if (!json_is_object(ev)) {
+		json_decref(ev);
+		f->bad = 1;
+		snprintf(f->what, sizeof(f->what), "%.40s", line);
+		return ERR_REMOTE;
+	}
+	rc = f->fn(f->ctx, ev);
+	json_decref(ev);
+	if (rc)
+		f->stopped = 1;
+	return rc;
+}
+
+static int follow_cancel(void *arg)
+{
+	struct follow *f = arg;
+
+	return f->cancel && f->cancel(f->ctx);
+}
+
+int docker_events_follow(struct docker *d, docker_event_fn fn,
+                         int (*cancel)(void *ctx), void *ctx, struct err *err)
+{
+	static const char filters[] =
+	        "{\"type\":[\"service\",\"network\",\"config\",\"secret\","
+	        "\"node\"]}";
+	struct follow f = {.fn = fn, .cancel = cancel, .ctx = ctx};
+	char *esc = http_escape(filters);
+	char *path = xasprintf(API "/events?filters=%s", esc);
+	int error;
+	long status;
+
+	log_debug("docker", "following GET %s", path);
+	error = http_stream_lines(d->http, path, on_event_line, follow_cancel,
+	                          &f, EVENT_LINE_MAX, err);
+	status = http_stream_status(d->http);
+	if (f.stopped) {
+		/* fn's value and message stand. */
+	} else if (f.bad) {
+		size_t i;
+
+		for (i = 0; f.what[i]; i++)
+			if ((unsigned char)f.what[i] < ' ' ||
+			    (unsigned char)f.what[i] > '~')
+				f.what[i] = ' ';
+		error = err_set(err, ERR_REMOTE,
+		                "the Docker daemon at %s sent an event that is "
+		                "not a JSON object: '%s'",
+		                d->host, f.what);
+	} else if (status == 200 && (error == 0 || error == ERR_REMOTE)) {
+		error = err_set(
+		        err, ERR_REMOTE,
+		        "the Docker daemon at %s closed the event stream",
+		        d->host);
+	}
+	free(path);
+	free(esc);
+	return error;
+}

@@ -142,4 +142,24 @@ int docker_config_remove(struct docker *d, const char *id,
 int docker_secret_remove(struct docker *d, const char *id,
                          struct err *err) MUST_CHECK;
 
+/*
+ * Follows GET /events (filtered to the types service, network, config,
+ * secret and node; from now on, as the daemon does without since=) and
+ * calls fn with each event object, borrowed for the call, until the
+ * stream ends or fn or cancel stops it. An event is what `docker events
+ * --format '{{json .}}'` prints: Type, Action, Actor.ID,
+ * Actor.Attributes.name, time, timeNano, scope.
+ * Returns as http_stream_lines() does, but the end of the stream is an
+ * error: ERR_REMOTE "the Docker daemon at <host> closed the event stream"
+ * when the daemon ends it or goes away; ERR_REMOTE for a line that is not
+ * a JSON object; the daemon's message for a refused request (as the other
+ * calls); ERR_CANCELED; fn's non-zero value. No total timeout applies.
+ * The stream holds d until it returns: open a second struct docker for
+ * everything else meanwhile (and from another thread).
+ */
+typedef int (*docker_event_fn)(void *ctx, const json_t *event);
+int docker_events_follow(struct docker *d, docker_event_fn fn,
+                         int (*cancel)(void *ctx), void *ctx,
+                         struct err *err) MUST_CHECK;
+
 #endif

@@ -3,8 +3,12 @@
  *
  * Owns: every use of libcurl in kedge. Keeping one easy handle for the
  * life of a struct http keeps its connection cache, so consecutive
- * requests reuse one keep-alive connection. Does not own: the meaning of
- * requests or replies (docker.c) or retries.
+ * requests reuse one keep-alive connection. A stream (http_stream_lines)
+ * runs on a duplicate of that handle driven through a multi handle of its
+ * own, so that it can wake up to ask its cancel hook while nothing
+ * arrives, and so that lifting the total timeout for it changes nothing
+ * for later requests. Does not own: the meaning of requests or replies
+ * (docker.c) or retries.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -23,8 +27,9 @@ struct http {
 	size_t max_body;
 	long connect_timeout_ms, timeout_ms;
 	unsigned long requests;
-	struct buf *sink; /* the body being received */
-	int toobig;       /* the sink refused bytes */
+	struct buf *sink;   /* the body being received */
+	int toobig;         /* the sink refused bytes */
+	long stream_status; /* of the last http_stream_lines() */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -290,4 +295,226 @@ char *http_escape(const char *s)
 	}
 	o[j] = '\0';
 	return o;
+}
+
+/* --- streams ----------------------------------------------------------- */
+
+/* How often a stream wakes up to ask its cancel hook. */
+#define STREAM_POLL_MS 200
+/* How much of a refused stream's body goes into the message. */
+#define STREAM_ERR_BODY 200
+
+struct stream {
+	CURL *curl;
+	http_line_fn fn;
+	void *ctx;
+	struct buf line;    /* the line being received, capped at max_line */
+	struct buf errbody; /* the start of a non-200 body */
+	long status;        /* 0 until the first body bytes */
+	int fn_rc;          /* fn's non-zero return */
+	int toobig;         /* a line was over the cap */
+};
+
+static int stream_line(struct stream *s)
+{
+	int rc = s->fn(s->ctx, buf_cstr(&s->line), s->line.len);
+
+	buf_reset(&s->line);
+	if (rc)
+		s->fn_rc = rc;
+	return rc;
+}
+
+static size_t on_stream(char *data, size_t size, size_t n, void *ud)
+{
+	struct stream *s = ud;
+	size_t len = size * n, i = 0;
+
+	if (!s->status)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+	if (s->status != 200) {
+		/* Keep the start for the message; the rest is dropped. */
+		size_t room = STREAM_ERR_BODY - s->errbody.len;
+
+		if (buf_add(&s->errbody, data, len < room ? len : room) < 0)
+			BUG("stream: the error body overflowed its cap");
+		return len;
+	}
+	while (i < len) {
+		char *nl = memchr(data + i, '\n', len - i);
+		size_t take = nl ? (size_t)(nl - (data + i)) : len - i;
+
+		if (buf_add(&s->line, data + i, take) < 0) {
+			s->toobig = 1;
+			return 0; /* anything but len makes curl stop */
+		}
+		i += take;
+		if (!nl)
+			break;
+		i++; /* the '\n' */
+		if (stream_line(s))
+			return 0;
+	}
+	return len;
+}
+
+/* A duplicate of h's handle set up for one stream of path. */
+static CURL *stream_handle(struct http *h, struct stream *s, const char *url)
+{
+	CURL *c = curl_easy_duphandle(h->curl);
+	CURLcode rc;
+
+	if (!c)
+		return NULL;
+	rc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+#define SET(opt, val)                                       \
+	do {                                                \
+		if (rc == CURLE_OK)                         \
+			rc = curl_easy_setopt(c, opt, val); \
+	} while (0)
+	SET(CURLOPT_CUSTOMREQUEST, NULL);
+	SET(CURLOPT_NOBODY, 0L);
+	SET(CURLOPT_HTTPHEADER, NULL);
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_WRITEFUNCTION, on_stream);
+	SET(CURLOPT_WRITEDATA, s);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, 0L);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);
+	/* Over TCP, notice a peer that vanished without a word. */
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+#undef SET
+	if (rc != CURLE_OK) {
+		curl_easy_cleanup(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * Runs the transfer of c, waking up every STREAM_POLL_MS to ask cancel.
+ * Returns curl's result, or -1 when canceled.
+ */
+static int stream_run(CURLcode *out, CURLM *multi, CURL *c,
+                      int (*cancel)(void *), void *ctx)
+{
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if (curl_multi_add_handle(multi, c) != CURLM_OK)
+		return -2;
+	*out = CURLE_OK;
+	while (running) {
+		if (curl_multi_perform(multi, &running) != CURLM_OK)
+			return -2;
+		if (!running)
+			break;
+		if (cancel && cancel(ctx))
+			return -1;
+		if (curl_multi_poll(multi, NULL, 0, STREAM_POLL_MS, NULL) !=
+		    CURLM_OK)
+			return -2;
+	}
+	while ((msg = curl_multi_info_read(multi, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == c)
+			*out = msg->data.result;
+	return 0;
+}
+
+/* The start of a refused stream's body, unprintable bytes replaced. */
+static char *printable(const struct buf *b)
+{
+	char *s = xstrdup(buf_cstr(b));
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] > '~')
+			s[i] = ' ';
+	return s;
+}
+
+/* The result of a finished stream: see http.h. */
+static int stream_result(struct http *h, struct stream *s, CURLcode rc,
+                         const char *path, size_t max_line, struct err *err)
+{
+	const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+	char *body;
+	int error;
+
+	if (s->fn_rc)
+		return s->fn_rc;
+	if (s->toobig)
+		return err_set(err, ERR_TOOBIG,
+		               "a line of the reply of %s to GET %s is longer "
+		               "than %zu bytes",
+		               h->name, path, max_line);
+	if (rc != CURLE_OK && s->status != 200)
+		return perform_error(h, rc, "GET", path, err);
+	if (rc != CURLE_OK)
+		return err_set(err, ERR_REMOTE,
+		               "%s broke off the reply to GET %s: %s", h->name,
+		               path, why);
+	if (s->status != 200) {
+		body = printable(&s->errbody);
+		error = err_set(err, ERR_REMOTE,
+		                "%s answered GET %s with HTTP %ld: %s", h->name,
+		                path, s->status, *body ? body : "(no body)");
+		free(body);
+		return error;
+	}
+	/* A clean end: the last line may lack its '\n'. */
+	if (s->line.len && stream_line(s))
+		return s->fn_rc;
+	return 0;
+}
+
+int http_stream_lines(struct http *h, const char *path, http_line_fn fn,
+                      int (*cancel)(void *ctx), void *ctx, size_t max_line,
+                      struct err *err)
+{
+	struct stream s = {.fn = fn, .ctx = ctx};
+	char *url = xasprintf("%s%s", h->base_url, path);
+	CURLM *multi = curl_multi_init();
+	CURLcode rc = CURLE_OK;
+	int error, ran = -2;
+
+	if (!max_line)
+		max_line = HTTP_MAX_LINE_DEFAULT;
+	buf_init(&s.line, max_line);
+	buf_init(&s.errbody, STREAM_ERR_BODY);
+	h->errbuf[0] = '\0';
+	h->toobig = 0;
+	h->stream_status = 0;
+	h->requests++;
+	s.curl = multi ? stream_handle(h, &s, url) : NULL;
+	if (s.curl)
+		ran = stream_run(&rc, multi, s.curl, cancel, ctx);
+	if (s.curl && !s.status)
+		curl_easy_getinfo(s.curl, CURLINFO_RESPONSE_CODE, &s.status);
+	h->stream_status = s.status;
+	if (ran == -2)
+		error = err_set(err, ERR_INTERNAL,
+		                "cannot set up a stream of GET %s to %s", path,
+		                h->name);
+	else if (ran == -1)
+		error = err_set(err, ERR_CANCELED,
+		                "stopped following GET %s of %s (canceled)",
+		                path, h->name);
+	else
+		error = stream_result(h, &s, rc, path, max_line, err);
+	if (s.curl) {
+		curl_multi_remove_handle(multi, s.curl);
+		curl_easy_cleanup(s.curl);
+	}
+	if (multi)
+		curl_multi_cleanup(multi);
+	buf_release(&s.line);
+	buf_release(&s.errbody);
+	free(url);
+	return error;
+}
+
+long http_stream_status(const struct http *h)
+{
+	return h->stream_status;
 }

@@ -4,8 +4,9 @@
  * Owns: one connection (kept alive between requests) to one server, over a
  * unix socket or TCP, optionally TLS with a client certificate; connect and
  * total timeouts; a cap on the size of a reply body; a count of requests
- * made. Does not own: what the requests mean (docker.c speaks the Engine
- * API on top of this), JSON, retries.
+ * made; long-lived GETs read line by line (http_stream_lines). Does not own:
+ *what the requests mean (docker.c speaks the Engine API on top of this), JSON,
+ *retries.
  *
  *	struct http *h;
  *	struct http_opts o = {.base_url = "http://localhost",
@@ -89,5 +90,37 @@ void http_set_timeouts(struct http *h, long connect_timeout_ms,
  * A-Z a-z 0-9 - . _ ~ becomes %XX. The caller frees the result.
  */
 char *http_escape(const char *s);
+
+/*
+ * Streams. Sends GET path (as http_request does) and calls fn for every
+ * complete line of the reply body, without its '\n', as it arrives (line
+ * points into a buffer that is reused: copy what you keep); when the
+ * server ends the reply cleanly, a last line without '\n' is passed too.
+ * Only the connect timeout applies: a stream may last forever. A line
+ * longer than max_line bytes (0: HTTP_MAX_LINE_DEFAULT) ends the call
+ * with ERR_TOOBIG. Returns:
+ *	0             the server ended a 200 reply;
+ *	fn's value    when fn returns non-zero (err is left as fn left it);
+ *	ERR_CANCELED  when cancel(ctx) returns non-zero; cancel (may be
+ *	              NULL) is asked at least every 200 ms, also while
+ *	              nothing arrives;
+ *	ERR_REMOTE    a status other than 200 ("... answered GET <path>
+ *	              with HTTP <status>: <start of the body>"), no
+ *	              connection, or a reply that broke off;
+ *	ERR_TOOBIG    a line over max_line.
+ * The stream uses a connection of its own (h's keep-alive connection is
+ * left alone), but h is busy until this returns: one thread at a time.
+ */
+#define HTTP_MAX_LINE_DEFAULT ((size_t)1 << 20)
+typedef int (*http_line_fn)(void *ctx, const char *line, size_t len);
+int http_stream_lines(struct http *h, const char *path, http_line_fn fn,
+                      int (*cancel)(void *ctx), void *ctx, size_t max_line,
+                      struct err *err) MUST_CHECK;
+/*
+ * The HTTP status of the last http_stream_lines() reply; 0 when no reply
+ * head arrived. Tells "the server closed a stream it had accepted" (200)
+ * apart from "never reached" (0).
+ */
+long http_stream_status(const struct http *h);
 
 #endif

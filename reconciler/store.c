@@ -1,74 +1,169 @@
 /*
- * store.c: the SQLite store declared in store.h.
+ * store.c: the backend-neutral half of the store declared in store.h.
  *
- * The schema is versioned with PRAGMA user_version and upgraded by a ladder
- * of migrations, each applied once; a database from a newer kedge is
- * refused rather than guessed at, and opening an up-to-date store (or any
- * store read-only) writes nothing.
+ * Owns: choosing the backend from the location, the default location,
+ * checking every argument once for all backends, the mutex that makes a
+ * struct store usable from several threads, and the clock. Does not own:
+ * any database (store-sqlite.c; store-pg.c later), which only sees checked
+ * arguments through struct store_ops (store-int.h).
  */
-#include <sqlite3.h>
-#include <errno.h>
-#include <sys/stat.h>
+#include <pthread.h>
+#include <time.h>
 
 #include "err.h"
+#include "store-int.h"
 #include "store.h"
 
 struct store {
-	sqlite3 *db;
-	char *path;
+	const struct store_ops *ops;
+	struct store_backend *be;
+	char *location;
+	pthread_mutex_t lock;
 };
+
+/* Caps on what callers pass, so that no row grows without bound. */
+#define NAME_MAX_LEN 1024
+#define TEXT_MAX_LEN (64 * 1024)
+#define PLAN_MAX_LEN (16 * 1024 * 1024)
+
+static const char *const triggers[] = {"interval", "api",     "drift",
+                                       "start",    "approve", NULL};
+static const char *const results[] = {"ok",          "noop",    "failed",
+                                      "invalid",     "stalled", "not-converged",
+                                      "interrupted", NULL};
+static const char *const outcomes[] = {
+        "done", "failed", "not-converged", "rolled-back", "skipped", NULL};
+static const char *const statuses[] = {"Ready", "Reconciling", "Stalled",
+                                       "Suspended", NULL};
+static const char *const drift_actions[] = {"repaired", "reported", NULL};
+static const char *const approval_states[] = {"pending", "approved",
+                                              "superseded", "applied", NULL};
+
+static int one_of(const char *v, const char *const *list)
+{
+	for (; v && *list; list++)
+		if (!strcmp(v, *list))
+			return 1;
+	return 0;
+}
+
+static int check_enum(const char *what, const char *v, const char *const *list,
+                      struct err *err)
+{
+	if (one_of(v, list))
+		return 0;
+	return err_set(err, ERR_INVALID,
+	               "store: %s '%s' is not one kedge knows", what,
+	               v ? v : "(null)");
+}
 
 /*
- * The migration ladder: migrations[i] takes a store from version i to
- * i + 1. A store is at the version of the last one applied; a new one
- * starts at 0. Append, never edit: a release's stores are at its length.
- * Version 1's statements say IF NOT EXISTS because stores from before the
- * ladder may have the tables at user_version 0.
+ * A string argument: NULL is refused unless CK_NULL, "" unless CK_EMPTY,
+ * and a string longer than max is ERR_TOOBIG.
  */
-static const char *const migrations[] = {
-        "CREATE TABLE IF NOT EXISTS failed_spec ("
-        " service TEXT PRIMARY KEY, hash TEXT NOT NULL, reason TEXT NOT NULL,"
-        " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
-        "CREATE TABLE IF NOT EXISTS apply_history ("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT, revision TEXT NOT NULL,"
-        " result TEXT NOT NULL, summary TEXT NOT NULL,"
-        " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));",
-};
+enum { CK_NULL = 1, CK_EMPTY = 2 };
 
-#define STORE_VERSION ((int)ARRAY_SIZE(migrations))
-
-static int db_error(struct store *s, struct err *err, const char *what)
+static int check_str(const char *what, const char *v, int flags, size_t max,
+                     struct err *err)
 {
-	return err_set(err, ERR_IO, "store '%s': cannot %s: %s", s->path, what,
-	               sqlite3_errmsg(s->db));
+	if (!v && (flags & CK_NULL))
+		return 0;
+	if (!v || (!*v && !(flags & CK_EMPTY)))
+		return err_set(err, ERR_INVALID, "store: %s is empty", what);
+	if (strlen(v) > max)
+		return err_set(err, ERR_TOOBIG,
+		               "store: %s is longer than %zu bytes", what, max);
+	return 0;
 }
 
-/* mkdir -p of the folder that holds path. */
-static void make_parent(const char *path)
-{
-	char *dir = xstrdup(path), *p;
+#define NAME(what, v)     check_str(what, v, 0, NAME_MAX_LEN, err)
+#define OPT_NAME(what, v) check_str(what, v, CK_NULL, NAME_MAX_LEN, err)
+#define OPT_TEXT(what, v) \
+	check_str(what, v, CK_NULL | CK_EMPTY, TEXT_MAX_LEN, err)
 
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(dir, 0700);
-		*p = '/';
-	}
-	free(dir);
+static int check_json(const char *what, const json_t *v, int want_object,
+                      int optional, struct err *err)
+{
+	char *text;
+	size_t len;
+
+	if (!v && optional)
+		return 0;
+	if (!v || (want_object ? !json_is_object(v) : !json_is_array(v)))
+		return err_set(err, ERR_INVALID, "store: %s must be a JSON %s",
+		               what, want_object ? "object" : "array");
+	text = json_dumps(v, JSON_COMPACT);
+	len = text ? strlen(text) : 0;
+	free(text);
+	if (len > PLAN_MAX_LEN)
+		return err_set(err, ERR_TOOBIG,
+		               "store: %s is longer than %d bytes", what,
+		               PLAN_MAX_LEN);
+	return 0;
 }
 
-static int parent_exists(const char *path)
+static size_t list_limit(size_t limit)
 {
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	struct stat st;
-	int ok;
+	if (!limit)
+		return 20;
+	return limit > STORE_LIMIT_MAX ? STORE_LIMIT_MAX : limit;
+}
 
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	ok = !slash || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
-	free(dir);
-	return ok;
+static int64_t now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+json_t *store_json_time(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return json_null();
+	return json_string(buf);
+}
+
+int store_err_no_reconcile(struct err *err, int64_t id)
+{
+	return err_set(err, ERR_NOTFOUND, "no reconcile %lld", (long long)id);
+}
+
+int store_err_no_stack(struct err *err, const char *stack)
+{
+	return err_set(err, ERR_NOTFOUND, "no stack '%s' is recorded", stack);
+}
+
+int store_err_no_approval(struct err *err, const char *id)
+{
+	return err_set(err, ERR_NOTFOUND, "no plan '%s' waits for approval",
+	               id);
+}
+
+/*
+ * A libpq location: a URI, or a conninfo string whose first word is
+ * keyword=value with a keyword libpq knows. A SQLite path may contain '='
+ * but does not start with "dbname=" and the like.
+ */
+static int is_postgres(const char *location)
+{
+	static const char *const keywords[] = {
+	        "host",     "hostaddr", "port",    "dbname",  "user",
+	        "password", "service",  "sslmode", "options", NULL};
+	size_t n;
+
+	if (starts_with(location, "postgres://") ||
+	    starts_with(location, "postgresql://"))
+		return 1;
+	location += strspn(location, " \t");
+	n = strcspn(location, "= \t");
+	for (const char *const *k = keywords; *k; k++)
+		if (strlen(*k) == n && !strncmp(location, *k, n) &&
+		    location[n + strspn(location + n, " \t")] == '=')
+			return 1;
+	return 0;
 }
 
 static char *default_path(void)
@@ -82,190 +177,326 @@ static char *default_path(void)
 	                 home && *home ? home : "/var/lib");
 }
 
-static int read_version(int *out, struct store *s, struct err *err)
+static int open_store(struct store **out, const char *location, int read_only,
+                      struct err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	struct store *s;
+	int error;
 
-	*out = 0;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
-		return db_error(s, err, "read its version");
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_error(s, err, "read its version");
-	if (*out > STORE_VERSION)
-		return err_set(
-		        err, ERR_IO,
-		        "store '%s' has version %d; this kedge knows "
-		        "up to %d: use a newer kedge, or another --store",
-		        s->path, *out, STORE_VERSION);
-	return 0;
-}
-
-/*
- * Brings the store to STORE_VERSION inside one write transaction; a store
- * already there is not written to. The version is read again after the
- * transaction took the write lock, so two kedges opening one old store
- * migrate it once.
- */
-static int migrate(struct store *s, struct err *err)
-{
-	char *set;
-	int version, error;
-
-	if ((error = read_version(&version, s, err)) ||
-	    version == STORE_VERSION)
-		return error;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
-		return db_error(s, err, "lock it for an upgrade");
-	error = read_version(&version, s, err);
-	for (int v = version; !error && v < STORE_VERSION; v++)
-		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL))
-			error = db_error(s, err, "upgrade its tables");
-	set = xasprintf("PRAGMA user_version = %d", STORE_VERSION);
-	if (!error && (sqlite3_exec(s->db, set, NULL, NULL, NULL) ||
-	               sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)))
-		error = db_error(s, err, "upgrade its tables");
-	free(set);
-	if (error)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return error;
-}
-
-static int open_db(struct store **out, const char *path, int read_only,
-                   struct err *err)
-{
-	struct store *s = xcalloc(1, sizeof(*s));
-	int flags = read_only ? SQLITE_OPEN_READONLY
-	                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	struct stat st;
-	int error = 0, version;
-
-	s->path = path ? xstrdup(path) : default_path();
-	if (read_only && stat(s->path, &st) && errno == ENOENT) {
-		/* No store yet is not a problem; a --store whose folder does
-		 * not exist either is one: it could never be created. */
-		error = path && !parent_exists(s->path)
-		                ? err_set(err, ERR_IO,
-		                          "store '%s': cannot open it: its "
-		                          "folder does not exist",
-		                          s->path)
-		                : err_set(err, ERR_NOTFOUND,
-		                          "store '%s' does not exist", s->path);
-		goto out;
-	}
-	if (!read_only)
-		make_parent(s->path);
-	if (sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_FULLMUTEX,
-	                    NULL) != SQLITE_OK) {
-		error = db_error(s, err, "open it");
-		goto out;
-	}
-	sqlite3_busy_timeout(s->db, 10000);
-	if (!read_only)
-		error = migrate(s, err);
-	else if (!(error = read_version(&version, s, err)) &&
-	         version < STORE_VERSION)
-		error = err_set(err, ERR_IO,
-		                "store '%s' has version %d and needs an "
-		                "upgrade, which a read-only run does not make",
-		                s->path, version);
-out:
-	if (error) {
-		store_free(s);
+	if (location && is_postgres(location))
+		return err_set(err, ERR_INVALID,
+		               "PostgreSQL stores are not supported yet");
+	s = xcalloc(1, sizeof(*s));
+	s->ops = &store_sqlite_ops;
+	s->location = location ? xstrdup(location) : default_path();
+	if ((error = s->ops->open(&s->be, s->location,
+	                          (read_only ? STORE_READ_ONLY : 0) |
+	                                  (location ? 0 : STORE_DEFAULT),
+	                          err))) {
+		free(s->location);
+		free(s);
 		return error;
 	}
+	pthread_mutex_init(&s->lock, NULL);
 	*out = s;
 	return 0;
 }
 
-int store_open(struct store **out, const char *path, struct err *err)
+int store_open(struct store **out, const char *location, struct err *err)
 {
-	return open_db(out, path, 0, err);
+	return open_store(out, location, 0, err);
 }
 
-int store_open_read(struct store **out, const char *path, struct err *err)
+int store_open_read(struct store **out, const char *location, struct err *err)
 {
-	return open_db(out, path, 1, err);
+	return open_store(out, location, 1, err);
 }
 
 void store_free(struct store *s)
 {
 	if (!s)
 		return;
-	sqlite3_close(s->db);
-	free(s->path);
+	s->ops->close(s->be);
+	pthread_mutex_destroy(&s->lock);
+	free(s->location);
 	free(s);
 }
 
 const char *store_path(const struct store *s)
 {
-	return s->path;
+	return s->location;
 }
 
-/* Runs sql with up to three text parameters; returns 0 or ERR_IO. */
-static int exec3(struct store *s, const char *sql, const char *a, const char *b,
-                 const char *c, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-	const char *args[3] = {a, b, c};
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return db_error(s, err, "prepare a statement");
-	for (int i = 0; i < 3 && args[i]; i++)
-		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_error(s, err, "write");
-}
+/* Runs one backend call under the store's mutex. */
+#define CALL(s, op, ...)                                 \
+	do {                                             \
+		int call_error_;                         \
+		pthread_mutex_lock(&(s)->lock);          \
+		call_error_ = (s)->ops->op(__VA_ARGS__); \
+		pthread_mutex_unlock(&(s)->lock);        \
+		return call_error_;                      \
+	} while (0)
 
 int store_failed_get(char **hash, char **reason, struct store *s,
                      const char *service, struct err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int error;
 
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT hash, reason FROM failed_spec WHERE "
-	                       "service = ?1",
-	                       -1, &st, NULL))
-		return db_error(s, err, "prepare a statement");
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*hash = xstrdup((const char *)sqlite3_column_text(st, 0));
-		*reason = xstrdup((const char *)sqlite3_column_text(st, 1));
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? ERR_NOTFOUND : db_error(s, err, "read");
+	if ((error = NAME("service", service)))
+		return error;
+	CALL(s, failed_get, hash, reason, s->be, service, err);
 }
 
 int store_failed_set(struct store *s, const char *service, const char *hash,
                      const char *reason, struct err *err)
 {
-	return exec3(
-	        s,
-	        "INSERT OR REPLACE INTO failed_spec (service, hash, reason)"
-	        " VALUES (?1, ?2, ?3)",
-	        service, hash, reason, err);
+	int error;
+
+	if ((error = NAME("service", service)) ||
+	    (error = NAME("hash", hash)) ||
+	    (error = OPT_TEXT("reason", reason)))
+		return error;
+	CALL(s, failed_set, s->be, service, hash, reason ? reason : "", now(),
+	     err);
 }
 
 int store_failed_clear(struct store *s, const char *service, struct err *err)
 {
-	return exec3(s, "DELETE FROM failed_spec WHERE service = ?1", service,
-	             NULL, NULL, err);
+	int error;
+
+	if ((error = NAME("service", service)))
+		return error;
+	CALL(s, failed_clear, s->be, service, err);
 }
 
 int store_apply_record(struct store *s, const char *revision,
                        const char *result, const char *summary, struct err *err)
 {
-	return exec3(s,
-	             "INSERT INTO apply_history (revision, result, summary) "
-	             "VALUES (?1, ?2, ?3)",
-	             revision, result, summary, err);
+	int error;
+
+	/* a one-shot run without git has no revision */
+	if ((error = OPT_TEXT("revision", revision)) ||
+	    (error = NAME("result", result)) ||
+	    (error = OPT_TEXT("summary", summary)))
+		return error;
+	CALL(s, apply_record, s->be, revision ? revision : "", result,
+	     summary ? summary : "", now(), err);
+}
+
+int store_reconcile_queue(struct store *s, int64_t *id, const char *trigger,
+                          struct err *err)
+{
+	int error;
+
+	if ((error = NAME("trigger", trigger)))
+		return error;
+	if (!one_of(trigger, triggers) &&
+	    !(starts_with(trigger, "webhook:") && trigger[8]))
+		return check_enum("trigger", trigger, triggers, err);
+	CALL(s, reconcile_queue, s->be, id, trigger, now(), err);
+}
+
+int store_reconcile_start(struct store *s, int64_t id, const char *revision,
+                          struct err *err)
+{
+	int error;
+
+	if ((error = OPT_NAME("revision", revision)))
+		return error;
+	CALL(s, reconcile_start, s->be, id, revision, now(), err);
+}
+
+int store_reconcile_finish(struct store *s, int64_t id, const char *result,
+                           int exit_code, const char *error_text,
+                           const json_t *summary, struct err *err)
+{
+	int error;
+
+	if ((error = check_enum("result", result, results, err)) ||
+	    (error = OPT_TEXT("error", error_text)) ||
+	    (error = check_json("summary", summary, 1, 1, err)))
+		return error;
+	if (exit_code < 0 || exit_code > 255)
+		return err_set(err, ERR_INVALID,
+		               "store: exit code %d is not 0 to 255",
+		               exit_code);
+	CALL(s, reconcile_finish, s->be, id, result, exit_code, error_text,
+	     summary, now(), err);
+}
+
+int store_reconcile_action(struct store *s, int64_t id, const char *stack,
+                           const char *op, const char *kind, const char *name,
+                           const char *outcome, const char *error_text,
+                           struct err *err)
+{
+	int error;
+
+	if ((error = NAME("stack", stack)) || (error = NAME("op", op)) ||
+	    (error = NAME("kind", kind)) || (error = NAME("name", name)) ||
+	    (error = check_enum("outcome", outcome, outcomes, err)) ||
+	    (error = OPT_TEXT("error", error_text)))
+		return error;
+	CALL(s, reconcile_action, s->be, id, stack, op, kind, name, outcome,
+	     error_text, err);
+}
+
+int store_reconcile_get(json_t **out, struct store *s, int64_t id,
+                        struct err *err)
+{
+	CALL(s, reconcile_get, out, s->be, id, err);
+}
+
+int store_reconcile_list(json_t **out, struct store *s, const char *stack,
+                         size_t limit, struct err *err)
+{
+	int error;
+
+	if ((error = OPT_NAME("stack", stack)))
+		return error;
+	CALL(s, reconcile_list, out, s->be, stack, list_limit(limit), err);
+}
+
+int store_reconcile_interrupt_all(struct store *s, size_t *n, struct err *err)
+{
+	CALL(s, reconcile_interrupt_all, s->be, n, now(), err);
+}
+
+int store_reconcile_prune(struct store *s, size_t keep, struct err *err)
+{
+	if (!keep)
+		keep = 1000;
+	if (keep > 10 * 1000 * 1000)
+		return err_set(err, ERR_INVALID,
+		               "store: cannot keep %zu reconciles (at most "
+		               "10000000)",
+		               keep);
+	CALL(s, reconcile_prune, s->be, keep, err);
+}
+
+int store_stack_set(struct store *s, const char *stack, const char *status,
+                    const char *reason, const char *revision, struct err *err)
+{
+	int error;
+
+	if ((error = NAME("stack", stack)) ||
+	    (error = check_enum("status", status, statuses, err)) ||
+	    (error = OPT_TEXT("reason", reason)) ||
+	    (error = OPT_NAME("revision", revision)))
+		return error;
+	CALL(s, stack_set, s->be, stack, status, reason, revision, now(), err);
+}
+
+int store_stack_suspend(struct store *s, const char *stack, int suspended,
+                        struct err *err)
+{
+	int error;
+
+	if ((error = NAME("stack", stack)))
+		return error;
+	CALL(s, stack_suspend, s->be, stack, !!suspended, now(), err);
+}
+
+int store_stack_list(json_t **out, struct store *s, struct err *err)
+{
+	CALL(s, stack_list, out, s->be, err);
+}
+
+int store_stack_get(json_t **out, struct store *s, const char *stack,
+                    struct err *err)
+{
+	int error;
+
+	if ((error = NAME("stack", stack)))
+		return error;
+	CALL(s, stack_get, out, s->be, stack, err);
+}
+
+int store_stack_forget(struct store *s, const char *stack, struct err *err)
+{
+	int error;
+
+	if ((error = NAME("stack", stack)))
+		return error;
+	CALL(s, stack_forget, s->be, stack, err);
+}
+
+int store_drift_record(struct store *s, int64_t reconcile_id, const char *stack,
+                       const char *kind, const char *object,
+                       const json_t *fields, const char *action,
+                       struct err *err)
+{
+	int error;
+
+	if ((error = NAME("stack", stack)) || (error = NAME("kind", kind)) ||
+	    (error = NAME("object", object)) ||
+	    (error = check_json("fields", fields, 0, 1, err)) ||
+	    (error = check_enum("drift action", action, drift_actions, err)))
+		return error;
+	CALL(s, drift_record, s->be, reconcile_id, stack, kind, object, fields,
+	     action, now(), err);
+}
+
+int store_drift_list(json_t **out, struct store *s, const char *stack,
+                     size_t limit, struct err *err)
+{
+	int error;
+
+	if ((error = OPT_NAME("stack", stack)))
+		return error;
+	CALL(s, drift_list, out, s->be, stack, list_limit(limit), err);
+}
+
+int store_approval_add(struct store *s, const char *id, const char *revision,
+                       const json_t *plan, struct err *err)
+{
+	int error;
+
+	if ((error = NAME("plan id", id)) ||
+	    (error = NAME("revision", revision)) ||
+	    (error = check_json("plan", plan, 1, 0, err)))
+		return error;
+	CALL(s, approval_add, s->be, id, revision, plan, now(), err);
+}
+
+int store_approval_get(json_t **out, struct store *s, const char *id,
+                       struct err *err)
+{
+	int error;
+
+	if ((error = NAME("plan id", id)))
+		return error;
+	CALL(s, approval_get, out, s->be, id, err);
+}
+
+int store_approval_set(struct store *s, const char *id, const char *state,
+                       struct err *err)
+{
+	int error;
+
+	if ((error = NAME("plan id", id)) ||
+	    (error = check_enum("approval state", state, approval_states, err)))
+		return error;
+	CALL(s, approval_set, s->be, id, state, now(), err);
+}
+
+int store_approval_pending(json_t **out, struct store *s, struct err *err)
+{
+	CALL(s, approval_pending, out, s->be, err);
+}
+
+int store_audit(struct store *s, const char *source, const char *who,
+                const char *what, const char *result, struct err *err)
+{
+	int error;
+
+	if ((error = NAME("source", source)) || (error = NAME("who", who)) ||
+	    (error = NAME("what", what)) || (error = NAME("result", result)))
+		return error;
+	CALL(s, audit, s->be, source, who, what, result, now(), err);
+}
+
+int store_audit_list(json_t **out, struct store *s, size_t limit,
+                     struct err *err)
+{
+	CALL(s, audit_list, out, s->be, list_limit(limit), err);
 }

@@ -8,8 +8,13 @@
  *	docker-probe scenario P IMAGE   create/inspect/update/list/remove of a
  *	                                service, network, config and secret
  *	                                named P_*, and live_read()
+ *	docker-probe events SECONDS     docker_events_follow(): prints
+ *	                                "event: TYPE ACTION NAME" per event,
+ *	                                then "follow: <result>" when it returns;
+ *	                                cancels after SECONDS
  */
 #include <jansson.h>
+#include <time.h>
 
 #include "docker.h"
 #include "err.h"
@@ -226,6 +231,48 @@ static void remove_objects(struct docker *d, const char *p)
 	free(svc), free(conf), free(key), free(net);
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int print_event(void *ctx, const json_t *ev)
+{
+	const json_t *actor = json_object_get(ev, "Actor");
+	const char *name = json_string_value(
+	        json_object_get(json_object_get(actor, "Attributes"), "name"));
+
+	(void)ctx;
+	printf("event: %s %s %s\n",
+	       json_string_value(json_object_get(ev, "Type")),
+	       json_string_value(json_object_get(ev, "Action")),
+	       name ? name : "-");
+	fflush(stdout);
+	return 0;
+}
+
+static int past_deadline(void *ctx)
+{
+	return mono_now() > *(const double *)ctx;
+}
+
+static int follow(struct docker *d, const char *seconds)
+{
+	double deadline = mono_now() + strtod(seconds, NULL);
+	struct err e;
+	int rc;
+
+	printf("following: yes\n");
+	fflush(stdout);
+	rc = docker_events_follow(d, print_event, past_deadline, &deadline,
+	                          &e);
+	report("follow", rc, &e);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct docker *d = NULL;
@@ -238,6 +285,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[1], "manager")) {
 		report("manager", docker_check_manager(d, &e), &e);
+	} else if (argc == 3 && !strcmp(argv[1], "events")) {
+		rc = follow(d, argv[2]);
 	} else if (argc == 4 && !strcmp(argv[1], "scenario")) {
 		make_objects(d, argv[2], argv[3]);
 		inspect_objects(d, argv[2]);
@@ -247,7 +296,8 @@ int main(int argc, char **argv)
 		remove_objects(d, argv[2]);
 	} else {
 		fprintf(stderr,
-		        "usage: docker-probe manager | scenario P IMAGE\n");
+		        "usage: docker-probe manager | scenario P IMAGE | "
+		        "events SECONDS\n");
 		rc = 2;
 	}
 	docker_free(d);

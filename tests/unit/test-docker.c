@@ -529,6 +529,128 @@ START_TEST(live_read_failure_names_the_kind)
 }
 END_TEST
 
+/* ---- The event stream -------------------------------------------------- */
+
+struct events {
+	char seen[8][64]; /* "Type Action name" */
+	int n;
+	int stop_at;
+	int cancel;
+};
+
+static int on_event(void *ctx, const json_t *ev)
+{
+	struct events *e = ctx;
+	const json_t *attrs =
+	        json_object_get(json_object_get(ev, "Actor"), "Attributes");
+
+	ck_assert_int_lt(e->n, 8);
+	snprintf(e->seen[e->n++], sizeof(e->seen[0]), "%s %s %s",
+	         json_string_value(json_object_get(ev, "Type")),
+	         json_string_value(json_object_get(ev, "Action")),
+	         json_string_value(json_object_get(attrs, "name")));
+	return e->n == e->stop_at ? 9 : 0;
+}
+
+static int events_cancel(void *ctx)
+{
+	const struct events *e = ctx;
+
+	return e->n >= e->cancel && e->cancel > 0;
+}
+
+static void add_events(const char *const *chunks, int end)
+{
+	struct stub_reply r = {.status = 200, .chunks = chunks};
+
+	r.stream_end = end;
+	stub_add_reply(stub, r);
+}
+
+START_TEST(events_follow_filters_and_passes_each_event)
+{
+	static const char *const chunks[] = {
+	        "{\"Type\":\"service\",\"Action\":\"create\",\"Actor\":{\"ID\":"
+	        "\"s1\",\"Attributes\":{\"name\":\"web_app\"}},\"time\":1}\n",
+	        "\n{\"Type\":\"network\",\"Action\":\"remove\",\"Actor\":{"
+	        "\"ID\":\"n1\",\"Attributes\":{\"name\":\"web_default\"}}}\n",
+	        NULL};
+	struct events e = {0};
+	struct err err;
+	char *want;
+
+	add_events(chunks, STREAM_END);
+	ck_assert_int_eq(docker_events_follow(dk, on_event, NULL, &e, &err),
+	                 ERR_REMOTE);
+	want = xasprintf("the Docker daemon at %s closed the event stream",
+	                 host);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_str_eq(stub_req(stub, 0).line,
+	                 "GET /v1.41/events?filters=%7B%22type%22%3A%5B%22"
+	                 "service%22%2C%22network%22%2C%22config%22%2C%22"
+	                 "secret%22%2C%22node%22%5D%7D HTTP/1.1");
+	ck_assert_int_eq(e.n, 2);
+	ck_assert_str_eq(e.seen[0], "service create web_app");
+	ck_assert_str_eq(e.seen[1], "network remove web_default");
+	free(want);
+}
+END_TEST
+
+START_TEST(events_follow_refuses_a_line_that_is_not_an_object)
+{
+	static const char *const chunks[] = {"[1,2]\n", NULL};
+	struct events e = {0};
+	struct err err;
+
+	add_events(chunks, STREAM_HANG);
+	ck_assert_int_eq(docker_events_follow(dk, on_event, NULL, &e, &err),
+	                 ERR_REMOTE);
+	ck_assert_ptr_nonnull(strstr(err.msg,
+	                             "sent an event that is not a JSON object: "
+	                             "'[1,2]'"));
+	ck_assert_int_eq(e.n, 0);
+}
+END_TEST
+
+START_TEST(events_follow_stops_when_told)
+{
+	static const char *const chunks[] = {
+	        "{\"Type\":\"config\",\"Action\":\"create\"}\n"
+	        "{\"Type\":\"secret\",\"Action\":\"create\"}\n",
+	        NULL};
+	struct events e = {.stop_at = 1};
+	struct events c = {.cancel = 2};
+	struct err err;
+
+	add_events(chunks, STREAM_HANG);
+	ck_assert_int_eq(docker_events_follow(dk, on_event, NULL, &e, &err), 9);
+	ck_assert_int_eq(e.n, 1);
+	add_events(chunks, STREAM_HANG);
+	ck_assert_int_eq(
+	        docker_events_follow(dk, on_event, events_cancel, &c, &err),
+	        ERR_CANCELED);
+	ck_assert_int_eq(c.n, 2);
+}
+END_TEST
+
+START_TEST(events_follow_without_daemon_cannot_connect)
+{
+	struct docker *d;
+	struct events e = {0};
+	struct err err;
+
+	ck_assert_int_eq(
+	        docker_open(&d, "unix:///nonexistent/kedge.sock", &err), 0);
+	ck_assert_int_eq(docker_events_follow(d, on_event, NULL, &e, &err),
+	                 ERR_REMOTE);
+	ck_assert_ptr_nonnull(strstr(err.msg,
+	                             "cannot connect to the Docker "
+	                             "daemon at "
+	                             "unix:///nonexistent/kedge.sock"));
+	docker_free(d);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("docker");
@@ -555,6 +677,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, tcp_host_without_tls_is_plain_http);
 	tcase_add_test(tc, bad_hosts_are_invalid);
 	tcase_add_test(tc, base64_matches_rfc4648);
+	tcase_add_test(tc, events_follow_filters_and_passes_each_event);
+	tcase_add_test(tc, events_follow_refuses_a_line_that_is_not_an_object);
+	tcase_add_test(tc, events_follow_stops_when_told);
+	tcase_add_test(tc, events_follow_without_daemon_cannot_connect);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(lv, setup, teardown);
 	tcase_set_timeout(lv, 20);

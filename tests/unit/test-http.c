@@ -30,6 +30,14 @@ struct stub_reply {
 	size_t big;    /* when not 0: a body of this many 'x' */
 	int no_length; /* no Content-Length: the body ends at close */
 	int hang;      /* read the request, never answer */
+	/*
+	 * A stream: when chunks is not NULL, the reply is chunked; each
+	 * chunk is sent after chunk_ms, then big 'x's (when big is set) as
+	 * one more chunk, then the stream ends as stream_end says.
+	 */
+	const char *const *chunks; /* NULL-terminated */
+	int chunk_ms;
+	enum { STREAM_END, STREAM_HANG, STREAM_BREAK } stream_end;
 };
 
 struct stub_request {
@@ -157,6 +165,53 @@ static int stub_reply_send(int fd, const struct stub_reply *r)
 	return r->no_length;
 }
 
+static void stub_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+static void stub_chunk(int fd, const char *data, size_t len)
+{
+	char *head = xasprintf("%zx\r\n", len);
+
+	stub_send(fd, head, strlen(head));
+	stub_send(fd, data, len);
+	stub_send(fd, "\r\n", 2);
+	free(head);
+}
+
+/* Sends a stream reply (see struct stub_reply); the caller closes fd. */
+static void stub_stream_send(struct stub *s, int fd, const struct stub_reply *r)
+{
+	char *head = xasprintf("HTTP/1.1 %d Stub\r\nContent-Type: "
+	                       "application/json\r\nTransfer-Encoding: "
+	                       "chunked\r\n\r\n",
+	                       r->status);
+	const char *const *c;
+	char ch;
+
+	stub_send(fd, head, strlen(head));
+	free(head);
+	for (c = r->chunks; *c && !s->stop; c++) {
+		stub_sleep_ms(r->chunk_ms);
+		stub_chunk(fd, *c, strlen(*c));
+	}
+	if (r->big) {
+		char *x = xmalloc(r->big);
+
+		memset(x, 'x', r->big);
+		stub_chunk(fd, x, r->big);
+		free(x);
+	}
+	if (r->stream_end == STREAM_END)
+		stub_send(fd, "0\r\n\r\n", 5);
+	while (r->stream_end == STREAM_HANG && !s->stop)
+		if (stub_wait(fd) && read(fd, &ch, 1) <= 0)
+			return;
+}
+
 static void stub_conn(struct stub *s, int fd)
 {
 	static const struct stub_reply none = {
@@ -178,6 +233,10 @@ static void stub_conn(struct stub *s, int fd)
 			while (!s->stop)
 				if (stub_wait(fd) && read(fd, &c, 1) <= 0)
 					return;
+			return;
+		}
+		if (rep.chunks) {
+			stub_stream_send(s, fd, &rep);
 			return;
 		}
 		if (stub_reply_send(fd, &rep))
@@ -226,7 +285,11 @@ static void stub_add(struct stub *s, int status, const char *body)
 {
 	pthread_mutex_lock(&s->mu);
 	ck_assert_int_lt(s->nreplies, STUB_MAX);
-	s->replies[s->nreplies++] = (struct stub_reply){status, body, 0, 0, 0};
+	s->replies[s->nreplies++] = (struct stub_reply){.status = status,
+	                                                .body = body,
+	                                                .big = 0,
+	                                                .no_length = 0,
+	                                                .hang = 0};
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -422,13 +485,21 @@ static void expect_toobig(struct stub_reply rep)
 
 START_TEST(reply_over_cap_with_length_is_toobig)
 {
-	expect_toobig((struct stub_reply){200, NULL, 1001, 0, 0});
+	expect_toobig((struct stub_reply){.status = 200,
+	                                  .body = NULL,
+	                                  .big = 1001,
+	                                  .no_length = 0,
+	                                  .hang = 0});
 }
 END_TEST
 
 START_TEST(reply_over_cap_without_length_is_toobig)
 {
-	expect_toobig((struct stub_reply){200, NULL, 200000, 1, 0});
+	expect_toobig((struct stub_reply){.status = 200,
+	                                  .body = NULL,
+	                                  .big = 200000,
+	                                  .no_length = 1,
+	                                  .hang = 0});
 }
 END_TEST
 
@@ -438,7 +509,11 @@ START_TEST(reply_at_cap_is_accepted)
 	struct http_response r;
 	struct err err;
 
-	stub_add_reply(stub, (struct stub_reply){200, NULL, 1000, 1, 0});
+	stub_add_reply(stub, (struct stub_reply){.status = 200,
+	                                         .body = NULL,
+	                                         .big = 1000,
+	                                         .no_length = 1,
+	                                         .hang = 0});
 	ck_assert_int_eq(
 	        http_request(&r, small, "GET", "/s", NULL, NULL, 0, &err), 0);
 	ck_assert_uint_eq(r.body.len, 1000);
@@ -523,7 +598,11 @@ START_TEST(silent_server_times_out)
 	struct err err;
 	double t0;
 
-	stub_add_reply(stub, (struct stub_reply){0, NULL, 0, 0, 1});
+	stub_add_reply(stub, (struct stub_reply){.status = 0,
+	                                         .body = NULL,
+	                                         .big = 0,
+	                                         .no_length = 0,
+	                                         .hang = 1});
 	t0 = now();
 	ck_assert_int_eq(http_request(&r, slow, "GET", "/v1.41/services", NULL,
 	                              NULL, 0, &err),
@@ -558,6 +637,233 @@ START_TEST(open_without_url_is_invalid)
 }
 END_TEST
 
+/* ---- Streams ---------------------------------------------------------- */
+
+struct lines {
+	char *line[16];
+	double at[16]; /* when each line arrived */
+	int n;
+	int stop_at;         /* return 7 on this line (1-based); 0: never */
+	double cancel_after; /* cancel once this much time passed; 0: never */
+	double t0;
+};
+
+static int collect(void *ctx, const char *line, size_t len)
+{
+	struct lines *l = ctx;
+
+	ck_assert_int_lt(l->n, 16);
+	ck_assert_uint_eq(strlen(line), len);
+	l->at[l->n] = now();
+	l->line[l->n++] = xstrndup(line, len);
+	return l->n == l->stop_at ? 7 : 0;
+}
+
+static int cancel_late(void *ctx)
+{
+	struct lines *l = ctx;
+
+	return l->cancel_after > 0 && now() - l->t0 > l->cancel_after;
+}
+
+static void lines_free(struct lines *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->line[i]);
+}
+
+static void add_stream(struct stub *s, int status, const char *const *chunks,
+                       int ms, size_t big, int end)
+{
+	struct stub_reply r = {
+	        .status = status, .big = big, .chunks = chunks, .chunk_ms = ms};
+
+	r.stream_end = end;
+	stub_add_reply(s, r);
+}
+
+START_TEST(stream_delivers_lines_as_they_arrive)
+{
+	static const char *const chunks[] = {"a\n", "b\n", "c\n", NULL};
+	/* A total timeout shorter than the stream: it must not apply. */
+	struct http *h = open_client(stub, 300, 0);
+	struct lines l = {0};
+	struct err err;
+	double end;
+
+	add_stream(stub, 200, chunks, 250, 0, STREAM_END);
+	ck_assert_int_eq(
+	        http_stream_lines(h, "/events?x=1", collect, NULL, &l, 0, &err),
+	        0);
+	end = now();
+	ck_assert_int_eq(l.n, 3);
+	ck_assert_str_eq(l.line[0], "a");
+	ck_assert_str_eq(l.line[1], "b");
+	ck_assert_str_eq(l.line[2], "c");
+	/* The first line came while the stream still ran (~500 ms before). */
+	ck_assert_double_gt(end - l.at[0], 0.2);
+	ck_assert_str_eq(stub_req(stub, 0).line, "GET /events?x=1 HTTP/1.1");
+	ck_assert_int_eq(http_stream_status(h), 200);
+	lines_free(&l);
+	http_free(h);
+}
+END_TEST
+
+START_TEST(stream_joins_lines_split_across_writes)
+{
+	static const char *const chunks[] = {"{\"a\":", "1}\nse", "cond\n\nla",
+	                                     "st", NULL};
+	struct lines l = {0};
+	struct err err;
+
+	add_stream(stub, 200, chunks, 20, 0, STREAM_END);
+	ck_assert_int_eq(
+	        http_stream_lines(client, "/e", collect, NULL, &l, 0, &err), 0);
+	ck_assert_int_eq(l.n, 4);
+	ck_assert_str_eq(l.line[0], "{\"a\":1}");
+	ck_assert_str_eq(l.line[1], "second");
+	ck_assert_str_eq(l.line[2], "");
+	/* The server ended cleanly: the last line needs no '\n'. */
+	ck_assert_str_eq(l.line[3], "last");
+	lines_free(&l);
+}
+END_TEST
+
+START_TEST(stream_line_over_the_cap_is_toobig)
+{
+	static const char *const chunks[] = {"ok\n", NULL};
+	struct lines l = {0};
+	struct err err;
+
+	add_stream(stub, 200, chunks, 0, 5000, STREAM_HANG);
+	ck_assert_int_eq(
+	        http_stream_lines(client, "/e", collect, NULL, &l, 1000, &err),
+	        ERR_TOOBIG);
+	ck_assert_str_eq(err.msg, "a line of the reply of the stub to GET /e "
+	                          "is longer than 1000 bytes");
+	ck_assert_int_eq(l.n, 1);
+	lines_free(&l);
+}
+END_TEST
+
+START_TEST(stream_cancel_returns_while_nothing_arrives)
+{
+	static const char *const chunks[] = {"a\n", NULL};
+	struct lines l = {.cancel_after = 0.5};
+	struct err err;
+	double t;
+
+	add_stream(stub, 200, chunks, 0, 0, STREAM_HANG);
+	l.t0 = now();
+	ck_assert_int_eq(http_stream_lines(client, "/e", collect, cancel_late,
+	                                   &l, 0, &err),
+	                 ERR_CANCELED);
+	t = now() - l.t0;
+	ck_assert_int_eq(l.n, 1);
+	/* Asked at least every 200 ms: well under the 20 s test limit. */
+	ck_assert_double_ge(t, 0.5);
+	ck_assert_double_lt(t, 3.0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "canceled"));
+	lines_free(&l);
+}
+END_TEST
+
+START_TEST(stream_stops_with_the_callbacks_value)
+{
+	static const char *const chunks[] = {"a\nb\nc\n", NULL};
+	struct lines l = {.stop_at = 2};
+	struct err err;
+
+	add_stream(stub, 200, chunks, 0, 0, STREAM_HANG);
+	ck_assert_int_eq(
+	        http_stream_lines(client, "/e", collect, NULL, &l, 0, &err), 7);
+	ck_assert_int_eq(l.n, 2);
+	lines_free(&l);
+}
+END_TEST
+
+START_TEST(stream_refused_status_is_remote_error)
+{
+	struct lines l = {0};
+	struct err err;
+
+	stub_add(stub, 400, "{\"message\":\"invalid filter 'type=x'\"}");
+	ck_assert_int_eq(
+	        http_stream_lines(client, "/e", collect, NULL, &l, 0, &err),
+	        ERR_REMOTE);
+	ck_assert_str_eq(err.msg, "the stub answered GET /e with HTTP 400: "
+	                          "{\"message\":\"invalid filter 'type=x'\"}");
+	ck_assert_int_eq(l.n, 0);
+	ck_assert_int_eq(http_stream_status(client), 400);
+}
+END_TEST
+
+START_TEST(stream_that_breaks_off_is_remote_error)
+{
+	static const char *const chunks[] = {"a\nhalf a li", NULL};
+	struct lines l = {0};
+	struct err err;
+
+	add_stream(stub, 200, chunks, 0, 0, STREAM_BREAK);
+	ck_assert_int_eq(
+	        http_stream_lines(client, "/e", collect, NULL, &l, 0, &err),
+	        ERR_REMOTE);
+	ck_assert_ptr_nonnull(
+	        strstr(err.msg, "the stub broke off the reply to GET /e: "));
+	/* The half line is not passed on. */
+	ck_assert_int_eq(l.n, 1);
+	lines_free(&l);
+}
+END_TEST
+
+START_TEST(stream_to_missing_socket_cannot_connect)
+{
+	struct http_opts o = {.base_url = "http://localhost",
+	                      .unix_socket = "/nonexistent/kedge/d.sock",
+	                      .name = "the daemon"};
+	struct http *h;
+	struct lines l = {0};
+	struct err err;
+
+	ck_assert_int_eq(http_open(&h, &o, &err), 0);
+	ck_assert_int_eq(http_stream_lines(h, "/e", collect, NULL, &l, 0, &err),
+	                 ERR_REMOTE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot connect to the daemon"));
+	ck_assert_int_eq(http_stream_status(h), 0);
+	http_free(h);
+}
+END_TEST
+
+START_TEST(requests_after_a_stream_keep_their_timeout)
+{
+	static const char *const chunks[] = {"a\n", NULL};
+	struct http *h = open_client(stub, 300, 0);
+	struct lines l = {0};
+	struct http_response r;
+	struct err err;
+
+	add_stream(stub, 200, chunks, 0, 0, STREAM_END);
+	stub_add(stub, 200, "{}");
+	stub_add_reply(stub, (struct stub_reply){.status = 0,
+	                                         .body = NULL,
+	                                         .big = 0,
+	                                         .no_length = 0,
+	                                         .hang = 1});
+	ck_assert_int_eq(http_stream_lines(h, "/e", collect, NULL, &l, 0, &err),
+	                 0);
+	ck_assert_int_eq(http_request(&r, h, "GET", "/a", NULL, NULL, 0, &err),
+	                 0);
+	ck_assert_str_eq(buf_cstr(&r.body), "{}");
+	http_response_release(&r);
+	ck_assert_int_eq(http_request(&r, h, "GET", "/b", NULL, NULL, 0, &err),
+	                 ERR_TIMEOUT);
+	lines_free(&l);
+	http_free(h);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -578,6 +884,15 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, silent_server_times_out);
 	tcase_add_test(tc, escape_keeps_only_unreserved);
 	tcase_add_test(tc, open_without_url_is_invalid);
+	tcase_add_test(tc, stream_delivers_lines_as_they_arrive);
+	tcase_add_test(tc, stream_joins_lines_split_across_writes);
+	tcase_add_test(tc, stream_line_over_the_cap_is_toobig);
+	tcase_add_test(tc, stream_cancel_returns_while_nothing_arrives);
+	tcase_add_test(tc, stream_stops_with_the_callbacks_value);
+	tcase_add_test(tc, stream_refused_status_is_remote_error);
+	tcase_add_test(tc, stream_that_breaks_off_is_remote_error);
+	tcase_add_test(tc, stream_to_missing_socket_cannot_connect);
+	tcase_add_test(tc, requests_after_a_stream_keep_their_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }

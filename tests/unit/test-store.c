@@ -2,6 +2,7 @@
  * test-store.c: the SQLite store keeps failed spec hashes and history
  * across opens, and refuses a database it does not understand.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,19 @@
 
 #include "err.h"
 #include "store.h"
+
+static char *sh_out(const char *cmd)
+{
+	static char line[256];
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(p);
+	n = fread(line, 1, sizeof(line) - 1, p);
+	line[n] = '\0';
+	pclose(p);
+	return line;
+}
 
 static char dir[] = "/tmp/kedge-store-XXXXXX";
 static char *path;
@@ -180,7 +194,111 @@ START_TEST(old_store_is_migrated_once)
 	ck_assert_int_eq(fread(line, 1, sizeof(line) - 1, p) > 0, 1);
 	pclose(p);
 	free(cmd);
-	ck_assert_str_eq(line, "1\n1\n");
+	/* the ladder ran to the current version; the old row stayed */
+	ck_assert_str_eq(line, "2\n1\n");
+}
+END_TEST
+
+START_TEST(postgres_locations_are_refused_for_now)
+{
+	static const char *const pg[] = {
+	        "postgres://kedge@db/kedge", "postgresql://db:5432/kedge",
+	        "host=db dbname=kedge", " dbname = kedge user=k"};
+	struct store *s = NULL;
+	struct err err;
+	char *odd = xasprintf("%s/sub/host=x.db", dir);
+
+	for (size_t i = 0; i < ARRAY_SIZE(pg); i++) {
+		ck_assert_int_eq(store_open(&s, pg[i], &err), ERR_INVALID);
+		ck_assert_str_eq(err.msg,
+		                 "PostgreSQL stores are not supported yet");
+		ck_assert_int_eq(store_open_read(&s, pg[i], &err), ERR_INVALID);
+	}
+	/* a path with '=' in it is still a SQLite file */
+	ck_assert_int_eq(store_open(&s, odd, &err), 0);
+	store_free(s);
+	ck_assert_int_eq(access(odd, F_OK), 0);
+	free(odd);
+}
+END_TEST
+
+START_TEST(store_is_in_wal_mode_with_the_daemon_tables)
+{
+	struct store *s = NULL;
+	struct err err;
+	char *cmd;
+
+	ck_assert_int_eq(store_open(&s, path, &err), 0);
+	store_free(s);
+	cmd = xasprintf("sqlite3 '%s' 'PRAGMA journal_mode; SELECT name FROM "
+	                "sqlite_master WHERE type = \"table\" AND name NOT "
+	                "LIKE \"sqlite_%%\" ORDER BY name'",
+	                path);
+	ck_assert_str_eq(sh_out(cmd), "wal\napply_history\napproval\naudit\n"
+	                              "drift\nfailed_spec\nreconcile\n"
+	                              "reconcile_action\nstack_status\n");
+	free(cmd);
+}
+END_TEST
+
+START_TEST(version_1_store_is_upgraded_in_place)
+{
+	struct store *s = NULL;
+	char *hash = NULL, *reason = NULL, *cmd;
+	int64_t id = 0;
+	struct err err;
+
+	/* a store as the kedge before the daemon left it */
+	cmd = xasprintf(
+	        "mkdir -p '%s/sub' && sqlite3 '%s' 'CREATE TABLE failed_spec ("
+	        "service TEXT PRIMARY KEY, hash TEXT NOT NULL, reason TEXT NOT "
+	        "NULL, at TEXT NOT NULL DEFAULT x); CREATE TABLE apply_history "
+	        "(id INTEGER PRIMARY KEY AUTOINCREMENT, revision TEXT NOT NULL,"
+	        " result TEXT NOT NULL, summary TEXT NOT NULL, at TEXT NOT "
+	        "NULL "
+	        "DEFAULT x); INSERT INTO failed_spec VALUES (\"w_w\", \"h\", "
+	        "\"rolled back\", \"t\"); PRAGMA user_version = 1'",
+	        dir, path);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	/* a read-only run does not upgrade it */
+	ck_assert_int_eq(store_open_read(&s, path, &err), ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has version 1"));
+	ck_assert_int_eq(store_open(&s, path, &err), 0);
+	ck_assert_int_eq(store_failed_get(&hash, &reason, s, "w_w", &err), 0);
+	ck_assert_str_eq(reason, "rolled back");
+	ck_assert_int_eq(store_reconcile_queue(s, &id, "start", &err), 0);
+	ck_assert_int_eq(store_stack_suspend(s, "web", 1, &err), 0);
+	store_free(s);
+	free(hash);
+	free(reason);
+	cmd = xasprintf("sqlite3 '%s' 'PRAGMA user_version; SELECT count(*) "
+	                "FROM reconcile'",
+	                path);
+	ck_assert_str_eq(sh_out(cmd), "2\n1\n");
+	free(cmd);
+}
+END_TEST
+
+START_TEST(read_only_store_refuses_daemon_writes)
+{
+	struct store *s = NULL;
+	struct err err;
+	json_t *list = NULL;
+	int64_t id = 0;
+
+	ck_assert_int_eq(store_open(&s, path, &err), 0);
+	ck_assert_int_eq(store_reconcile_queue(s, &id, "api", &err), 0);
+	store_free(s);
+	ck_assert_int_eq(store_open_read(&s, path, &err), 0);
+	ck_assert_int_eq(store_reconcile_list(&list, s, NULL, 0, &err), 0);
+	ck_assert_int_eq(json_array_size(list), 1);
+	json_decref(list);
+	ck_assert_int_eq(store_reconcile_queue(s, &id, "api", &err), ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+	ck_assert_int_eq(store_stack_set(s, "web", "Ready", NULL, NULL, &err),
+	                 ERR_IO);
+	store_free(s);
 }
 END_TEST
 
@@ -197,6 +315,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, read_only_open_creates_nothing);
 	tcase_add_test(tc, read_only_open_reads_and_refuses_writes);
 	tcase_add_test(tc, old_store_is_migrated_once);
+	tcase_add_test(tc, postgres_locations_are_refused_for_now);
+	tcase_add_test(tc, store_is_in_wal_mode_with_the_daemon_tables);
+	tcase_add_test(tc, version_1_store_is_upgraded_in_place);
+	tcase_add_test(tc, read_only_store_refuses_daemon_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }
