@@ -720,7 +720,8 @@ static int sqlite_reconcile_interrupt_all(struct store_backend *b, size_t *n,
 	                  "i", now)) ||
 	    (error = run(b, st, err)))
 		return error;
-	*n = (size_t)sqlite3_changes(b->db);
+	if (n)
+		*n = (size_t)sqlite3_changes(b->db);
 	return 0;
 }
 

@@ -143,7 +143,7 @@ int store_reconcile_list(struct json_t **out, struct store *s,
 /*
  * For the daemon's start: every queued or running reconcile becomes done,
  * "interrupted", exit code 2, error "kedge stopped before it finished".
- * *n is how many.
+ * *n (when n is not NULL) is how many.
  */
 int store_reconcile_interrupt_all(struct store *s, size_t *n,
                                   struct err *err) MUST_CHECK;

@@ -302,6 +302,50 @@ START_TEST(read_only_store_refuses_daemon_writes)
 }
 END_TEST
 
+static const char *stack_field(struct store *s, const char *stack,
+                               const char *key)
+{
+	static char buf[64];
+	json_t *st = NULL;
+	struct err err;
+
+	ck_assert_int_eq(store_stack_get(&st, s, stack, &err), 0);
+	snprintf(buf, sizeof(buf), "%s",
+	         json_string_value(json_object_get(st, key)));
+	json_decref(st);
+	return buf;
+}
+
+START_TEST(since_moves_only_when_the_status_changes)
+{
+	struct store *s = NULL;
+	struct err err;
+	char *cmd;
+
+	ck_assert_int_eq(store_open(&s, path, &err), 0);
+	ck_assert_int_eq(store_stack_set(s, "web", "Ready", NULL, "a", &err),
+	                 0);
+	/* age the row, as if it was written long ago */
+	cmd = xasprintf("sqlite3 '%s' 'UPDATE stack_status SET since = 1, "
+	                "updated = 1'",
+	                path);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	ck_assert_int_eq(store_stack_set(s, "web", "Ready", NULL, NULL, &err),
+	                 0);
+	ck_assert_str_eq(stack_field(s, "web", "since"),
+	                 "1970-01-01T00:00:01Z");
+	ck_assert_str_ne(stack_field(s, "web", "updated"),
+	                 "1970-01-01T00:00:01Z");
+	ck_assert_int_eq(store_stack_set(s, "web", "Stalled", "x", NULL, &err),
+	                 0);
+	ck_assert_str_ne(stack_field(s, "web", "since"),
+	                 "1970-01-01T00:00:01Z");
+	ck_assert_str_eq(stack_field(s, "web", "revision"), "a");
+	store_free(s);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -319,6 +363,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, store_is_in_wal_mode_with_the_daemon_tables);
 	tcase_add_test(tc, version_1_store_is_upgraded_in_place);
 	tcase_add_test(tc, read_only_store_refuses_daemon_writes);
+	tcase_add_test(tc, since_moves_only_when_the_status_changes);
 	suite_add_tcase(s, tc);
 	return s;
 }
