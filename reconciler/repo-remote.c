@@ -2,9 +2,11 @@
  * repo-remote.c: remotes for the libgit2 adapter (repo.h, repo-int.h).
  *
  * Owns: the cache folder of each remote and its lock, cloning and
- * fetching into it under a deadline, credentials, and the SSH host key
- * check (the known_hosts format itself is knownhosts.c). Does not own:
- * URL syntax (url.c), refs and reading a commit (repo.c).
+ * fetching into it under a deadline, asking a remote where a ref points
+ * (repo_remote_head, ls-remote style, under the same deadline),
+ * credentials, and the SSH host key check (the known_hosts format itself is
+ * knownhosts.c). Does not own: URL syntax (url.c), refs and reading a commit
+ * (repo.c).
  *
  * The deadline. libgit2 1.5 has no timeout, and a server that accepts a
  * connection and then never answers gives libgit2 no chance to call back,
@@ -696,5 +698,199 @@ out:
 	free(dir);
 	free(key);
 	free(root);
+	return rc;
+}
+
+/* --- ls-remote: where a ref points on the remote ------------------------ */
+
+/*
+ * The id of the advertised ref name; for an annotated tag the peeled
+ * "name^{}" entry, which names the commit. NULL when not advertised.
+ */
+static const git_oid *advertised(const git_remote_head **heads, size_t n,
+                                 const char *name)
+{
+	size_t len = strlen(name), i;
+	const git_oid *id = NULL;
+
+	for (i = 0; i < n; i++) {
+		const char *h = heads[i]->name;
+
+		if (!strcmp(h, name))
+			id = id ? id : &heads[i]->oid;
+		else if (!strncmp(h, name, len) && !strcmp(h + len, "^{}"))
+			return &heads[i]->oid;
+	}
+	return id;
+}
+
+/* What repo_open's lookup would try on the remote, in order. */
+static const git_oid *find_head(const git_remote_head **heads, size_t n,
+                                const char *ref)
+{
+	const git_oid *id = NULL;
+	char *name;
+
+	if (!ref)
+		return advertised(heads, n, "HEAD");
+	if (starts_with(ref, "refs/"))
+		return advertised(heads, n, ref);
+	name = xasprintf("refs/heads/%s", ref);
+	id = advertised(heads, n, name);
+	free(name);
+	if (id)
+		return id;
+	name = xasprintf("refs/tags/%s", ref);
+	id = advertised(heads, n, name);
+	free(name);
+	return id;
+}
+
+/* The child's part: connect, list the refs, pick ref. */
+static void child_ls(struct fetch_result *res, const char *ref,
+                     struct remote_ctx *c)
+{
+	git_remote_callbacks cb;
+	git_remote *remote = NULL;
+	const git_remote_head **heads = NULL;
+	const git_oid *id;
+	struct err err;
+	size_t n = 0;
+	int rc;
+
+	err_clear(&err);
+	(void)git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
+	cb.credentials = cred_cb;
+	cb.certificate_check = cert_cb;
+	cb.payload = c;
+	/* Detached: no repository, no config, nothing written. */
+	if (git_remote_create_detached(&remote, c->url) < 0) {
+		rc = err_set(&err, ERR_INVALID, "'%s' is not a usable URL: %s",
+		             c->url, repo_lg_msg());
+		goto out;
+	}
+	rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL);
+	if (rc < 0) {
+		rc = remote_error(c, rc, &err);
+		goto out;
+	}
+	if (git_remote_ls(&heads, &n, remote) < 0) {
+		rc = remote_error(c, -1, &err);
+		goto out;
+	}
+	id = find_head(heads, n, ref);
+	if (!id && ref)
+		rc = err_set(&err, ERR_NOTFOUND, "no ref '%s' on %s", ref,
+		             c->url);
+	else if (!id)
+		rc = err_set(&err, ERR_NOTFOUND,
+		             "no default branch (HEAD) on %s; name one with a "
+		             "ref",
+		             c->url);
+	else
+		git_oid_tostr(res->head, GIT_OID_HEXSZ + 1, id);
+out:
+	res->code = rc;
+	snprintf(res->msg, sizeof(res->msg), "%s", err.msg);
+	git_remote_free(remote);
+}
+
+/* Runs child_ls in a child process, bounded by the deadline. */
+static int ls_bounded(char out[GIT_OID_HEXSZ + 1], const char *ref,
+                      struct remote_ctx *c, struct err *err)
+{
+	unsigned ms = c->opts->git_timeout_ms ? c->opts->git_timeout_ms
+	                                      : DEFAULT_TIMEOUT_MS;
+	struct fetch_result res;
+	int fds[2], rc;
+	pid_t pid;
+
+	memset(&res, 0, sizeof(res));
+	if (pipe2(fds, O_CLOEXEC))
+		return err_set(err, ERR_IO, "cannot ask '%s': pipe: %s", c->url,
+		               strerror(errno));
+	log_debug("repo", "ls-remote url=%s timeout_ms=%u", c->url, ms);
+	pid = fork();
+	if (pid < 0) {
+		rc = err_set(err, ERR_IO, "cannot ask '%s': fork: %s", c->url,
+		             strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_ls(&res, ref, c);
+		write_all(fds[1], &res, sizeof(res));
+		_exit(0);
+	}
+	close(fds[1]);
+	rc = wait_child(&res, pid, fds[0], ms);
+	close(fds[0]);
+	if (rc == ERR_TIMEOUT) {
+		char *t = timeout_text(ms);
+		rc = err_set(err, ERR_TIMEOUT,
+		             "cannot reach '%s': no answer within %s "
+		             "(--git-timeout)",
+		             c->url, t);
+		free(t);
+	} else if (rc) {
+		rc = err_set(err, ERR_REMOTE,
+		             "cannot ask '%s': the asking process died",
+		             c->url);
+	} else if (res.code) {
+		res.msg[sizeof(res.msg) - 1] = '\0';
+		rc = err_set(err, res.code, "%s", res.msg);
+	} else if (strlen(res.head) != GIT_OID_HEXSZ) {
+		rc = err_set(err, ERR_INTERNAL,
+		             "no commit id came back from asking '%s'", c->url);
+	} else {
+		memcpy(out, res.head, GIT_OID_HEXSZ + 1);
+	}
+	return rc;
+}
+
+static int is_full_id(const char *s)
+{
+	return s && strspn(s, "0123456789abcdefABCDEF") == GIT_OID_HEXSZ &&
+	       !s[GIT_OID_HEXSZ];
+}
+
+int repo_remote_head(char out[41], const char *spec, const char *ref,
+                     const struct repo_opts *opts, struct err *err)
+{
+	static const struct repo_opts none;
+	struct remote_ctx c = {.opts = opts ? opts : &none};
+	struct repo *r = NULL;
+	char *name;
+	size_t i;
+	int rc;
+
+	if (is_full_id(ref)) {
+		for (i = 0; i <= GIT_OID_HEXSZ; i++)
+			out[i] = (char)(ref[i] >= 'A' && ref[i] <= 'F'
+			                        ? ref[i] - 'A' + 'a'
+			                        : ref[i]);
+		return 0;
+	}
+	if (!url_is_remote(spec)) {
+		rc = repo_open(&r, spec, ref, opts, err);
+		if (!rc)
+			memcpy(out, repo_commit(r), GIT_OID_HEXSZ + 1);
+		repo_free(r);
+		return rc;
+	}
+	repo_global_init();
+	name = url_redact(spec);
+	c.url = name;
+	if (url_parse(&c.u, spec))
+		rc = err_set(err, ERR_INVALID,
+		             "'%s' is not a usable URL (a host and a port in "
+		             "1-65535)",
+		             name);
+	else
+		rc = ls_bounded(out, ref, &c, err);
+	url_release(&c.u);
+	free(name);
 	return rc;
 }

@@ -4,10 +4,11 @@
  * Owns: the only use of libgit2 in kedge: opening a local repository,
  * cloning or fetching a remote into a cache folder (under a deadline, with
  * a lock so two kedge processes never update one cache at once), resolving a
- * ref to a commit, reading tree entries and blobs of that commit, SSH key and
- * HTTPS token credentials, and the known_hosts check of an SSH server's host
- * key. Does not own: which paths may be read (source.c confines reads to the
- * desired-state root and follows symlinks); what the files mean.
+ * ref to a commit, asking a remote where a ref points without fetching
+ * (repo_remote_head), reading tree entries and blobs of that commit, SSH key
+ * and HTTPS token credentials, and the known_hosts check of an SSH server's
+ * host key. Does not own: which paths may be read (source.c confines reads to
+ * the desired-state root and follows symlinks); what the files mean.
  *
  * Paths given to this module are relative to the top of the repository,
  * '/'-separated, already normalised; "" is the top tree.
@@ -91,5 +92,24 @@ typedef int (*repo_list_fn)(const char *name, enum repo_kind kind, void *data);
  */
 int repo_list(struct repo *r, const char *path, repo_list_fn fn, void *data,
               struct err *err) MUST_CHECK;
+
+/*
+ * The commit id (40 hex digits and a NUL, into out) that ref points to on
+ * the remote spec right now, without fetching any object: one ls-remote
+ * style connection (the remote's list of refs), with the credentials, the
+ * known_hosts check and the deadline (a child process killed at
+ * opts->git_timeout_ms) of a fetch. ref is looked up as repo_open() does:
+ * NULL is the remote's default branch (its HEAD), "main" is refs/heads/main
+ * then refs/tags/main, "refs/..." is taken as it is; an annotated tag gives
+ * the commit it points to. A full 40-digit commit id is returned as it is,
+ * without a connection (it cannot move). The cache is neither read nor
+ * written; opts->offline is ignored. For a local path, the ref is read
+ * from the repository there (repo_open()'s errors and messages).
+ * Errors: ERR_NOTFOUND "no ref 'x' on <url>" (or "no default branch
+ * (HEAD) on <url>"), ERR_TIMEOUT, ERR_REMOTE, ERR_AUTH and ERR_INVALID as
+ * repo_open() gives them; messages never contain a token.
+ */
+int repo_remote_head(char out[41], const char *spec, const char *ref,
+                     const struct repo_opts *opts, struct err *err) MUST_CHECK;
 
 #endif

@@ -612,3 +612,24 @@ int source_resolve(char **out, struct source *s, const char *base_dir,
 	free(path);
 	return rc;
 }
+
+int source_remote_head(char out[41], const struct source_opts *o,
+                       struct err *err)
+{
+	struct repo_opts ro = {
+	        .cache_dir = o->cache_dir,
+	        .ssh_key = o->ssh_key,
+	        .ssh_pubkey = o->ssh_pubkey,
+	        .known_hosts = o->known_hosts,
+	        .token = o->token,
+	        .git_timeout_ms = o->git_timeout_ms,
+	};
+
+	if (o->worktree)
+		return err_set(err, ERR_INVALID,
+		               "a worktree ('%s') has no remote head",
+		               o->worktree);
+	if (!o->repo)
+		return err_set(err, ERR_INVALID, "no repository given");
+	return repo_remote_head(out, o->repo, o->ref, &ro, err);
+}

@@ -90,4 +90,14 @@ void source_entries_free(struct source_entry *e, size_t nr);
 int source_resolve(char **out, struct source *s, const char *base_dir,
                    const char *rel, struct err *err) MUST_CHECK;
 
+/*
+ * The commit id (40 hex digits and a NUL) that o->ref (NULL: the default
+ * branch) points to on o->repo now, asked without fetching (see
+ * repo_remote_head()): what a daemon polls to learn whether to fetch.
+ * ERR_INVALID for a worktree source or no repository; otherwise the
+ * errors of repo_remote_head().
+ */
+int source_remote_head(char out[41], const struct source_opts *o,
+                       struct err *err) MUST_CHECK;
+
 #endif

@@ -267,8 +267,7 @@ static int follow(struct docker *d, const char *seconds)
 
 	printf("following: yes\n");
 	fflush(stdout);
-	rc = docker_events_follow(d, print_event, past_deadline, &deadline,
-	                          &e);
+	rc = docker_events_follow(d, print_event, past_deadline, &deadline, &e);
 	report("follow", rc, &e);
 	return 0;
 }
