@@ -11,8 +11,10 @@
  * when the headers are in, once per piece of the body, and once more when
  * the body is complete. The body is gathered into a buf capped at
  * max_body; past the cap the rest is read and dropped (never kept) and the
- * handler is called once, at the end, with too_big set. A Content-Length
- * over the cap is answered at once, before any of the body is read.
+ * handler is called once, at the end, with too_big set, unless the body
+ * goes on past HTTPD_DROP_FACTOR times the cap: then the connection is
+ * closed without an answer. A Content-Length over the cap is answered at
+ * once, before any of the body is read.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -23,6 +25,13 @@
 
 #include "httpd.h"
 #include "log.h"
+
+/*
+ * A body streamed past the cap is read and dropped so that the client gets
+ * its 413 (libmicrohttpd cannot answer in the middle of a body); past this
+ * many times the cap, the connection is closed instead.
+ */
+#define HTTPD_DROP_FACTOR 8
 
 /* Enough for a handler that formats JSON or reads SQLite. */
 #define HTTPD_STACK_SIZE ((size_t)512 << 10)
@@ -39,7 +48,8 @@ struct httpd {
 struct conn {
 	struct buf body;
 	int too_big;
-	int answered; /* a reply is queued: drop whatever still comes */
+	int answered;   /* a reply is queued: drop whatever still comes */
+	size_t dropped; /* bytes read and dropped past the cap */
 	char remote[INET6_ADDRSTRLEN];
 };
 
@@ -310,8 +320,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			st->too_big = 1;
 			buf_release(&st->body);
 		}
+		if (st->too_big || st->answered)
+			st->dropped += *data_size;
 		*data_size = 0;
-		return MHD_YES;
+		/* A client that streams on and on loses its connection. */
+		return st->dropped / HTTPD_DROP_FACTOR > h->max_body ? MHD_NO
+		                                                     : MHD_YES;
 	}
 	if (st->answered)
 		return MHD_YES;

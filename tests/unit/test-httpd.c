@@ -314,6 +314,53 @@ START_TEST(streamed_body_over_cap_is_413)
 }
 END_TEST
 
+/* Sends a chunked body of n bytes to /big and returns the reply. */
+static char *stream_chunked(unsigned port, size_t n)
+{
+	struct buf req = BUF_INIT;
+	char *r;
+	int fd;
+
+	ck_assert_int_eq(buf_addstr(&req, "POST /big HTTP/1.1\r\nHost: x\r\n"
+	                                  "Transfer-Encoding: chunked\r\n"
+	                                  "Connection: close\r\n\r\n"),
+	                 0);
+	while (n) {
+		size_t c = n < 500 ? n : 500;
+
+		ck_assert_int_eq(buf_addf(&req, "%zx\r\n", c), 0);
+		while (c--) {
+			ck_assert_int_eq(buf_addch(&req, 'y'), 0);
+			n--;
+		}
+		ck_assert_int_eq(buf_addstr(&req, "\r\n"), 0);
+	}
+	ck_assert_int_eq(buf_addstr(&req, "0\r\n\r\n"), 0);
+	fd = connect_to(AF_INET, port);
+	send_all(fd, req.ptr, req.len);
+	r = read_all(fd);
+	buf_release(&req);
+	return r;
+}
+
+START_TEST(endless_body_closes_connection)
+{
+	struct httpd *h = start("127.0.0.1:0", 1000, 0);
+	char *r = stream_chunked(httpd_port(h), 5000);
+
+	/* Five times the cap: read, dropped, answered. */
+	ck_assert_msg(starts_with(r, "HTTP/1.1 413"), "%s", r);
+	ck_assert_int_eq(seen.calls, 1);
+	free(r);
+	/* Twenty times: the connection is closed, the handler never runs. */
+	r = stream_chunked(httpd_port(h), 20000);
+	ck_assert_str_eq(r, "");
+	ck_assert_int_eq(seen.calls, 1);
+	free(r);
+	finish(h);
+}
+END_TEST
+
 START_TEST(body_at_cap_is_accepted)
 {
 	struct httpd *h = start("127.0.0.1:0", 10, 0);
@@ -631,6 +678,7 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, post_body_reaches_handler);
 	UNIT_TCASE(s, declared_body_over_cap_is_413);
 	UNIT_TCASE(s, streamed_body_over_cap_is_413);
+	UNIT_TCASE(s, endless_body_closes_connection);
 	UNIT_TCASE(s, body_at_cap_is_accepted);
 	UNIT_TCASE(s, reply_headers);
 	UNIT_TCASE(s, head_is_get_without_body);
