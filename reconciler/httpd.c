@@ -408,15 +408,17 @@ int httpd_start(struct httpd **out, const struct httpd_opts *o,
 		flags |= MHD_USE_THREAD_PER_CONNECTION;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* The pool size comes last: a thread per connection takes none. */
 	h->d = MHD_start_daemon(
 	        flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
-	        fd, MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1u,
-	        MHD_OPTION_THREAD_STACK_SIZE, HTTPD_STACK_SIZE,
+	        fd, MHD_OPTION_THREAD_STACK_SIZE, HTTPD_STACK_SIZE,
 	        MHD_OPTION_CONNECTION_TIMEOUT,
 	        o->timeout_sec ? o->timeout_sec : 30u,
 	        MHD_OPTION_CONNECTION_LIMIT,
 	        o->max_connections ? o->max_connections : 64u,
-	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	        threads ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads,
+	        MHD_OPTION_END);
 	if (!h->d) {
 		close_if_open(fd);
 		free(h);

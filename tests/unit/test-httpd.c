@@ -94,21 +94,26 @@ static void handler(void *ctx, const struct httpd_request *req,
 
 static struct seen seen;
 
-static struct httpd *start(const char *listen, size_t max_body,
-                           unsigned threads)
+static struct httpd *start_opts(const struct httpd_opts *o)
 {
-	struct httpd_opts o = {
-	        .listen = listen, .max_body = max_body, .threads = threads};
 	struct httpd *h = NULL;
 	struct err e = {0};
 
 	memset(&seen, 0, sizeof(seen));
 	pthread_mutex_init(&seen.mu, NULL);
 	buf_init(&seen.body, 0);
-	ck_assert_msg(httpd_start(&h, &o, handler, &seen, &e) == 0, "%s",
-	              e.msg);
+	ck_assert_msg(httpd_start(&h, o, handler, &seen, &e) == 0, "%s", e.msg);
 	ck_assert_uint_gt(httpd_port(h), 0);
 	return h;
+}
+
+static struct httpd *start(const char *listen, size_t max_body,
+                           unsigned threads)
+{
+	struct httpd_opts o = {
+	        .listen = listen, .max_body = max_body, .threads = threads};
+
+	return start_opts(&o);
 }
 
 static void finish(struct httpd *h)
@@ -642,6 +647,47 @@ START_TEST(keepalive_then_stop)
 }
 END_TEST
 
+START_TEST(idle_connection_times_out)
+{
+	struct httpd_opts o = {.listen = "127.0.0.1:0", .timeout_sec = 1};
+	struct httpd *h = start_opts(&o);
+	int fd = connect_to(AF_INET, httpd_port(h));
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char c;
+
+	/* Half a request, then silence: the server hangs up. */
+	send_str(fd, "GET /idle HTTP/1.1\r\n");
+	ck_assert_int_gt(poll(&p, 1, 10000), 0);
+	ck_assert_int_le(read(fd, &c, 1), 0);
+	close(fd);
+	ck_assert_int_eq(seen.calls, 0);
+	finish(h);
+}
+END_TEST
+
+START_TEST(connection_limit)
+{
+	struct httpd_opts o = {.listen = "127.0.0.1:0", .max_connections = 1};
+	struct httpd *h = start_opts(&o);
+	int busy = connect_to(AF_INET, httpd_port(h));
+	char *r;
+
+	/* One connection open: the next one is turned away. */
+	send_str(busy, "GET /busy HTTP/1.1\r\n");
+	usleep(100 * 1000);
+	r = exchange_str(httpd_port(h), "GET /x HTTP/1.1\r\nHost: x\r\n"
+	                                "Connection: close\r\n\r\n");
+	ck_assert_str_eq(r, "");
+	ck_assert_int_eq(seen.calls, 0);
+	free(r);
+	send_str(busy, "Host: x\r\nConnection: close\r\n\r\n");
+	r = read_all(busy);
+	ck_assert_msg(starts_with(r, "HTTP/1.1 200"), "%s", r);
+	free(r);
+	finish(h);
+}
+END_TEST
+
 /* How many file descriptors the process has open. */
 static int open_fds(void)
 {
@@ -689,6 +735,8 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, port_in_use);
 	UNIT_TCASE(s, concurrent_requests);
 	UNIT_TCASE(s, keepalive_then_stop);
+	UNIT_TCASE(s, idle_connection_times_out);
+	UNIT_TCASE(s, connection_limit);
 	UNIT_TCASE(s, stop_idle);
 	return s;
 }
