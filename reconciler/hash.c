@@ -1,5 +1,6 @@
 /*
- * hash.c: sha256 and HMAC-SHA1 through OpenSSL, declared in hash.h.
+ * hash.c: sha256, HMAC-SHA1/-SHA256 and a constant-time compare through
+ * OpenSSL, declared in hash.h.
  *
  * Owns: the only include of OpenSSL headers in kedge. Does not own: any
  * other use of OpenSSL (TLS goes through libcurl).
@@ -7,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -41,4 +43,25 @@ void hash_hmac_sha1(unsigned char out[HASH_SHA1_LEN], const void *key,
 	    mdlen != HASH_SHA1_LEN)
 		BUG("HMAC(sha1) failed");
 	memcpy(out, md, HASH_SHA1_LEN);
+}
+
+void hash_hmac_sha256(unsigned char out[HASH_SHA256_LEN], const void *key,
+                      size_t keylen, const void *data, size_t len)
+{
+	static const unsigned char none;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	/* OpenSSL wants a non-NULL key even when it is empty. */
+	if (keylen > INT_MAX ||
+	    !HMAC(EVP_sha256(), key ? key : &none, (int)keylen,
+	          data ? data : &none, len, md, &mdlen) ||
+	    mdlen != HASH_SHA256_LEN)
+		BUG("HMAC(sha256) failed");
+	memcpy(out, md, HASH_SHA256_LEN);
+}
+
+int hash_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
 }
