@@ -50,11 +50,11 @@ static void print_header(const json_t *st)
 	client_str(version, sizeof(version), st, "version", "?");
 	client_str(repo, sizeof(repo), st, "repo", "-");
 	client_str(ref, sizeof(ref), st, "ref", "-");
-	client_str(rev, sizeof(rev), st, "revision", "none fetched yet");
-	if (json_is_string(json_object_get(st, "revision")))
-		rev[12] = '\0';
+	client_str(rev, sizeof(rev), st, "revision", "");
+	rev[12] = '\0';
 	printf("kedge daemon %s\n", version);
-	printf("repo: %s\nref: %s\nrevision: %s\n", repo, ref, rev);
+	printf("repo: %s\nref: %s\nrevision: %s\n", repo, ref,
+	       *rev ? rev : "none fetched yet");
 	printf("ready: %s%s\n", yes_no(json_object_get(st, "ready")),
 	       json_is_true(json_object_get(st, "reconciling"))
 	               ? " (reconciling now)"
