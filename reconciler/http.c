@@ -231,6 +231,15 @@ int http_request(struct http_response *out, struct http *h, const char *method,
                  const char *path, const char *content_type, const void *body,
                  size_t len, struct err *err)
 {
+	return http_request_with(out, h, method, path, NULL, content_type, body,
+	                         len, err);
+}
+
+int http_request_with(struct http_response *out, struct http *h,
+                      const char *method, const char *path,
+                      const char *const *extra, const char *content_type,
+                      const void *body, size_t len, struct err *err)
+{
 	struct curl_slist *headers = NULL, *more;
 	char *url = xasprintf("%s%s", h->base_url, path);
 	char *ctype = NULL;
@@ -245,6 +254,10 @@ int http_request(struct http_response *out, struct http *h, const char *method,
 		headers = more;
 		ctype = xasprintf("Content-Type: %s", content_type);
 		more = curl_slist_append(headers, ctype);
+	}
+	for (size_t i = 0; more && extra && extra[i]; i++) {
+		headers = more;
+		more = curl_slist_append(headers, extra[i]);
 	}
 	if (!more)
 		BUG("curl_slist_append failed");

@@ -76,6 +76,15 @@ void http_free(struct http *h);
 int http_request(struct http_response *out, struct http *h, const char *method,
                  const char *path, const char *content_type, const void *body,
                  size_t len, struct err *err) MUST_CHECK;
+/*
+ * Like http_request, with extra header lines ("Authorization: Bearer x"),
+ * a NULL-terminated list, or NULL for none. The lines are sent as they
+ * are and never appear in an error message; curl copies them.
+ */
+int http_request_with(struct http_response *out, struct http *h,
+                      const char *method, const char *path,
+                      const char *const *extra, const char *content_type,
+                      const void *body, size_t len, struct err *err) MUST_CHECK;
 /* Frees the body of r. NULL-safe. */
 void http_response_release(struct http_response *r);
 

@@ -37,3 +37,30 @@ case_begin "KEDGE_REPO is still the default without --worktree"
 KEDGE_REPO=/nonexistent/desired run_kedge validate
 assert_rc 2
 assert_err_contains "/nonexistent/desired"
+
+case_begin "the daemon-client commands list every flag in --help"
+for spec in "status --server --api-token-file --timeout --output" \
+	"history --server --api-token-file --timeout --output --stack --limit" \
+	"reconcile --server --api-token-file --timeout --wait --wait-timeout" \
+	"suspend --server --api-token-file --timeout" \
+	"resume --server --api-token-file --timeout" \
+	"approve --server --api-token-file --timeout --wait --wait-timeout"; do
+	set -- $spec
+	cmd=$1
+	shift
+	run_kedge "$cmd" --help
+	assert_rc 0
+	assert_out_contains "usage: kedge $cmd "
+	for flag in "$@"; do
+		assert_out_contains "    $flag "
+	done
+	run_kedge help "$cmd"
+	assert_rc 0
+	assert_out_contains "usage: kedge $cmd "
+done
+
+case_begin "a daemon-client command names the daemon it cannot reach"
+# a port that nothing listens on: 1 is reserved (tcpmux) and unused here
+KEDGE_SERVER=http://127.0.0.1:1 run_kedge status
+assert_rc 2
+assert_err_contains "error: cannot reach the kedge daemon at http://127.0.0.1:1: "
