@@ -223,7 +223,11 @@ static void hook(struct api *a, const struct httpd_request *req,
 		reply_error(rep, 400, ev.reason);
 		break;
 	}
-	audit(a, req, source, *ev.ref ? ev.ref : ev.event, rep->status);
+	audit(a, req, source,
+	      *ev.ref     ? ev.ref
+	      : *ev.event ? ev.event
+	                  : "(no event)",
+	      rep->status);
 }
 
 static size_t limit_of(const struct httpd_request *req, size_t dflt)

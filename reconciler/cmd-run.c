@@ -132,7 +132,8 @@ static int read_secret(char **out, size_t *len, const char *path,
 		return bad("cannot read the %s file '%s': %s", what, path,
 		           err_str(error));
 	}
-	while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
+	/* trailing whitespace, as the client commands strip it */
+	while (b.len && strchr(" \t\r\n", b.ptr[b.len - 1]))
 		b.ptr[--b.len] = '\0';
 	if (!b.len) {
 		buf_release(&b);

@@ -317,7 +317,17 @@ void daemon_event(struct daemon *d, const char *kind, const char *name)
 		return;
 	}
 	if (now < d->own_until_ms && json_object_get(d->own_writes, name)) {
+		/*
+		 * While kedge applies, an event for what it writes is its own.
+		 * In the grace after, it may be a trailing one of kedge's or a
+		 * change by hand: check once the grace is over.
+		 */
 		log_debug("daemon", "own write kind=%s name=%s", kind, name);
+		if (d->own_until_ms != INT64_MAX &&
+		    (!d->drift_at_ms || d->drift_at_ms < d->own_until_ms)) {
+			d->drift_at_ms = d->own_until_ms;
+			pthread_cond_signal(&d->cv);
+		}
 		pthread_mutex_unlock(&d->mu);
 		return;
 	}
@@ -1386,6 +1396,12 @@ static int on_event(void *ctx, const json_t *ev)
 	const json_t *attrs = json_object_get(json_object_get(ev, "Actor"),
 	                                      "Attributes");
 
+	const char *action = json_string_value(json_object_get(ev, "Action"));
+
+	/* a task joining or leaving a network is not a change of it */
+	if (action && (!strcmp(action, "connect") ||
+	               !strcmp(action, "disconnect")))
+		return 0;
 	if (type)
 		daemon_event(d, type,
 		             json_string_value(json_object_get(attrs, "name")));
@@ -1577,6 +1593,9 @@ json_t *daemon_status(struct daemon *d)
 	last_id = d->last_id;
 	if (d->running_id)
 		json_object_set_new(st, "running", json_integer(d->running_id));
+	/* a reconcile queued, or a drift check due after the debounce */
+	json_object_set_new(st, "pending",
+	                    json_boolean(d->queued_id || d->drift_at_ms));
 	pthread_mutex_unlock(&d->mu);
 	if (last_id && store_reconcile_get(&last, d->o.store, last_id, &e))
 		last = NULL;

@@ -111,7 +111,8 @@ START_TEST(yaml_error_and_missing_file)
 	err_clear(&e);
 	ck_assert_int_eq(runcfg_resolve(&c, s, &d, &e), 0);
 	ck_assert_uint_eq(d.errors, 1);
-	ck_assert_uint_eq(d.items[0].line, 1);
+	ck_assert_uint_eq(d.items[0].line, 2);
+	ck_assert_ptr_nonnull(strstr(d.items[0].message, "starts at line 1"));
 	free(c.config);
 	c.config = xstrdup("/nonexistent/kedge-run.yml");
 	ck_assert_int_eq(runcfg_resolve(&c, s, &d, &e), ERR_IO);
