@@ -21,7 +21,8 @@
  *	metrics_free(m);
  *
  * Programming errors are BUG()s, never errors: declaring a family twice,
- * an invalid metric or label name, using an undeclared name, an update of
+ * an invalid metric or label name (labels named "le" or starting with "__"
+ * included), a label without a value, using an undeclared name, an update of
  * the wrong type (metrics_set on a counter), a counter decrease, a
  * histogram without buckets or with buckets that do not ascend.
  *

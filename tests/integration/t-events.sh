@@ -119,6 +119,8 @@ wait_for 20 grep -q "^event: network create ${S}_b\$" "$LOG" ||
 	fail "no 'network create ${S}_b' event after the restart"
 # A clean stop of the daemon ends the stream too.
 dk_daemon_stop "$D2" >/dev/null 2>&1
+# Stopped for good: the exit trap must not act on stale pids.
+rm -f "$D2/docker.pid" "$D2/launcher.pid"
 follow_wait "$LOG" 40
 assert_eq "$(sed -n 's/^follow: //p' "$LOG")" \
 	"ERR_REMOTE: the Docker daemon at $H2 closed the event stream" \
