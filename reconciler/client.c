@@ -600,10 +600,12 @@ void client_print_reconcile(FILE *fp, const json_t *rec)
 	client_print_actions(fp, rec, "  ");
 }
 
-void client_error(const struct err *err)
+void client_error(const struct err *err, const struct client_opts *o)
 {
 	cli_error(err);
-	if (err->code == ERR_AUTH)
+	/* A token that was sent and refused needs no hint: the daemon's
+	 * message says whether it is wrong or the write API is off. */
+	if (err->code == ERR_AUTH && !o->token)
 		fprintf(stderr, "hint: give the daemon's API token with "
 		                "--api-token-file FILE (or "
 		                "$KEDGE_API_TOKEN_FILE)\n");

@@ -33,7 +33,7 @@ static int run(int argc, char **argv)
 	path = xasprintf("/api/v1/plans/%s/approve", plan);
 	if (client_open(&c, &o, &err) ||
 	    client_call(&reply, NULL, c, "POST", path, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -57,7 +57,7 @@ static int run(int argc, char **argv)
 	fflush(stdout);
 	if (client_wait_reconcile(&rec, c, json_integer_value(id),
 	                          o.wait_timeout_ms, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}

@@ -152,7 +152,7 @@ static int run(int argc, char **argv)
 	path = history_path(&o);
 	if (client_open(&c, &o, &err) ||
 	    client_call(&h, &raw, c, "GET", path, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}

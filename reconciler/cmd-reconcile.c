@@ -29,7 +29,7 @@ static int run(int argc, char **argv)
 		goto out;
 	if (client_open(&c, &o, &err) ||
 	    client_call(&reply, NULL, c, "POST", "/api/v1/reconcile", &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -49,7 +49,7 @@ static int run(int argc, char **argv)
 	fflush(stdout);
 	if (client_wait_reconcile(&rec, c, json_integer_value(id),
 	                          o.wait_timeout_ms, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}

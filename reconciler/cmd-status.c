@@ -134,7 +134,7 @@ static int run(int argc, char **argv)
 		goto out;
 	if (client_open(&c, &o, &err) ||
 	    client_call(&st, &raw, c, "GET", "/api/v1/status", &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}

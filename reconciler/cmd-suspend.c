@@ -33,7 +33,7 @@ static int toggle(const struct cmd_entry *cmd, const char *verb,
 	path = xasprintf("/api/v1/stacks/%s/%s", stack, verb);
 	if (client_open(&c, &o, &err) ||
 	    client_call(&reply, NULL, c, "POST", path, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}

@@ -547,6 +547,21 @@ START_TEST(unauthorized_says_so_with_a_hint)
 }
 END_TEST
 
+START_TEST(a_refused_token_gets_no_hint_and_is_not_printed)
+{
+	struct run r;
+
+	stub_add(stub, 401, "{\"error\":\"the bearer token is not valid\"}");
+	r = run_kedge("approve", "3f2a9c1b", "--server", server,
+	              "--api-token-file", token_file, NULL);
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "error: the bearer token is not valid\n");
+	ck_assert(has_auth(0));
+	run_release(&r);
+}
+END_TEST
+
 START_TEST(suspend_and_resume_a_stack)
 {
 	struct run r;
@@ -752,6 +767,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, reconcile_wait_without_an_exit_code_is_2);
 	tcase_add_test(tc, reconcile_wait_is_bounded_by_wait_timeout);
 	tcase_add_test(tc, unauthorized_says_so_with_a_hint);
+	tcase_add_test(tc, a_refused_token_gets_no_hint_and_is_not_printed);
 	tcase_add_test(tc, suspend_and_resume_a_stack);
 	tcase_add_test(tc,
 	               suspend_unknown_stack_is_exit_2_with_the_daemons_text);
