@@ -547,6 +547,32 @@ void client_print_actions(FILE *fp, const json_t *rec, const char *indent)
 		        client_action_text(line, sizeof(line), a));
 }
 
+/* A summary value as text: a number, a string, or an object's keys (the
+ * stalled stacks); NULL for anything else or an empty object. */
+static char *summary_value(const json_t *v)
+{
+	struct buf b = BUF_INIT;
+	const char *key;
+	json_t *x;
+	char *text;
+
+	if (json_is_integer(v))
+		return xasprintf("%" JSON_INTEGER_FORMAT,
+		                 json_integer_value(v));
+	if (json_is_string(v))
+		return sanitize(json_string_value(v));
+	if (!json_is_object(v) || !json_object_size(v))
+		return NULL;
+	json_object_foreach ((json_t *)v, key, x) {
+		/* b has no cap, so an append cannot fail */
+		if (buf_addf(&b, "%s%s", b.len ? "," : "", key))
+			break;
+	}
+	text = sanitize(buf_cstr(&b));
+	buf_release(&b);
+	return text;
+}
+
 static void print_summary(FILE *fp, const json_t *rec)
 {
 	const json_t *summary = json_object_get(rec, "summary");
@@ -555,22 +581,14 @@ static void print_summary(FILE *fp, const json_t *rec)
 	int any = 0;
 
 	json_object_foreach ((json_t *)summary, key, v) {
-		char *k = sanitize(key);
+		char *k, *text = summary_value(v);
 
-		if (json_is_integer(v))
-			fprintf(fp, "%s%s=%" JSON_INTEGER_FORMAT,
-			        any ? " " : "  summary: ", k,
-			        json_integer_value(v));
-		else if (json_is_string(v)) {
-			char *s = sanitize(json_string_value(v));
-
-			fprintf(fp, "%s%s=%s", any ? " " : "  summary: ", k, s);
-			free(s);
-		} else {
-			free(k);
+		if (!text)
 			continue;
-		}
+		k = sanitize(key);
+		fprintf(fp, "%s%s=%s", any ? " " : "  summary: ", k, text);
 		free(k);
+		free(text);
 		any = 1;
 	}
 	if (any)

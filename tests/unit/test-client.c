@@ -463,7 +463,8 @@ START_TEST(reconcile_wait_exits_with_the_reconciles_code)
 	         "\"finished\":\"2026-12-02T01:21:00Z\","
 	         "\"result\":\"not-converged\",\"exit_code\":3,"
 	         "\"error\":\"service web_api: 1 of 2 tasks running\","
-	         "\"summary\":{\"updated\":1,\"unchanged\":4},"
+	         "\"summary\":{\"create\":0,\"update\":1,\"stalled\":{},"
+	         "\"suspended\":0},"
 	         "\"actions\":[{\"stack\":\"web\",\"op\":\"update\","
 	         "\"kind\":\"service\",\"name\":\"web_api\","
 	         "\"outcome\":\"not-converged\",\"error\":null}]}");
@@ -474,7 +475,7 @@ START_TEST(reconcile_wait_exits_with_the_reconciles_code)
 	                 "reconcile 7 queued\n"
 	                 "reconcile 7 (api) at cccccccccccc: not-converged "
 	                 "(exit 3): service web_api: 1 of 2 tasks running\n"
-	                 "  summary: updated=1 unchanged=4\n"
+	                 "  summary: create=0 update=1 suspended=0\n"
 	                 "  web: update service web_api: not-converged\n");
 	ck_assert_int_eq(stub_nreqs(stub), 3);
 	ck_assert_str_eq(stub_req(stub, 1).line,
@@ -614,7 +615,9 @@ START_TEST(approve_a_plan_and_wait)
 	stub_add(stub, 200,
 	         "{\"id\":9,\"trigger\":\"approve\",\"state\":\"done\","
 	         "\"revision\":\"dddddddddddddddd\",\"result\":\"ok\","
-	         "\"exit_code\":0,\"error\":null,\"actions\":[{\"stack\":"
+	         "\"exit_code\":0,\"error\":null,\"summary\":{\"remove\":1,"
+	         "\"stalled\":{\"db\":\"x\",\"cache\":\"y\"}},"
+	         "\"actions\":[{\"stack\":"
 	         "\"web\",\"op\":\"remove\",\"kind\":\"service\",\"name\":"
 	         "\"web_old\",\"outcome\":\"applied\",\"error\":null}]}");
 	/* the plan id before the options, as the usage line shows it */
@@ -624,6 +627,7 @@ START_TEST(approve_a_plan_and_wait)
 	ck_assert_str_eq(r.out, "plan 3f2a9c1b approved; reconcile 9 queued\n"
 	                        "reconcile 9 (approve) at dddddddddddd: ok "
 	                        "(exit 0)\n"
+	                        "  summary: remove=1 stalled=db,cache\n"
 	                        "  web: remove service web_old: applied\n");
 	ck_assert_str_eq(stub_req(stub, 0).line,
 	                 "POST /api/v1/plans/3f2a9c1b/approve HTTP/1.1");
