@@ -275,8 +275,12 @@ int client_parse(struct client_opts *o, const struct cmd_entry *cmd,
 	error = run_getopt(o, cmd, flags, longopts, argc, argv);
 	if (error)
 		return error;
+	/* the usage line ends with the argument's name: STACK, PLAN-ID */
 	if ((flags & CLIENT_ARG) && !o->arg)
-		return bad(cmd, "%s", "missing argument");
+		return bad(cmd, "missing %s",
+		           strrchr(cmd->usage, ' ')
+		                   ? strrchr(cmd->usage, ' ') + 1
+		                   : "argument");
 	if (!is_http_url(o->server))
 		return bad(cmd,
 		           "%s must be an http:// or https:// URL, not '%s'",

@@ -77,8 +77,7 @@ const struct cmd_entry cmd_approve = {
         .name = "approve",
         .usage = "kedge approve [--server URL] [--api-token-file FILE] "
                  "[--wait [--wait-timeout DUR]] PLAN-ID",
-        .summary = "Let a running kedge daemon apply a plan that waits for "
-                   "approval (prune: confirm).",
+        .summary = "Let a running daemon apply a plan held for approval.",
         .help = "    --server URL          the daemon (default: "
                 "http://127.0.0.1:8750, or $KEDGE_SERVER)\n"
                 "    --api-token-file FILE the daemon's API token (or "

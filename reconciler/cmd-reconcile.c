@@ -67,8 +67,7 @@ const struct cmd_entry cmd_reconcile = {
         .name = "reconcile",
         .usage = "kedge reconcile [--server URL] [--api-token-file FILE] "
                  "[--wait [--wait-timeout DUR]]",
-        .summary = "Make a running kedge daemon check the remote and "
-                   "reconcile now.",
+        .summary = "Make a running daemon check git and reconcile now.",
         .help = "    --server URL          the daemon (default: "
                 "http://127.0.0.1:8750, or $KEDGE_SERVER)\n"
                 "    --api-token-file FILE the daemon's API token (or "

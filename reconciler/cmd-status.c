@@ -158,8 +158,8 @@ out:
 const struct cmd_entry cmd_status = {
         .name = "status",
         .usage = "kedge status [--server URL] [--output text|json]",
-        .summary = "Show what a running kedge daemon reports: the source, "
-                   "the last reconcile, each stack.",
+        .summary = "Show a running daemon's source, last reconcile and "
+                   "stacks.",
         .help = "    --server URL          the daemon (default: "
                 "http://127.0.0.1:8750, or $KEDGE_SERVER)\n"
                 "    --api-token-file FILE accepted for symmetry; status "

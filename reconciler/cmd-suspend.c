@@ -71,8 +71,7 @@ const struct cmd_entry cmd_suspend = {
         .name = "suspend",
         .usage = "kedge suspend [--server URL] [--api-token-file FILE] "
                  "STACK",
-        .summary = "Make a running kedge daemon leave a stack alone until "
-                   "it is resumed.",
+        .summary = "Make a running daemon leave a stack alone.",
         .help = TOGGLE_HELP,
         .run = run_suspend,
 };
@@ -81,8 +80,7 @@ const struct cmd_entry cmd_resume = {
         .name = "resume",
         .usage = "kedge resume [--server URL] [--api-token-file FILE] "
                  "STACK",
-        .summary = "Make a running kedge daemon reconcile a suspended "
-                   "stack again.",
+        .summary = "Make a running daemon reconcile a suspended stack.",
         .help = TOGGLE_HELP,
         .run = run_resume,
 };

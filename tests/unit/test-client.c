@@ -687,7 +687,8 @@ START_TEST(bad_options_are_exit_2_with_usage)
 	        {"reconcile", "--timeout", "soon",
 	         "error: --timeout must be seconds or a duration like 30s, "
 	         "between 1ms and 24h, not 'soon'\n"},
-	        {"suspend", "--timeout", "5s", "error: missing argument\n"},
+	        {"suspend", "--timeout", "5s", "error: missing STACK\n"},
+	        {"approve", "--wait", NULL, "error: missing PLAN-ID\n"},
 	        {"resume", "a", "b", "error: unexpected argument 'b'\n"},
 	        {"status", "--wait", NULL,
 	         "error: unknown option or missing value: '--wait'\n"},
