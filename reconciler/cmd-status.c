@@ -59,6 +59,12 @@ static void print_header(const json_t *st)
 	       json_is_true(json_object_get(st, "reconciling"))
 	               ? " (reconciling now)"
 	               : "");
+	if (json_is_boolean(json_object_get(st, "events")))
+		printf("event stream: %s\n",
+		       json_is_true(json_object_get(st, "events"))
+		               ? "followed"
+		               : "not connected (drift waits for the next "
+		                 "interval)");
 	print_last(json_object_get(st, "last_reconcile"));
 	if (json_is_integer(next))
 		printf("next check: in %" JSON_INTEGER_FORMAT "s\n",

@@ -214,7 +214,8 @@ START_TEST(status_before_the_first_reconcile)
 	stub_add(stub, 200,
 	         "{\"version\":\"0.2.0\",\"repo\":\"/srv/desired\","
 	         "\"ref\":\"main\",\"revision\":null,\"ready\":false,"
-	         "\"reconciling\":true,\"last_reconcile\":null,"
+	         "\"reconciling\":true,\"events\":false,"
+	         "\"last_reconcile\":null,"
 	         "\"stacks\":[],\"pending_approvals\":[]}");
 	r = run_kedge("status", "--server", server, NULL);
 	ck_assert_int_eq(r.rc, 0);
@@ -223,6 +224,8 @@ START_TEST(status_before_the_first_reconcile)
 	                        "ref: main\n"
 	                        "revision: none fetched yet\n"
 	                        "ready: no (reconciling now)\n"
+	                        "event stream: not connected (drift waits "
+	                        "for the next interval)\n"
 	                        "last reconcile: none yet\n"
 	                        "\n"
 	                        "no stacks\n");
