@@ -275,8 +275,12 @@ int client_parse(struct client_opts *o, const struct cmd_entry *cmd,
 	error = run_getopt(o, cmd, flags, longopts, argc, argv);
 	if (error)
 		return error;
+	/* the usage line ends with the argument's name: STACK, PLAN-ID */
 	if ((flags & CLIENT_ARG) && !o->arg)
-		return bad(cmd, "%s", "missing argument");
+		return bad(cmd, "missing %s",
+		           strrchr(cmd->usage, ' ')
+		                   ? strrchr(cmd->usage, ' ') + 1
+		                   : "argument");
 	if (!is_http_url(o->server))
 		return bad(cmd,
 		           "%s must be an http:// or https:// URL, not '%s'",
@@ -547,6 +551,32 @@ void client_print_actions(FILE *fp, const json_t *rec, const char *indent)
 		        client_action_text(line, sizeof(line), a));
 }
 
+/* A summary value as text: a number, a string, or an object's keys (the
+ * stalled stacks); NULL for anything else or an empty object. */
+static char *summary_value(const json_t *v)
+{
+	struct buf b = BUF_INIT;
+	const char *key;
+	json_t *x;
+	char *text;
+
+	if (json_is_integer(v))
+		return xasprintf("%" JSON_INTEGER_FORMAT,
+		                 json_integer_value(v));
+	if (json_is_string(v))
+		return sanitize(json_string_value(v));
+	if (!json_is_object(v) || !json_object_size(v))
+		return NULL;
+	json_object_foreach ((json_t *)v, key, x) {
+		/* b has no cap, so an append cannot fail */
+		if (buf_addf(&b, "%s%s", b.len ? "," : "", key))
+			break;
+	}
+	text = sanitize(buf_cstr(&b));
+	buf_release(&b);
+	return text;
+}
+
 static void print_summary(FILE *fp, const json_t *rec)
 {
 	const json_t *summary = json_object_get(rec, "summary");
@@ -555,22 +585,14 @@ static void print_summary(FILE *fp, const json_t *rec)
 	int any = 0;
 
 	json_object_foreach ((json_t *)summary, key, v) {
-		char *k = sanitize(key);
+		char *k, *text = summary_value(v);
 
-		if (json_is_integer(v))
-			fprintf(fp, "%s%s=%" JSON_INTEGER_FORMAT,
-			        any ? " " : "  summary: ", k,
-			        json_integer_value(v));
-		else if (json_is_string(v)) {
-			char *s = sanitize(json_string_value(v));
-
-			fprintf(fp, "%s%s=%s", any ? " " : "  summary: ", k, s);
-			free(s);
-		} else {
-			free(k);
+		if (!text)
 			continue;
-		}
+		k = sanitize(key);
+		fprintf(fp, "%s%s=%s", any ? " " : "  summary: ", k, text);
 		free(k);
+		free(text);
 		any = 1;
 	}
 	if (any)
@@ -600,10 +622,12 @@ void client_print_reconcile(FILE *fp, const json_t *rec)
 	client_print_actions(fp, rec, "  ");
 }
 
-void client_error(const struct err *err)
+void client_error(const struct err *err, const struct client_opts *o)
 {
 	cli_error(err);
-	if (err->code == ERR_AUTH)
+	/* A token that was sent and refused needs no hint: the daemon's
+	 * message says whether it is wrong or the write API is off. */
+	if (err->code == ERR_AUTH && !o->token)
 		fprintf(stderr, "hint: give the daemon's API token with "
 		                "--api-token-file FILE (or "
 		                "$KEDGE_API_TOKEN_FILE)\n");

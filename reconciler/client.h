@@ -19,8 +19,8 @@
  *	rc = client_parse(&o, &cmd_status, CLIENT_OPT_OUTPUT, argc, argv);
  *	if (rc) ... (rc < 0: --help was printed)
  *	if (client_open(&c, &o, &err) ||
- *	    client_call(&reply, c, "GET", "/api/v1/status", &err))
- *		client_error(&err);
+ *	    client_call(&reply, NULL, c, "GET", "/api/v1/status", &err))
+ *		client_error(&err, &o);
  *	...
  *	json_decref(reply); client_free(c); client_opts_release(&o);
  */
@@ -157,7 +157,8 @@ void client_table_note(struct client_table *t, const char *line);
 void client_table_print(FILE *fp, const struct client_table *t);
 void client_table_release(struct client_table *t);
 
-/* Prints "error: <message>" for err, and a hint for ERR_AUTH. */
-void client_error(const struct err *err);
+/* Prints "error: <message>" for err, and for ERR_AUTH when o had no
+ * token, a hint naming --api-token-file. */
+void client_error(const struct err *err, const struct client_opts *o);
 
 #endif

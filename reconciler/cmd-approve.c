@@ -33,7 +33,7 @@ static int run(int argc, char **argv)
 	path = xasprintf("/api/v1/plans/%s/approve", plan);
 	if (client_open(&c, &o, &err) ||
 	    client_call(&reply, NULL, c, "POST", path, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -57,7 +57,7 @@ static int run(int argc, char **argv)
 	fflush(stdout);
 	if (client_wait_reconcile(&rec, c, json_integer_value(id),
 	                          o.wait_timeout_ms, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -77,8 +77,7 @@ const struct cmd_entry cmd_approve = {
         .name = "approve",
         .usage = "kedge approve [--server URL] [--api-token-file FILE] "
                  "[--wait [--wait-timeout DUR]] PLAN-ID",
-        .summary = "Let a running kedge daemon apply a plan that waits for "
-                   "approval (prune: confirm).",
+        .summary = "Let a running daemon apply a plan held for approval.",
         .help = "    --server URL          the daemon (default: "
                 "http://127.0.0.1:8750, or $KEDGE_SERVER)\n"
                 "    --api-token-file FILE the daemon's API token (or "

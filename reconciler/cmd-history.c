@@ -152,7 +152,7 @@ static int run(int argc, char **argv)
 	path = history_path(&o);
 	if (client_open(&c, &o, &err) ||
 	    client_call(&h, &raw, c, "GET", path, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -177,8 +177,8 @@ const struct cmd_entry cmd_history = {
         .name = "history",
         .usage = "kedge history [--server URL] [--stack S] [--limit N] "
                  "[--output text|json]",
-        .summary = "List a running kedge daemon's reconciles, newest first, "
-                   "and the drift it saw.",
+        .summary = "List a running daemon's reconciles and drift, newest "
+                   "first.",
         .help = "    --server URL          the daemon (default: "
                 "http://127.0.0.1:8750, or $KEDGE_SERVER)\n"
                 "    --stack S             only what touched stack S\n"

@@ -29,7 +29,7 @@ static int run(int argc, char **argv)
 		goto out;
 	if (client_open(&c, &o, &err) ||
 	    client_call(&reply, NULL, c, "POST", "/api/v1/reconcile", &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -49,7 +49,7 @@ static int run(int argc, char **argv)
 	fflush(stdout);
 	if (client_wait_reconcile(&rec, c, json_integer_value(id),
 	                          o.wait_timeout_ms, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -67,8 +67,7 @@ const struct cmd_entry cmd_reconcile = {
         .name = "reconcile",
         .usage = "kedge reconcile [--server URL] [--api-token-file FILE] "
                  "[--wait [--wait-timeout DUR]]",
-        .summary = "Make a running kedge daemon check the remote and "
-                   "reconcile now.",
+        .summary = "Make a running daemon check git and reconcile now.",
         .help = "    --server URL          the daemon (default: "
                 "http://127.0.0.1:8750, or $KEDGE_SERVER)\n"
                 "    --api-token-file FILE the daemon's API token (or "

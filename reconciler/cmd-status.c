@@ -59,6 +59,12 @@ static void print_header(const json_t *st)
 	       json_is_true(json_object_get(st, "reconciling"))
 	               ? " (reconciling now)"
 	               : "");
+	if (json_is_boolean(json_object_get(st, "events")))
+		printf("event stream: %s\n",
+		       json_is_true(json_object_get(st, "events"))
+		               ? "followed"
+		               : "not connected (drift waits for the next "
+		                 "interval)");
 	print_last(json_object_get(st, "last_reconcile"));
 	if (json_is_integer(next))
 		printf("next check: in %" JSON_INTEGER_FORMAT "s\n",
@@ -134,7 +140,7 @@ static int run(int argc, char **argv)
 		goto out;
 	if (client_open(&c, &o, &err) ||
 	    client_call(&st, &raw, c, "GET", "/api/v1/status", &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -158,8 +164,8 @@ out:
 const struct cmd_entry cmd_status = {
         .name = "status",
         .usage = "kedge status [--server URL] [--output text|json]",
-        .summary = "Show what a running kedge daemon reports: the source, "
-                   "the last reconcile, each stack.",
+        .summary = "Show a running daemon's source, last reconcile and "
+                   "stacks.",
         .help = "    --server URL          the daemon (default: "
                 "http://127.0.0.1:8750, or $KEDGE_SERVER)\n"
                 "    --api-token-file FILE accepted for symmetry; status "

@@ -33,7 +33,7 @@ static int toggle(const struct cmd_entry *cmd, const char *verb,
 	path = xasprintf("/api/v1/stacks/%s/%s", stack, verb);
 	if (client_open(&c, &o, &err) ||
 	    client_call(&reply, NULL, c, "POST", path, &err)) {
-		client_error(&err);
+		client_error(&err, &o);
 		rc = CLI_ERROR;
 		goto out;
 	}
@@ -71,8 +71,7 @@ const struct cmd_entry cmd_suspend = {
         .name = "suspend",
         .usage = "kedge suspend [--server URL] [--api-token-file FILE] "
                  "STACK",
-        .summary = "Make a running kedge daemon leave a stack alone until "
-                   "it is resumed.",
+        .summary = "Make a running daemon leave a stack alone.",
         .help = TOGGLE_HELP,
         .run = run_suspend,
 };
@@ -81,8 +80,7 @@ const struct cmd_entry cmd_resume = {
         .name = "resume",
         .usage = "kedge resume [--server URL] [--api-token-file FILE] "
                  "STACK",
-        .summary = "Make a running kedge daemon reconcile a suspended "
-                   "stack again.",
+        .summary = "Make a running daemon reconcile a suspended stack.",
         .help = TOGGLE_HELP,
         .run = run_resume,
 };

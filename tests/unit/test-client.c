@@ -214,7 +214,8 @@ START_TEST(status_before_the_first_reconcile)
 	stub_add(stub, 200,
 	         "{\"version\":\"0.2.0\",\"repo\":\"/srv/desired\","
 	         "\"ref\":\"main\",\"revision\":null,\"ready\":false,"
-	         "\"reconciling\":true,\"last_reconcile\":null,"
+	         "\"reconciling\":true,\"events\":false,"
+	         "\"last_reconcile\":null,"
 	         "\"stacks\":[],\"pending_approvals\":[]}");
 	r = run_kedge("status", "--server", server, NULL);
 	ck_assert_int_eq(r.rc, 0);
@@ -223,6 +224,8 @@ START_TEST(status_before_the_first_reconcile)
 	                        "ref: main\n"
 	                        "revision: none fetched yet\n"
 	                        "ready: no (reconciling now)\n"
+	                        "event stream: not connected (drift waits "
+	                        "for the next interval)\n"
 	                        "last reconcile: none yet\n"
 	                        "\n"
 	                        "no stacks\n");
@@ -463,7 +466,8 @@ START_TEST(reconcile_wait_exits_with_the_reconciles_code)
 	         "\"finished\":\"2026-12-02T01:21:00Z\","
 	         "\"result\":\"not-converged\",\"exit_code\":3,"
 	         "\"error\":\"service web_api: 1 of 2 tasks running\","
-	         "\"summary\":{\"updated\":1,\"unchanged\":4},"
+	         "\"summary\":{\"create\":0,\"update\":1,\"stalled\":{},"
+	         "\"suspended\":0},"
 	         "\"actions\":[{\"stack\":\"web\",\"op\":\"update\","
 	         "\"kind\":\"service\",\"name\":\"web_api\","
 	         "\"outcome\":\"not-converged\",\"error\":null}]}");
@@ -474,7 +478,7 @@ START_TEST(reconcile_wait_exits_with_the_reconciles_code)
 	                 "reconcile 7 queued\n"
 	                 "reconcile 7 (api) at cccccccccccc: not-converged "
 	                 "(exit 3): service web_api: 1 of 2 tasks running\n"
-	                 "  summary: updated=1 unchanged=4\n"
+	                 "  summary: create=0 update=1 suspended=0\n"
 	                 "  web: update service web_api: not-converged\n");
 	ck_assert_int_eq(stub_nreqs(stub), 3);
 	ck_assert_str_eq(stub_req(stub, 1).line,
@@ -547,6 +551,21 @@ START_TEST(unauthorized_says_so_with_a_hint)
 }
 END_TEST
 
+START_TEST(a_refused_token_gets_no_hint_and_is_not_printed)
+{
+	struct run r;
+
+	stub_add(stub, 401, "{\"error\":\"the bearer token is not valid\"}");
+	r = run_kedge("approve", "3f2a9c1b", "--server", server,
+	              "--api-token-file", token_file, NULL);
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "error: the bearer token is not valid\n");
+	ck_assert(has_auth(0));
+	run_release(&r);
+}
+END_TEST
+
 START_TEST(suspend_and_resume_a_stack)
 {
 	struct run r;
@@ -599,7 +618,9 @@ START_TEST(approve_a_plan_and_wait)
 	stub_add(stub, 200,
 	         "{\"id\":9,\"trigger\":\"approve\",\"state\":\"done\","
 	         "\"revision\":\"dddddddddddddddd\",\"result\":\"ok\","
-	         "\"exit_code\":0,\"error\":null,\"actions\":[{\"stack\":"
+	         "\"exit_code\":0,\"error\":null,\"summary\":{\"remove\":1,"
+	         "\"stalled\":{\"db\":\"x\",\"cache\":\"y\"}},"
+	         "\"actions\":[{\"stack\":"
 	         "\"web\",\"op\":\"remove\",\"kind\":\"service\",\"name\":"
 	         "\"web_old\",\"outcome\":\"applied\",\"error\":null}]}");
 	/* the plan id before the options, as the usage line shows it */
@@ -609,6 +630,7 @@ START_TEST(approve_a_plan_and_wait)
 	ck_assert_str_eq(r.out, "plan 3f2a9c1b approved; reconcile 9 queued\n"
 	                        "reconcile 9 (approve) at dddddddddddd: ok "
 	                        "(exit 0)\n"
+	                        "  summary: remove=1 stalled=db,cache\n"
 	                        "  web: remove service web_old: applied\n");
 	ck_assert_str_eq(stub_req(stub, 0).line,
 	                 "POST /api/v1/plans/3f2a9c1b/approve HTTP/1.1");
@@ -668,7 +690,8 @@ START_TEST(bad_options_are_exit_2_with_usage)
 	        {"reconcile", "--timeout", "soon",
 	         "error: --timeout must be seconds or a duration like 30s, "
 	         "between 1ms and 24h, not 'soon'\n"},
-	        {"suspend", "--timeout", "5s", "error: missing argument\n"},
+	        {"suspend", "--timeout", "5s", "error: missing STACK\n"},
+	        {"approve", "--wait", NULL, "error: missing PLAN-ID\n"},
 	        {"resume", "a", "b", "error: unexpected argument 'b'\n"},
 	        {"status", "--wait", NULL,
 	         "error: unknown option or missing value: '--wait'\n"},
@@ -752,6 +775,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, reconcile_wait_without_an_exit_code_is_2);
 	tcase_add_test(tc, reconcile_wait_is_bounded_by_wait_timeout);
 	tcase_add_test(tc, unauthorized_says_so_with_a_hint);
+	tcase_add_test(tc, a_refused_token_gets_no_hint_and_is_not_printed);
 	tcase_add_test(tc, suspend_and_resume_a_stack);
 	tcase_add_test(tc,
 	               suspend_unknown_stack_is_exit_2_with_the_daemons_text);
