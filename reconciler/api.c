@@ -77,14 +77,13 @@ static void audit(struct api *a, const struct httpd_request *req,
 
 	snprintf(code, sizeof(code), "%d", status);
 	err_clear(&e);
-	if (store_audit(a->store, source, req->remote ? req->remote : "",
-	                what, code, &e))
+	if (store_audit(a->store, source, req->remote ? req->remote : "", what,
+	                code, &e))
 		log_warn("api", "cannot record the audit entry: %s", e.msg);
 }
 
 /* Equal in time that does not depend on where they differ. */
-static int secret_equal(const char *a, size_t alen, const char *b,
-                        size_t blen)
+static int secret_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	char ha[HASH_HEX_LEN + 1], hb[HASH_HEX_LEN + 1];
 	unsigned diff = 0;
@@ -138,13 +137,12 @@ static const char *header_of(void *ctx, const char *name)
 	return httpd_header(ctx, name);
 }
 
-static void count_hook(struct api *a, const char *provider,
-                       const char *result)
+static void count_hook(struct api *a, const char *provider, const char *result)
 {
-	metrics_add(a->metrics, "kedge_webhook_requests_total",
-	            (const char *[]){"provider", provider, "result", result,
-	                             NULL},
-	            1);
+	metrics_add(
+	        a->metrics, "kedge_webhook_requests_total",
+	        (const char *[]){"provider", provider, "result", result, NULL},
+	        1);
 }
 
 static void hook(struct api *a, const struct httpd_request *req,
@@ -158,8 +156,9 @@ static void hook(struct api *a, const struct httpd_request *req,
 	int error;
 
 	if (webhook_provider_parse(&p, name)) {
-		reply_error(rep, 404, "no such webhook provider (github, "
-		                      "gitlab, gitea, generic)");
+		reply_error(rep, 404,
+		            "no such webhook provider (github, "
+		            "gitlab, gitea, generic)");
 		return;
 	}
 	snprintf(source, sizeof(source), "webhook:%s", name);
@@ -178,15 +177,15 @@ static void hook(struct api *a, const struct httpd_request *req,
 	}
 	if (!a->webhook_secret) {
 		count_hook(a, name, "unauthorized");
-		reply_error(rep, 401, "webhooks are off: kedge run has no "
-		                      "--webhook-secret-file");
+		reply_error(rep, 401,
+		            "webhooks are off: kedge run has no "
+		            "--webhook-secret-file");
 		audit(a, req, source, "no secret configured", 401);
 		return;
 	}
 	branch = daemon_branch(a->daemon);
-	webhook_check(&ev, p, header_of, (void *)req, req->body,
-	              req->body_len, a->webhook_secret, a->webhook_secret_len,
-	              branch);
+	webhook_check(&ev, p, header_of, (void *)req, req->body, req->body_len,
+	              a->webhook_secret, a->webhook_secret_len, branch);
 	free(branch);
 	switch (ev.verdict) {
 	case WEBHOOK_TRIGGER:
@@ -203,8 +202,8 @@ static void hook(struct api *a, const struct httpd_request *req,
 		log_info("api", "push accepted provider=%s ref=%s", name,
 		         ev.ref);
 		reply_json(rep, 202,
-		           json_pack("{s:I, s:s}", "id", (json_int_t)id, "state",
-		                     "queued"));
+		           json_pack("{s:I, s:s}", "id", (json_int_t)id,
+		                     "state", "queued"));
 		break;
 	case WEBHOOK_IGNORE:
 		count_hook(a, name, "ignored");
@@ -214,7 +213,8 @@ static void hook(struct api *a, const struct httpd_request *req,
 		break;
 	case WEBHOOK_UNAUTHORIZED:
 		count_hook(a, name, "unauthorized");
-		log_warn("api", "webhook refused provider=%s remote=%s reason=\"%s\"",
+		log_warn("api",
+		         "webhook refused provider=%s remote=%s reason=\"%s\"",
 		         name, req->remote ? req->remote : "?", ev.reason);
 		reply_error(rep, 401, ev.reason);
 		break;
@@ -300,8 +300,8 @@ static void reconcile_post(struct api *a, const struct httpd_request *req,
 		reply_err(rep, error, &e);
 	else
 		reply_json(rep, 202,
-		           json_pack("{s:I, s:s}", "id", (json_int_t)id, "state",
-		                     "queued"));
+		           json_pack("{s:I, s:s}", "id", (json_int_t)id,
+		                     "state", "queued"));
 	audit(a, req, "api", "POST /api/v1/reconcile", rep->status);
 }
 

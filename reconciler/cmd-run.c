@@ -79,17 +79,17 @@ static int parse_args(struct run *r, int argc, char **argv)
 	int c, error = 0;
 
 	for (size_t k = 0; k < RC_NR; k++)
-		longopts[k] = (struct option){runcfg_defs[k].flag,
-		                              required_argument, NULL,
-		                              (int)(k + 256)};
-	longopts[RC_NR] = (struct option){"config", required_argument, NULL,
-	                                  'c'};
+		longopts[k] =
+		        (struct option){runcfg_defs[k].flag, required_argument,
+		                        NULL, (int)(k + 256)};
+	longopts[RC_NR] =
+	        (struct option){"config", required_argument, NULL, 'c'};
 	longopts[RC_NR + 1] = (struct option){"help", no_argument, NULL, 'h'};
 	memset(&longopts[RC_NR + 2], 0, sizeof(longopts[0]));
 	optind = 0;
 	opterr = 0;
-	while (!error && (c = getopt_long(argc, argv, "+h", longopts, NULL)) !=
-	                         -1) {
+	while (!error &&
+	       (c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			cmd_usage(&cmd_run, stdout);
 			return -1;
@@ -247,8 +247,8 @@ static int take_lock(struct run *r)
 
 static int apply_logging(const struct runcfg *cfg)
 {
-	const char *fmt = cfg->v[RC_LOG_FORMAT] ? cfg->v[RC_LOG_FORMAT]
-	                                        : "logfmt";
+	const char *fmt =
+	        cfg->v[RC_LOG_FORMAT] ? cfg->v[RC_LOG_FORMAT] : "logfmt";
 	const char *lvl = cfg->v[RC_LOG_LEVEL] ? cfg->v[RC_LOG_LEVEL] : "info";
 
 	if (log_set_format(fmt))
@@ -335,8 +335,9 @@ static int resolve(struct runcfg *cfg)
 	if (diag.errors) {
 		diag_sort(&diag);
 		diag_print(&diag, stderr);
-		fprintf(stderr, "error: the configuration file '%s' is not "
-		                "valid\n",
+		fprintf(stderr,
+		        "error: the configuration file '%s' is not "
+		        "valid\n",
 		        cfg->config);
 		diag_release(&diag);
 		return CLI_ERROR;
@@ -404,8 +405,8 @@ static int start(struct run *r)
 	r->api.metrics = r->metrics;
 	r->api.webhook_secret = r->webhook_secret;
 	r->api.api_token = r->api_token;
-	hopts.listen = r->cfg.v[RC_LISTEN] ? r->cfg.v[RC_LISTEN]
-	                                   : "127.0.0.1:8750";
+	hopts.listen =
+	        r->cfg.v[RC_LISTEN] ? r->cfg.v[RC_LISTEN] : "127.0.0.1:8750";
 	if (httpd_start(&r->httpd, &hopts, api_handle, &r->api, &e)) {
 		cli_error(&e);
 		return CLI_ERROR;
@@ -416,8 +417,7 @@ static int start(struct run *r)
 	         KEDGE_VERSION, r->repo_shown,
 	         r->src.ref ? r->src.ref : "(default)", hopts.listen,
 	         httpd_port(r->httpd), r->state_dir, r->interval_sec,
-	         r->webhook_secret ? "on" : "off",
-	         r->api_token ? "on" : "off");
+	         r->webhook_secret ? "on" : "off", r->api_token ? "on" : "off");
 	if (!r->webhook_secret)
 		log_warn("run", "no --webhook-secret-file: /hooks/* answers "
 		                "401 and only the interval and drift trigger");
@@ -451,7 +451,8 @@ static void reload(struct run *r)
 		if (k == RC_LOG_LEVEL || k == RC_LOG_FORMAT)
 			continue;
 		if ((a || b) && (!a || !b || strcmp(a, b)))
-			log_warn("run", "%s changed; it applies after a restart",
+			log_warn("run",
+			         "%s changed; it applies after a restart",
 			         runcfg_defs[k].key);
 	}
 	log_info("run", "configuration reloaded");

@@ -80,7 +80,7 @@ struct daemon {
 	int64_t next_check_ms, drift_at_ms, retry_at_ms;
 	int ready;
 	int events_up;
-	json_t *names;      /* stack names of the current commit -> drift mode */
+	json_t *names; /* stack names of the current commit -> drift mode */
 	json_t *own_writes; /* object names kedge is writing -> 1 */
 	int64_t own_until_ms;
 	char revision[41]; /* the commit loaded, "" none */
@@ -120,7 +120,7 @@ static int64_t jittered(struct daemon *d)
 	return base - span / 2 + (int64_t)(rand_r(&d->seed) % (span + 1));
 }
 
-static const double duration_buckets[] = {0.05, 0.1, 0.25, 0.5, 1,  2.5,
+static const double duration_buckets[] = {0.05, 0.1, 0.25, 0.5, 1,   2.5,
                                           5,    10,  30,   60,  300, 900};
 
 static void declare_metrics(struct metrics *m)
@@ -131,11 +131,10 @@ static void declare_metrics(struct metrics *m)
 	                "kedge's version; always 1.", NULL, 0);
 	metrics_declare(m, "kedge_reconcile_total", METRIC_COUNTER,
 	                "Reconciles finished, by result.", NULL, 0);
-	metrics_declare(m, "kedge_reconcile_duration_seconds",
-	                METRIC_HISTOGRAM, "How long a reconcile took.",
-	                duration_buckets, ARRAY_SIZE(duration_buckets));
-	metrics_declare(m, "kedge_git_fetch_duration_seconds",
-	                METRIC_HISTOGRAM,
+	metrics_declare(m, "kedge_reconcile_duration_seconds", METRIC_HISTOGRAM,
+	                "How long a reconcile took.", duration_buckets,
+	                ARRAY_SIZE(duration_buckets));
+	metrics_declare(m, "kedge_git_fetch_duration_seconds", METRIC_HISTOGRAM,
 	                "How long checking (and fetching) the remote took.",
 	                duration_buckets, ARRAY_SIZE(duration_buckets));
 	metrics_declare(m, "kedge_git_errors_total", METRIC_COUNTER,
@@ -149,10 +148,9 @@ static void declare_metrics(struct metrics *m)
 	                "1 for each stack's current status.", NULL, 0);
 	metrics_declare(m, "kedge_applied_revision_info", METRIC_GAUGE,
 	                "The commit last applied; always 1.", NULL, 0);
-	metrics_declare(m, "kedge_last_reconcile_timestamp_seconds",
-	                METRIC_GAUGE,
-	                "When the last reconcile finished (UNIX time).", NULL,
-	                0);
+	metrics_declare(
+	        m, "kedge_last_reconcile_timestamp_seconds", METRIC_GAUGE,
+	        "When the last reconcile finished (UNIX time).", NULL, 0);
 	metrics_declare(m, "kedge_event_stream_up", METRIC_GAUGE,
 	                "1 while the Engine API event stream is followed.",
 	                NULL, 0);
@@ -429,10 +427,10 @@ static void settings_of(struct loaded *l)
 		json_object_set_new(l->drift_mode, name,
 		                    json_string(mode ? mode : "repair"));
 	}
-	l->confirm_prune = json_is_string(json_object_get(set, "prune")) &&
-	                   !strcmp(json_string_value(json_object_get(set,
-	                                                             "prune")),
-	                           "confirm");
+	l->confirm_prune =
+	        json_is_string(json_object_get(set, "prune")) &&
+	        !strcmp(json_string_value(json_object_get(set, "prune")),
+	                "confirm");
 	if (l->desired->nodes.doc) {
 		char *t = json_dumps(l->desired->nodes.doc,
 		                     JSON_SORT_KEYS | JSON_COMPACT);
@@ -541,7 +539,7 @@ struct cycle {
 	size_t invalid;    /* stacks stalled by their files or checks */
 	size_t not_converged, rolled_back;
 	const char *failed_stack; /* of the action that failed, or NULL */
-	char *error;       /* what failed, for the record */
+	char *error;              /* what failed, for the record */
 	const char *result;
 	int exit_code;
 };
@@ -616,8 +614,7 @@ static const char **scope_filter(struct cycle *c, int *all)
 	const char *name;
 	json_t *v;
 
-	*all = !json_object_size(c->suspended) &&
-	       !json_object_size(c->stalled);
+	*all = !json_object_size(c->suspended) && !json_object_size(c->stalled);
 	if (*all)
 		return NULL;
 	f = xcalloc(n + 1, sizeof(*f));
@@ -667,9 +664,10 @@ static int build_plan(struct cycle *c, struct err *err)
 			plan_free(c->plan);
 			c->plan = NULL;
 			if (!moved)
-				error = err_set(err, ERR_INVALID, "%s",
-				                c->error ? c->error
-				                         : "the plan has problems");
+				error = err_set(
+				        err, ERR_INVALID, "%s",
+				        c->error ? c->error
+				                 : "the plan has problems");
 		}
 		free(filter);
 		diag_release(&pd);
@@ -689,7 +687,8 @@ static int is_drift(struct cycle *c, const struct plan_action *a)
 		       !strcmp(c->d->applied_nodes, c->d->cur->nodes_hash);
 	if (!a->stack)
 		return 0;
-	fp = json_string_value(json_object_get(c->plan->fingerprints, a->stack));
+	fp = json_string_value(
+	        json_object_get(c->plan->fingerprints, a->stack));
 	was = json_string_value(json_object_get(c->d->applied, a->stack));
 	return fp && was && !strcmp(fp, was);
 }
@@ -703,7 +702,8 @@ static json_t *changed_fields(const struct plan_action *a)
 	if (a->op == PLAN_CREATE)
 		json_array_append_new(fields, json_string("(removed by hand)"));
 	json_array_foreach (a->changes, i, ch) {
-		const char *path = json_string_value(json_object_get(ch, "path"));
+		const char *path =
+		        json_string_value(json_object_get(ch, "path"));
 
 		if (path && json_array_size(fields) < 64)
 			json_array_append_new(fields, json_string(path));
@@ -779,11 +779,11 @@ static void approval_id(char out[HASH_HEX_LEN + 1], const struct plan *p,
 		if (buf_addf(&b, "\n%s %s %s", plan_op_name(a->op),
 		             plan_kind_name(a->kind), a->name))
 			BUG("uncapped buffer refused to grow");
-		json_array_append_new(
-		        *list, json_pack("{s:s, s:s, s:s, s:s?}", "op",
-		                         plan_op_name(a->op), "kind",
-		                         plan_kind_name(a->kind), "name",
-		                         a->name, "stack", a->stack));
+		json_array_append_new(*list,
+		                      json_pack("{s:s, s:s, s:s, s:s?}", "op",
+		                                plan_op_name(a->op), "kind",
+		                                plan_kind_name(a->kind), "name",
+		                                a->name, "stack", a->stack));
 	}
 	hash_sha256_hex(out, b.ptr, b.len);
 	out[12] = '\0';
@@ -822,8 +822,9 @@ static void hold_destructive(struct cycle *c, int *approved_out)
 		                       &e))
 			log_warn("daemon", "%s", e.msg);
 		json_decref(plan);
-		log_info("daemon", "plan waits for approval plan=%s removals=%zu",
-		         id, json_array_size(list));
+		log_info("daemon",
+		         "plan waits for approval plan=%s removals=%zu", id,
+		         json_array_size(list));
 		if (d->o.notify) {
 			char *text = xasprintf(
 			        "%zu destructive change%s wait%s for `kedge "
@@ -840,10 +841,11 @@ static void hold_destructive(struct cycle *c, int *approved_out)
 		const struct plan_action *a = &c->plan->actions[i];
 
 		if (a->destructive && a->stack) {
-			char *why = xasprintf("%s %s %s waits for approval: "
-			                      "kedge approve %s",
-			                      plan_op_name(a->op),
-			                      plan_kind_name(a->kind), a->name, id);
+			char *why =
+			        xasprintf("%s %s %s waits for approval: "
+			                  "kedge approve %s",
+			                  plan_op_name(a->op),
+			                  plan_kind_name(a->kind), a->name, id);
 
 			if (!json_object_get(c->held, a->stack))
 				json_object_set_new(c->held, a->stack,
@@ -874,7 +876,8 @@ static void on_apply_event(void *ctx, const struct apply_event *ev)
 		                 : "");
 		if (store_reconcile_action(
 		            c->d->o.store, c->id, a->stack ? a->stack : "",
-		            plan_op_name(a->op), plan_kind_name(a->kind), a->name,
+		            plan_op_name(a->op), plan_kind_name(a->kind),
+		            a->name,
 		            ev->kind == APPLY_ACTION_DONE ? "done" : "failed",
 		            ev->kind == APPLY_ACTION_FAILED && ev->err
 		                    ? ev->err->msg
@@ -896,7 +899,8 @@ static void on_apply_event(void *ctx, const struct apply_event *ev)
 		if (!ev->final || !ev->converge)
 			break;
 		for (size_t i = 0; i < ev->converge->nr; i++) {
-			const struct converge_item *it = &ev->converge->items[i];
+			const struct converge_item *it =
+			        &ev->converge->items[i];
 			const char *stack;
 			char *why;
 
@@ -1008,8 +1012,8 @@ static void record_stacks(struct cycle *c)
 	err_clear(&e);
 	metrics_reset(d->o.metrics, "kedge_stack_status");
 	json_object_foreach (d->cur->stacks, name, v) {
-		const char *why = json_string_value(
-		        json_object_get(c->stalled, name));
+		const char *why =
+		        json_string_value(json_object_get(c->stalled, name));
 		const char *held =
 		        json_string_value(json_object_get(c->held, name));
 		const char *status = "Ready";
@@ -1018,24 +1022,25 @@ static void record_stacks(struct cycle *c)
 		if (json_object_get(c->suspended, name)) {
 			status = "Suspended";
 			error = store_stack_set(s, name, status,
-			                        "suspended by request", NULL, &e);
+			                        "suspended by request", NULL,
+			                        &e);
 		} else if (why || held) {
 			status = "Stalled";
-			error = store_stack_set(s, name, status, why ? why : held,
-			                        NULL, &e);
+			error = store_stack_set(s, name, status,
+			                        why ? why : held, NULL, &e);
 		} else if (json_object_get(c->scope, name)) {
 			error = store_stack_set(s, name, status, NULL,
 			                        d->cur->revision, &e);
-			json_object_set(d->applied, name,
-			                json_object_get(c->plan->fingerprints,
-			                                name));
+			json_object_set(
+			        d->applied, name,
+			        json_object_get(c->plan->fingerprints, name));
 		}
 		if (error)
 			log_warn("daemon", "%s", e.msg);
-		metrics_set(d->o.metrics, "kedge_stack_status",
-		            (const char *[]){"stack", name, "status", status,
-		                             NULL},
-		            1);
+		metrics_set(
+		        d->o.metrics, "kedge_stack_status",
+		        (const char *[]){"stack", name, "status", status, NULL},
+		        1);
 		if (why) {
 			json_int_t n = json_integer_value(
 			        json_object_get(d->failures, name));
@@ -1105,9 +1110,9 @@ static json_t *summary_of(const struct cycle *c)
 		                     (json_int_t)c->plan->nremove, "adopt",
 		                     (json_int_t)c->plan->nadopt));
 	json_object_set_new(s, "stalled", json_deep_copy(c->stalled));
-	json_object_set_new(s, "suspended",
-	                    json_integer((json_int_t)json_object_size(
-	                            c->suspended)));
+	json_object_set_new(
+	        s, "suspended",
+	        json_integer((json_int_t)json_object_size(c->suspended)));
 	if (json_object_size(c->held))
 		json_object_set_new(s, "waiting", json_deep_copy(c->held));
 	return s;
@@ -1127,15 +1132,14 @@ static void read_suspended(struct cycle *c)
 	}
 	json_array_foreach (rows, i, row)
 		if (json_is_true(json_object_get(row, "suspended")))
-			json_object_set_new(
-			        c->suspended,
-			        json_string_value(json_object_get(row, "stack")),
-			        json_true());
+			json_object_set_new(c->suspended,
+			                    json_string_value(json_object_get(
+			                            row, "stack")),
+			                    json_true());
 	json_decref(rows);
 }
 
-static int connect_swarm(struct daemon *d, struct live **live,
-                         struct err *err)
+static int connect_swarm(struct daemon *d, struct live **live, struct err *err)
 {
 	int error = 0;
 
@@ -1171,9 +1175,10 @@ static void finish(struct cycle *c, double t0)
 	            NULL, (double)time(NULL));
 	if (d->cur && !strcmp(c->result, "ok")) {
 		metrics_reset(d->o.metrics, "kedge_applied_revision_info");
-		metrics_set(d->o.metrics, "kedge_applied_revision_info",
-		            (const char *[]){"revision", d->cur->revision, NULL},
-		            1);
+		metrics_set(
+		        d->o.metrics, "kedge_applied_revision_info",
+		        (const char *[]){"revision", d->cur->revision, NULL},
+		        1);
 	}
 	log_info("daemon", "reconcile finished result=%s exit=%d%s%s",
 	         c->result, c->exit_code, c->error ? " error=" : "",
@@ -1206,8 +1211,8 @@ static void conclude(struct cycle *c, int error, const struct err *e)
 		c->error = xstrdup("kedge stopped before it finished");
 	} else if (error) {
 		fail(c, "failed", e);
-	} else if (c->invalid || (json_object_size(c->stalled) &&
-	                          !c->not_converged)) {
+	} else if (c->invalid ||
+	           (json_object_size(c->stalled) && !c->not_converged)) {
 		c->result = "stalled";
 		c->exit_code = 2;
 	} else if (c->not_converged || json_object_size(c->stalled)) {
@@ -1256,8 +1261,8 @@ static void stall_skipped(struct cycle *c)
 		        json_string_value(json_object_get(sk, "name"));
 		const char *reason =
 		        json_string_value(json_object_get(sk, "reason"));
-		const char *stack = name ? stack_of_service(c->d->cur, name)
-		                         : NULL;
+		const char *stack =
+		        name ? stack_of_service(c->d->cur, name) : NULL;
 		char *why;
 
 		if (!stack)
@@ -1393,14 +1398,14 @@ static int on_event(void *ctx, const json_t *ev)
 {
 	struct daemon *d = ctx;
 	const char *type = json_string_value(json_object_get(ev, "Type"));
-	const json_t *attrs = json_object_get(json_object_get(ev, "Actor"),
-	                                      "Attributes");
+	const json_t *attrs =
+	        json_object_get(json_object_get(ev, "Actor"), "Attributes");
 
 	const char *action = json_string_value(json_object_get(ev, "Action"));
 
 	/* a task joining or leaving a network is not a change of it */
-	if (action && (!strcmp(action, "connect") ||
-	               !strcmp(action, "disconnect")))
+	if (action &&
+	    (!strcmp(action, "connect") || !strcmp(action, "disconnect")))
 		return 0;
 	if (type)
 		daemon_event(d, type,
@@ -1433,7 +1438,7 @@ static void *follow_events(void *arg)
 			daemon_events_connected(d, 0);
 		}
 		docker_free(dk);
-		if (stopping(d))
+		if (error == ERR_CANCELED || stopping(d))
 			break;
 		log_warn("daemon", "event stream: %s; retrying in %lldms",
 		         e.msg, (long long)delay);
@@ -1579,14 +1584,13 @@ json_t *daemon_status(struct daemon *d)
 	err_clear(&e);
 	pthread_mutex_lock(&d->mu);
 	next = d->next_check_ms - now_ms();
-	st = json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:b, s:b, s:I, s:I}",
-	               "version", KEDGE_VERSION, "instance",
-	               *d->instance ? d->instance : "kedge", "repo",
-	               d->o.repo_display, "ref", d->branch, "ready", d->ready,
-	               "reconciling", d->running_id != 0, "events",
-	               d->events_up, "interval_seconds",
-	               (json_int_t)d->o.interval_sec, "next_check_seconds",
-	               (json_int_t)(next > 0 ? next / 1000 : 0));
+	st = json_pack(
+	        "{s:s, s:s, s:s?, s:s?, s:b, s:b, s:b, s:I, s:I}", "version",
+	        KEDGE_VERSION, "instance", *d->instance ? d->instance : "kedge",
+	        "repo", d->o.repo_display, "ref", d->branch, "ready", d->ready,
+	        "reconciling", d->running_id != 0, "events", d->events_up,
+	        "interval_seconds", (json_int_t)d->o.interval_sec,
+	        "next_check_seconds", (json_int_t)(next > 0 ? next / 1000 : 0));
 	json_object_set_new(st, "revision",
 	                    *d->revision ? json_string(d->revision)
 	                                 : json_null());
@@ -1662,11 +1666,12 @@ int daemon_approve(struct daemon *d, const char *plan_id, int64_t *id,
 		                "plan %s was superseded by a newer commit",
 		                plan_id);
 	else if (state && !strcmp(state, "applied"))
-		error = err_set(err, ERR_CONFLICT, "plan %s was already applied",
-		                plan_id);
+		error = err_set(err, ERR_CONFLICT,
+		                "plan %s was already applied", plan_id);
 	json_decref(a);
 	if (!error)
-		error = store_approval_set(d->o.store, plan_id, "approved", err);
+		error = store_approval_set(d->o.store, plan_id, "approved",
+		                           err);
 	if (!error) {
 		log_info("daemon", "plan approved plan=%s", plan_id);
 		error = daemon_trigger(d, "approve", id, err);

@@ -30,15 +30,15 @@ struct metrics;
 struct store;
 
 struct daemon_opts {
-	struct source_opts src;  /* the tracked repository (borrowed) */
-	const char *schema_dir;  /* the JSON Schemas */
-	const char *docker_host; /* NULL: $DOCKER_HOST or the socket */
-	long interval_sec;       /* between ref checks; jittered +-10 % */
-	long drift_debounce_ms;  /* event -> reconcile; 0: 500 ms */
-	size_t keep_reconciles;  /* history retention; 0: 1000 */
+	struct source_opts src;   /* the tracked repository (borrowed) */
+	const char *schema_dir;   /* the JSON Schemas */
+	const char *docker_host;  /* NULL: $DOCKER_HOST or the socket */
+	long interval_sec;        /* between ref checks; jittered +-10 % */
+	long drift_debounce_ms;   /* event -> reconcile; 0: 500 ms */
+	size_t keep_reconciles;   /* history retention; 0: 1000 */
 	const char *repo_display; /* the repository, credentials redacted */
-	struct store *store;     /* borrowed; the daemon's state */
-	struct metrics *metrics; /* borrowed; declared by daemon_new */
+	struct store *store;      /* borrowed; the daemon's state */
+	struct metrics *metrics;  /* borrowed; declared by daemon_new */
 	/* called (from the loop thread) with every notable event: kind is
 	 * "failure", "rollback", "drift", "approval", "recovery" */
 	void (*notify)(void *ctx, const char *kind, const char *stack,

@@ -276,7 +276,8 @@ static int load_stack(struct desired *d, const char *name,
 	vc.st = st;
 	nerr = interp_compose(st->compose.doc, lookup_var, &vc, st->compose.map,
 	                      diag);
-	error = desired_validate_doc(&st->compose, schemas, "compose", diag, err);
+	error = desired_validate_doc(&st->compose, schemas, "compose", diag,
+	                             err);
 	if (error < 0)
 		return error;
 	if (error || nerr) {

@@ -89,11 +89,10 @@ static size_t fields_start(const char *msg)
 		if (!sp || sp == msg)
 			return cut;
 		at = (size_t)(sp - msg);
-		while (msg[at + 1 + k] && (msg[at + 1 + k] == '_' ||
-		                           msg[at + 1 + k] == '-' ||
-		                           msg[at + 1 + k] == '.' ||
-		                           (msg[at + 1 + k] >= 'a' &&
-		                            msg[at + 1 + k] <= 'z')))
+		while (msg[at + 1 + k] &&
+		       (msg[at + 1 + k] == '_' || msg[at + 1 + k] == '-' ||
+		        msg[at + 1 + k] == '.' ||
+		        (msg[at + 1 + k] >= 'a' && msg[at + 1 + k] <= 'z')))
 			k++;
 		if (!k || msg[at + 1 + k] != '=')
 			return cut;

@@ -14,14 +14,14 @@
 #include "units.h"
 #include "url.h"
 
-#define QUEUE_MAX    64
-#define DEDUP_MAX    256
-#define TRIES        3
+#define QUEUE_MAX     64
+#define DEDUP_MAX     256
+#define TRIES         3
 #define DEFAULT_DEDUP 3600
 
 struct target {
-	char *base; /* scheme://host:port */
-	char *path; /* /path?query */
+	char *base;  /* scheme://host:port */
+	char *path;  /* /path?query */
 	char *shown; /* redacted, for the log */
 	int slack;
 	unsigned events; /* bit per kind; 0: all */
@@ -54,8 +54,8 @@ struct notify {
 	pthread_t thread;
 };
 
-static const char *const kinds[] = {"failure", "rollback", "drift",
-                                    "approval", "recovery"};
+static const char *const kinds[] = {"failure", "rollback", "drift", "approval",
+                                    "recovery"};
 
 static unsigned kind_bit(const char *kind)
 {
@@ -177,12 +177,13 @@ static void deliver(struct notify *n, const struct target *t,
 			log_warn("notify", "%s answered %ld (try %d of %d)",
 			         t->shown, r.status, i + 1, TRIES);
 		else
-			log_warn("notify", "cannot send to %s: %s (try %d of %d)",
+			log_warn("notify",
+			         "cannot send to %s: %s (try %d of %d)",
 			         t->shown, e.msg, i + 1, TRIES);
 		http_response_release(&r);
 		/* 1 s, then 2 s; stopping cuts the wait short */
-		for (long waited = 0; i + 1 < TRIES &&
-		                      waited < 1000L << i && !stopped(n);
+		for (long waited = 0;
+		     i + 1 < TRIES && waited < 1000L << i && !stopped(n);
 		     waited += 100)
 			nanosleep(&(struct timespec){0, 100000000L}, NULL);
 	}
@@ -218,8 +219,8 @@ static void *sender(void *arg)
 	return NULL;
 }
 
-int notify_new(struct notify **out, const json_t *targets,
-               const char *instance, long dedup_sec, struct err *err)
+int notify_new(struct notify **out, const json_t *targets, const char *instance,
+               long dedup_sec, struct err *err)
 {
 	struct notify *n = xcalloc(1, sizeof(*n));
 	size_t i;
@@ -278,8 +279,7 @@ void notify_send(void *ctx, const char *kind, const char *stack,
 
 	if (!n || !n->ntargets)
 		return;
-	k = xasprintf("%s\n%s\n%s", kind, stack ? stack : "",
-	              text ? text : "");
+	k = xasprintf("%s\n%s\n%s", kind, stack ? stack : "", text ? text : "");
 	hash_sha256_hex(key, k, strlen(k));
 	free(k);
 	pthread_mutex_lock(&n->mu);

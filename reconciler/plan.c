@@ -82,8 +82,7 @@ static void action_release(struct plan_action *a)
 }
 
 void plan_retain(struct plan *p,
-                 int (*keep)(void *ctx, const struct plan_action *a),
-                 void *ctx)
+                 int (*keep)(void *ctx, const struct plan_action *a), void *ctx)
 {
 	size_t n = 0;
 

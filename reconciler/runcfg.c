@@ -19,8 +19,7 @@ const struct runcfg_def runcfg_defs[RC_NR] = {
                     "the tracked branch (default: the remote's default)"},
         [RC_PATH] = {"path", "KEDGE_PATH", "path", "DIR",
                      "the desired state's folder in the repository"},
-        [RC_INTERVAL] = {"interval", "KEDGE_INTERVAL", "interval",
-                         "DURATION",
+        [RC_INTERVAL] = {"interval", "KEDGE_INTERVAL", "interval", "DURATION",
                          "how often the remote is checked, +-10 % "
                          "(default 3m)"},
         [RC_LISTEN] = {"listen", "KEDGE_LISTEN", "listen", "ADDR:PORT",
@@ -38,26 +37,26 @@ const struct runcfg_def runcfg_defs[RC_NR] = {
                                "api_token_file", "FILE",
                                "the bearer token of the write API "
                                "(without it the write API answers 401)"},
-        [RC_DOCKER_HOST] = {"docker-host", "KEDGE_DOCKER_HOST",
-                            "docker_host", "HOST",
+        [RC_DOCKER_HOST] = {"docker-host", "KEDGE_DOCKER_HOST", "docker_host",
+                            "HOST",
                             "the Docker daemon (default $DOCKER_HOST or "
                             "the local socket)"},
         [RC_LOG_FORMAT] = {"log-format", "KEDGE_LOG_FORMAT", "log_format",
-                           "logfmt|json", "the log line format (default "
-                                          "logfmt)"},
-        [RC_LOG_LEVEL] = {"log-level", "KEDGE_LOG_LEVEL", "log_level",
-                          "LEVEL", "error, warn, info (default) or debug"},
+                           "logfmt|json",
+                           "the log line format (default "
+                           "logfmt)"},
+        [RC_LOG_LEVEL] = {"log-level", "KEDGE_LOG_LEVEL", "log_level", "LEVEL",
+                          "error, warn, info (default) or debug"},
         [RC_SSH_KEY] = {"ssh-key", "KEDGE_SSH_KEY", "ssh_key", "FILE",
                         "private key for ssh:// remotes"},
-        [RC_KNOWN_HOSTS] = {"known-hosts", "KEDGE_KNOWN_HOSTS",
-                            "known_hosts", "FILE",
-                            "known_hosts for ssh:// remotes"},
+        [RC_KNOWN_HOSTS] = {"known-hosts", "KEDGE_KNOWN_HOSTS", "known_hosts",
+                            "FILE", "known_hosts for ssh:// remotes"},
         [RC_TOKEN_FILE] = {"token-file", "KEDGE_TOKEN_FILE", "token_file",
                            "FILE", "an HTTPS token for the remote"},
         [RC_CACHE_DIR] = {"cache-dir", "KEDGE_CACHE_DIR", "cache_dir", "DIR",
                           "where remotes are cloned"},
-        [RC_GIT_TIMEOUT] = {"git-timeout", "KEDGE_GIT_TIMEOUT",
-                            "git_timeout", "DURATION",
+        [RC_GIT_TIMEOUT] = {"git-timeout", "KEDGE_GIT_TIMEOUT", "git_timeout",
+                            "DURATION",
                             "bound on one check or fetch (default 60s)"},
         [RC_SCHEMA_DIR] = {"schema-dir", "KEDGE_SCHEMA_DIR", "schema_dir",
                            "DIR", "where the JSON Schemas are"},
@@ -96,8 +95,9 @@ static int load_file(struct runcfg *c, struct schema *schemas,
 	error = buf_read_file(&data, c->config);
 	if (error) {
 		buf_release(&data);
-		return err_set(err, ERR_IO, "cannot read the configuration "
-		                            "file '%s': %s",
+		return err_set(err, ERR_IO,
+		               "cannot read the configuration "
+		               "file '%s': %s",
 		               c->config, err_str(error));
 	}
 	doc.path = c->config;
@@ -132,8 +132,10 @@ static int load_file(struct runcfg *c, struct schema *schemas,
 			from = xasprintf("%s:%u", c->config, pos.line);
 			text = json_is_string(v)
 			               ? xstrdup(json_string_value(v))
-			               : xasprintf("%lld", (long long)
-			                                   json_integer_value(v));
+			               : xasprintf(
+			                         "%lld",
+			                         (long long)json_integer_value(
+			                                 v));
 			set(c, (enum runcfg_key)k, text, from);
 			free(text);
 			free(from);
@@ -146,8 +148,8 @@ static int load_file(struct runcfg *c, struct schema *schemas,
 	return error < 0 ? error : 0;
 }
 
-int runcfg_resolve(struct runcfg *c, struct schema *schemas,
-                   struct diag *diag, struct err *err)
+int runcfg_resolve(struct runcfg *c, struct schema *schemas, struct diag *diag,
+                   struct err *err)
 {
 	int error = 0;
 
@@ -163,7 +165,8 @@ int runcfg_resolve(struct runcfg *c, struct schema *schemas,
 		if (env && *env)
 			set(c, (enum runcfg_key)k, env, runcfg_defs[k].env);
 		if (c->flag[k]) {
-			snprintf(from, sizeof(from), "--%s", runcfg_defs[k].flag);
+			snprintf(from, sizeof(from), "--%s",
+			         runcfg_defs[k].flag);
 			set(c, (enum runcfg_key)k, c->flag[k], from);
 		}
 	}

@@ -54,10 +54,10 @@ struct runcfg_def {
 extern const struct runcfg_def runcfg_defs[RC_NR];
 
 struct runcfg {
-	char *v[RC_NR];    /* each setting as text, or NULL; owned */
-	char *from[RC_NR]; /* where it came from, for messages; owned */
-	char *flag[RC_NR]; /* what the command line said; owned */
-	char *config;      /* --config / KEDGE_CONFIG, or NULL */
+	char *v[RC_NR];        /* each setting as text, or NULL; owned */
+	char *from[RC_NR];     /* where it came from, for messages; owned */
+	char *flag[RC_NR];     /* what the command line said; owned */
+	char *config;          /* --config / KEDGE_CONFIG, or NULL */
 	struct json_t *notify; /* the file's notify: list, or NULL */
 };
 
@@ -67,8 +67,8 @@ struct runcfg {
  * returns 0 (check diag->errors), or ERR_IO when the file cannot be
  * read, or the validator's error.
  */
-int runcfg_resolve(struct runcfg *c, struct schema *schemas,
-                   struct diag *diag, struct err *err) MUST_CHECK;
+int runcfg_resolve(struct runcfg *c, struct schema *schemas, struct diag *diag,
+                   struct err *err) MUST_CHECK;
 /* Frees the values; keeps the flags and c->config for a reload. */
 void runcfg_clear_values(struct runcfg *c);
 void runcfg_release(struct runcfg *c);
