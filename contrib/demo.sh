@@ -61,4 +61,42 @@ git -C "$WORK/repo" -c user.name=demo -c user.email=demo@localhost commit -qam "
 step "kedge apply of that commit"
 "$KEDGE" apply --repo "$WORK/repo" --yes --timeout 3m
 docker service ls
+
+step "kedge run: the daemon follows the branch and repairs drift"
+printf 'demo-webhook-secret\n' >"$WORK/secret"
+printf 'demo-api-token\n' >"$WORK/token"
+"$KEDGE" run --repo "$WORK/repo" --ref main --listen 127.0.0.1:0 \
+	--state-dir "$WORK/state" --webhook-secret-file "$WORK/secret" \
+	--api-token-file "$WORK/token" 2>"$WORK/run.log" &
+DPID=$!
+trap 'kill -TERM $DPID 2>/dev/null; wait $DPID 2>/dev/null; cleanup' EXIT
+for _ in $(seq 100); do grep -q ' port=[0-9]' "$WORK/run.log" && break; sleep 0.1; done
+export KEDGE_SERVER=http://127.0.0.1:$(grep -o ' port=[0-9]*' "$WORK/run.log" | head -n 1 | cut -d= -f2)
+export KEDGE_API_TOKEN_FILE=$WORK/token
+for _ in $(seq 120); do curl -sf "$KEDGE_SERVER/readyz" >/dev/null && break; sleep 0.5; done
+"$KEDGE" status
+
+step "A commit that scales web to 1, announced by a signed push webhook"
+sed -i 's/replicas: 3/replicas: 1/' "$WORK/repo/stacks/web/compose.yml"
+git -C "$WORK/repo" -c user.name=demo -c user.email=demo@localhost commit -qam "web: 1 replica"
+body=$(printf '{"ref":"refs/heads/main","after":"%s"}' "$(git -C "$WORK/repo" rev-parse HEAD)")
+sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac demo-webhook-secret -r | cut -d' ' -f1)
+curl -s -X POST -H "X-GitHub-Event: push" -H "X-Hub-Signature-256: sha256=$sig" \
+	--data-binary "$body" "$KEDGE_SERVER/hooks/github"
+echo
+for _ in $(seq 60); do
+	[ "$(docker service inspect web_web --format '{{.Spec.Mode.Replicated.Replicas}}')" = 1 ] && break
+	sleep 0.5
+done
+docker service ls
+
+step "Someone scales web by hand; kedge puts it back"
+docker service scale -d web_web=4 >/dev/null
+for _ in $(seq 60); do
+	[ "$(docker service inspect web_web --format '{{.Spec.Mode.Replicated.Replicas}}')" = 1 ] && break
+	sleep 0.5
+done
+"$KEDGE" reconcile --wait >/dev/null || true
+"$KEDGE" history --limit 5
+"$KEDGE" status
 step "Done; the throwaway swarm is removed on exit"

@@ -82,16 +82,14 @@ static const struct option_def {
         {{"show-env", no_argument, NULL, OPT_SHOWENV}, CLI_OPT_SHOW_ENV},
 };
 
-static const char *env_or(const char *name, const char *dflt)
+const char *cli_env(const char *name, const char *dflt)
 {
 	const char *v = getenv(name);
 
 	return v && *v ? v : dflt;
 }
 
-static int bad(const struct cmd_entry *cmd, const char *fmt, ...) PRINTF(2, 3);
-
-static int bad(const struct cmd_entry *cmd, const char *fmt, ...)
+int cli_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -128,19 +126,11 @@ static int read_token(struct cli_opts *o, const char *file)
 /* --git-timeout: seconds or a duration, 1 ms to 24 h; 0 on success. */
 static int parse_git_timeout(struct cli_opts *o, const char *arg)
 {
-	int64_t ns = -1;
-	char *end;
-	long v;
+	long ms;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (!errno && *arg && !*end && v > 0 && v <= 86400)
-		ns = (int64_t)v * 1000000000LL;
-	else if (units_parse_duration(&ns, arg))
-		ns = -1;
-	if (ns < 1000000LL || ns > 86400LL * 1000000000LL)
+	if (units_parse_bound_ms(&ms, arg, 1))
 		return -1;
-	o->src.git_timeout_ms = (unsigned)(ns / 1000000LL);
+	o->src.git_timeout_ms = (unsigned)ms;
 	return 0;
 }
 
@@ -149,18 +139,18 @@ static void defaults(struct cli_opts *o)
 	const char *git_timeout;
 
 	memset(o, 0, sizeof(*o));
-	o->src.repo = env_or("KEDGE_REPO", NULL);
-	o->src.ref = env_or("KEDGE_REF", NULL);
-	o->src.path = env_or("KEDGE_PATH", NULL);
-	o->src.cache_dir = env_or("KEDGE_CACHE_DIR", NULL);
-	o->src.ssh_key = env_or("KEDGE_SSH_KEY", NULL);
-	o->src.known_hosts = env_or("KEDGE_KNOWN_HOSTS", NULL);
-	o->src.token = env_or("KEDGE_GIT_TOKEN", NULL);
-	o->schema_dir = env_or("KEDGE_SCHEMA_DIR", NULL);
-	o->store = env_or("KEDGE_STORE", NULL);
+	o->src.repo = cli_env("KEDGE_REPO", NULL);
+	o->src.ref = cli_env("KEDGE_REF", NULL);
+	o->src.path = cli_env("KEDGE_PATH", NULL);
+	o->src.cache_dir = cli_env("KEDGE_CACHE_DIR", NULL);
+	o->src.ssh_key = cli_env("KEDGE_SSH_KEY", NULL);
+	o->src.known_hosts = cli_env("KEDGE_KNOWN_HOSTS", NULL);
+	o->src.token = cli_env("KEDGE_GIT_TOKEN", NULL);
+	o->schema_dir = cli_env("KEDGE_SCHEMA_DIR", NULL);
+	o->store = cli_env("KEDGE_STORE", NULL);
 	o->timeout_sec = -1;
 	/* a bad value is reported by cli_parse, which can print usage */
-	git_timeout = env_or("KEDGE_GIT_TIMEOUT", NULL);
+	git_timeout = cli_env("KEDGE_GIT_TIMEOUT", NULL);
 	if (git_timeout)
 		(void)parse_git_timeout(o, git_timeout);
 }
@@ -215,7 +205,7 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 		break;
 	case OPT_GITTIMEOUT:
 		if (parse_git_timeout(o, arg))
-			return bad(
+			return cli_usage_error(
 			        cmd,
 			        "--git-timeout must be seconds or a duration "
 			        "like 30s, between 1ms and 24h, not '%s'",
@@ -230,17 +220,18 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 		else if (!strcmp(arg, "text"))
 			o->output = CLI_TEXT;
 		else
-			return bad(
+			return cli_usage_error(
 			        cmd,
 			        "--output must be 'text' or 'json', not '%s'",
 			        arg);
 		break;
 	case OPT_LOGLEVEL:
 		if (log_set_level(arg))
-			return bad(cmd,
-			           "--log-level must be error, warn, info or "
-			           "debug, not '%s'",
-			           arg);
+			return cli_usage_error(
+			        cmd,
+			        "--log-level must be error, warn, info or "
+			        "debug, not '%s'",
+			        arg);
 		break;
 	case 'q':
 		o->quiet = 1;
@@ -256,10 +247,11 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 		break;
 	case OPT_TIMEOUT:
 		if (parse_timeout(o, arg))
-			return bad(cmd,
-			           "--timeout must be seconds or a duration "
-			           "like 5m, not '%s'",
-			           arg);
+			return cli_usage_error(
+			        cmd,
+			        "--timeout must be seconds or a duration "
+			        "like 5m, not '%s'",
+			        arg);
 		break;
 	case OPT_ALLOWEMPTY:
 		o->allow_empty = 1;
@@ -315,9 +307,9 @@ static int run_getopt(struct cli_opts *o, const struct cmd_entry *cmd,
 			cmd_usage(cmd, stdout);
 			error = -1;
 		} else if (c == '?' || c == ':') {
-			error = bad(cmd,
-			            "unknown option or missing value: '%s'",
-			            argv[optind - 1]);
+			error = cli_usage_error(
+			        cmd, "unknown option or missing value: '%s'",
+			        argv[optind - 1]);
 		} else {
 			error = one_option(o, cmd, c, optarg);
 			*repo_flag |= c == OPT_REPO || c == OPT_REF;
@@ -336,11 +328,12 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 	int first, error, repo_flag = 0;
 
 	defaults(o);
-	if (env_or("KEDGE_GIT_TIMEOUT", NULL) && !o->src.git_timeout_ms)
-		return bad(cmd,
-		           "KEDGE_GIT_TIMEOUT must be seconds or a duration "
-		           "like 30s, between 1ms and 24h, not '%s'",
-		           getenv("KEDGE_GIT_TIMEOUT"));
+	if (cli_env("KEDGE_GIT_TIMEOUT", NULL) && !o->src.git_timeout_ms)
+		return cli_usage_error(
+		        cmd,
+		        "KEDGE_GIT_TIMEOUT must be seconds or a duration "
+		        "like 30s, between 1ms and 24h, not '%s'",
+		        getenv("KEDGE_GIT_TIMEOUT"));
 	if (getenv("KEDGE_LOG_LEVEL") &&
 	    log_set_level(getenv("KEDGE_LOG_LEVEL")))
 		fprintf(stderr, "warning: ignoring KEDGE_LOG_LEVEL\n");
@@ -352,13 +345,15 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 	if (error)
 		return error;
 	if (first < argc)
-		return bad(cmd, "unexpected argument '%s'", argv[first]);
+		return cli_usage_error(cmd, "unexpected argument '%s'",
+		                       argv[first]);
 	/* Only flags conflict: KEDGE_REPO and KEDGE_REF are defaults, and
 	 * --worktree on the command line overrides them. */
 	if (o->src.worktree && repo_flag)
-		return bad(cmd, "%s",
-		           "--worktree reads a folder; it cannot be combined "
-		           "with --repo or --ref");
+		return cli_usage_error(
+		        cmd, "%s",
+		        "--worktree reads a folder; it cannot be combined "
+		        "with --repo or --ref");
 	if (o->src.worktree)
 		o->src.repo = o->src.ref = NULL;
 	if (!o->src.worktree && !o->src.repo)

@@ -86,6 +86,12 @@ struct reconcile_opts;
 void cli_reconcile_opts(struct reconcile_opts *ro, char **schema_dir,
                         const struct cli_opts *o);
 
+/* The variable name when it is set and not empty, else dflt. */
+const char *cli_env(const char *name, const char *dflt);
+/* Prints "error: <message>" and cmd's usage line; returns CLI_ERROR. */
+int cli_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
+        PRINTF(2, 3);
+
 /* Prints "error: <message>" for err as git does. */
 void cli_error(const struct err *err);
 

@@ -62,44 +62,9 @@ struct client {
 	const char *token;
 };
 
-static const char *env_or(const char *name, const char *dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : dflt;
-}
-
-static int bad(const struct cmd_entry *cmd, const char *fmt, ...) PRINTF(2, 3);
-
-static int bad(const struct cmd_entry *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", cmd->usage);
-	return CLI_ERROR;
-}
-
-/* Whole seconds or a Go duration, 1 ms to 24 h, into *ms; 0 on success. */
 static int parse_duration_ms(long *ms, const char *arg)
 {
-	int64_t ns = -1;
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (!errno && *arg && !*end && v > 0 && v <= 86400)
-		ns = (int64_t)v * 1000000000LL;
-	else if (units_parse_duration(&ns, arg))
-		ns = -1;
-	if (ns < 1000000LL || ns > 86400LL * 1000000000LL)
-		return -1;
-	*ms = (long)(ns / 1000000LL);
-	return 0;
+	return units_parse_bound_ms(ms, arg, 1) ? -1 : 0;
 }
 
 static int is_http_url(const char *s)
@@ -171,18 +136,20 @@ static int one_option(struct client_opts *o, const struct cmd_entry *cmd, int c,
 		break;
 	case OPT_TIMEOUT:
 		if (parse_duration_ms(&o->timeout_ms, arg))
-			return bad(cmd,
-			           "--timeout must be seconds or a duration "
-			           "like 30s, between 1ms and 24h, not '%s'",
-			           arg);
+			return cli_usage_error(
+			        cmd,
+			        "--timeout must be seconds or a duration "
+			        "like 30s, between 1ms and 24h, not '%s'",
+			        arg);
 		break;
 	case OPT_WAITTIMEOUT:
 		if (parse_duration_ms(&o->wait_timeout_ms, arg))
-			return bad(cmd,
-			           "--wait-timeout must be seconds or a "
-			           "duration like 15m, between 1ms and 24h, "
-			           "not '%s'",
-			           arg);
+			return cli_usage_error(
+			        cmd,
+			        "--wait-timeout must be seconds or a "
+			        "duration like 15m, between 1ms and 24h, "
+			        "not '%s'",
+			        arg);
 		break;
 	case OPT_OUTPUT:
 		if (!strcmp(arg, "json"))
@@ -190,14 +157,15 @@ static int one_option(struct client_opts *o, const struct cmd_entry *cmd, int c,
 		else if (!strcmp(arg, "text"))
 			o->output = CLI_TEXT;
 		else
-			return bad(
+			return cli_usage_error(
 			        cmd,
 			        "--output must be 'text' or 'json', not '%s'",
 			        arg);
 		break;
 	case OPT_STACK:
 		if (!*arg)
-			return bad(cmd, "%s", "--stack needs a stack name");
+			return cli_usage_error(cmd, "%s",
+			                       "--stack needs a stack name");
 		o->stack = arg;
 		break;
 	case OPT_LIMIT:
@@ -205,10 +173,11 @@ static int one_option(struct client_opts *o, const struct cmd_entry *cmd, int c,
 		o->limit = strtol(arg, &end, 10);
 		if (errno || !*arg || *end || o->limit < 1 ||
 		    o->limit > 1000000)
-			return bad(cmd,
-			           "--limit must be a whole number from 1 to "
-			           "1000000, not '%s'",
-			           arg);
+			return cli_usage_error(
+			        cmd,
+			        "--limit must be a whole number from 1 to "
+			        "1000000, not '%s'",
+			        arg);
 		break;
 	case OPT_WAIT:
 		o->wait = 1;
@@ -239,15 +208,16 @@ static int run_getopt(struct client_opts *o, const struct cmd_entry *cmd,
 			cmd_usage(cmd, stdout);
 			error = -1;
 		} else if (c == '?' || c == ':') {
-			error = bad(cmd,
-			            "unknown option or missing value: '%s'",
-			            argv[optind - 1]);
+			error = cli_usage_error(
+			        cmd, "unknown option or missing value: '%s'",
+			        argv[optind - 1]);
 		} else if (c == 1) {
 			if ((flags & CLIENT_ARG) && !o->arg)
 				o->arg = optarg;
 			else
-				error = bad(cmd, "unexpected argument '%s'",
-				            optarg);
+				error = cli_usage_error(
+				        cmd, "unexpected argument '%s'",
+				        optarg);
 		} else {
 			error = one_option(o, cmd, c, optarg);
 		}
@@ -264,8 +234,8 @@ int client_parse(struct client_opts *o, const struct cmd_entry *cmd,
 	int error;
 
 	memset(o, 0, sizeof(*o));
-	o->server = env_or("KEDGE_SERVER", CLIENT_DEFAULT_SERVER);
-	o->token_file = env_or("KEDGE_API_TOKEN_FILE", NULL);
+	o->server = cli_env("KEDGE_SERVER", CLIENT_DEFAULT_SERVER);
+	o->token_file = cli_env("KEDGE_API_TOKEN_FILE", NULL);
 	o->timeout_ms = TIMEOUT_MS_DEFAULT;
 	o->wait_timeout_ms = WAIT_TIMEOUT_MS_DEFAULT;
 	for (size_t i = 0; i < ARRAY_SIZE(option_defs); i++)
@@ -277,15 +247,15 @@ int client_parse(struct client_opts *o, const struct cmd_entry *cmd,
 		return error;
 	/* the usage line ends with the argument's name: STACK, PLAN-ID */
 	if ((flags & CLIENT_ARG) && !o->arg)
-		return bad(cmd, "missing %s",
-		           strrchr(cmd->usage, ' ')
-		                   ? strrchr(cmd->usage, ' ') + 1
-		                   : "argument");
+		return cli_usage_error(cmd, "missing %s",
+		                       strrchr(cmd->usage, ' ')
+		                               ? strrchr(cmd->usage, ' ') + 1
+		                               : "argument");
 	if (!is_http_url(o->server))
-		return bad(cmd,
-		           "%s must be an http:// or https:// URL, not '%s'",
-		           o->server_flag ? "--server" : "KEDGE_SERVER",
-		           o->server);
+		return cli_usage_error(
+		        cmd, "%s must be an http:// or https:// URL, not '%s'",
+		        o->server_flag ? "--server" : "KEDGE_SERVER",
+		        o->server);
 	if ((flags & CLIENT_POSTS) && o->token_file)
 		return read_token(o);
 	return 0;

@@ -160,27 +160,17 @@ static void wipe(char **s)
 static long duration_ms(const struct run *r, enum runcfg_key k, long dflt,
                         long min_ms)
 {
-	const char *v = r->cfg.v[k];
-	int64_t ns;
-	char *end;
-	long n;
+	long ms;
 
-	if (!v)
+	if (!r->cfg.v[k])
 		return dflt;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (!errno && !*end && n > 0 && n <= 86400) {
-		ns = (int64_t)n * 1000000000LL;
-	} else if (units_parse_duration(&ns, v)) {
-		ns = -1;
-	}
-	if (ns < (int64_t)min_ms * 1000000LL || ns > 86400LL * 1000000000LL) {
+	if (units_parse_bound_ms(&ms, r->cfg.v[k], min_ms)) {
 		bad("%s must be seconds or a duration like 3m, at least %ldms "
 		    "and at most 24h, not '%s'",
-		    r->cfg.from[k], min_ms, v);
+		    r->cfg.from[k], min_ms, r->cfg.v[k]);
 		return -1;
 	}
-	return (long)(ns / 1000000LL);
+	return ms;
 }
 
 static char *default_state_dir(void)

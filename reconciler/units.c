@@ -8,6 +8,7 @@
  * 1024 and truncates. The bounds here are checked before each operation,
  * so no input overflows.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,5 +176,23 @@ int units_parse_bytes(int64_t *out, const char *s)
 	if (*p || !(size < 9223372036854775808.0))
 		return ERR_INVALID;
 	*out = (int64_t)size;
+	return 0;
+}
+
+int units_parse_bound_ms(long *ms, const char *s, long min_ms)
+{
+	int64_t ns = -1;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!errno && *s && !*end && v > 0 && v <= 86400)
+		ns = (int64_t)v * 1000000000LL;
+	else if (units_parse_duration(&ns, s))
+		ns = -1;
+	if (ns < (int64_t)min_ms * 1000000LL || ns > 86400LL * 1000000000LL)
+		return ERR_INVALID;
+	*ms = (long)(ns / 1000000LL);
 	return 0;
 }

@@ -25,6 +25,13 @@
 int units_parse_duration(int64_t *out_ns, const char *s) MUST_CHECK;
 
 /*
+ * A bound given on the command line or in a settings file: whole seconds
+ * ("30") or a Go duration ("1m30s"), at least min_ms and at most 24 h,
+ * into *ms. ERR_INVALID otherwise.
+ */
+int units_parse_bound_ms(long *ms, const char *s, long min_ms) MUST_CHECK;
+
+/*
  * A size as go-units RAMInBytes reads it: digits with at most one
  * fraction, an optional single space, an optional unit k, m, g, t or p
  * (any case, powers of 1024), then an optional 'i' and an optional 'b'
