@@ -362,6 +362,15 @@ static const char *owner_of(const struct desired *des)
 	return inst && *inst ? inst : "kedge";
 }
 
+/* obj[key] = text; text that is not UTF-8 is replaced, never dropped. */
+static void set_text(json_t *obj, const char *key, const char *text)
+{
+	json_t *v = json_string(text);
+
+	json_object_set_new(
+	        obj, key, v ? v : json_string("(a message that is not UTF-8)"));
+}
+
 /* The stack a repository path belongs to ("stacks/web/x.yml" -> web). */
 static char *stack_of_path(const char *file)
 {
@@ -401,9 +410,12 @@ static void classify(struct loaded *l, struct diag *diag)
 		}
 		if (stack) {
 			json_object_set_new(l->stacks, stack, json_true());
-			if (!json_object_get(l->errors, stack))
-				json_object_set_new(l->errors, stack,
-				                    json_string(located(it)));
+			if (!json_object_get(l->errors, stack)) {
+				char *why = located(it);
+
+				set_text(l->errors, stack, why);
+				free(why);
+			}
 		} else if (!l->repo_error) {
 			l->repo_error = located(it);
 		}
@@ -547,7 +559,7 @@ struct cycle {
 static void stall(struct cycle *c, const char *stack, const char *reason)
 {
 	if (!json_object_get(c->stalled, stack))
-		json_object_set_new(c->stalled, stack, json_string(reason));
+		set_text(c->stalled, stack, reason);
 	json_object_del(c->scope, stack);
 }
 
@@ -848,8 +860,7 @@ static void hold_destructive(struct cycle *c, int *approved_out)
 			                  plan_kind_name(a->kind), a->name, id);
 
 			if (!json_object_get(c->held, a->stack))
-				json_object_set_new(c->held, a->stack,
-				                    json_string(why));
+				set_text(c->held, a->stack, why);
 			free(why);
 		}
 	}
@@ -926,11 +937,9 @@ static void on_apply_event(void *ctx, const struct apply_event *ev)
 			                    : "not-converged",
 			            why, &e))
 				log_warn("daemon", "%s", e.msg);
-			if (c->d->o.notify)
-				c->d->o.notify(c->d->o.notify_ctx,
-				               it->state == CONVERGE_ROLLED_BACK
-				                       ? "rollback"
-				                       : "failure",
+			/* a failure is sent with the stack's status */
+			if (c->d->o.notify && it->state == CONVERGE_ROLLED_BACK)
+				c->d->o.notify(c->d->o.notify_ctx, "rollback",
 				               stack ? stack : "", why);
 			free(why);
 		}
@@ -1049,6 +1058,13 @@ static void record_stacks(struct cycle *c)
 			                    json_integer(n + 1));
 		} else {
 			json_object_del(d->failures, name);
+		}
+		if (why && d->o.notify) {
+			char *text = xasprintf("the stack is Stalled: %s", why);
+
+			/* the notifier sends the same text once per window */
+			d->o.notify(d->o.notify_ctx, "failure", name, text);
+			free(text);
 		}
 		if (why || held) {
 			json_object_set_new(d->was_stalled, name, json_true());

@@ -150,6 +150,7 @@ idle() {
 cleanup() {
 	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
 	[ -n "${PROXY_PID:-}" ] && kill "$PROXY_PID" 2>/dev/null
+	[ -n "${RECV_PID:-}" ] && kill "$RECV_PID" 2>/dev/null
 	for s in web api slow gone; do docker_cli stack rm "$s" >/dev/null 2>&1; done
 }
 trap 'cleanup; lib_on_exit' EXIT
@@ -472,6 +473,56 @@ wait_for 30 has_replicas web_web 2 || fail "drift not repaired after the reconne
 stop_daemon
 kill "$PROXY_PID"
 PROXY_PID=""
+
+case_begin "a configuration file: notifications of a failure (once) and the recovery, JSON logs"
+python3 "$HERE/hookrecv.py" "$PWD/recv.port" "$PWD/recv.out" 500 &
+RECV_PID=$!
+wait_for 10 test -s "$PWD/recv.port" || fail "the receiver did not start"
+cat >"$PWD/kedge-run.yml" <<YML
+version: 1
+repo: $BARE
+ref: main
+interval: 1h
+listen: 127.0.0.1:0
+state_dir: $PWD/state
+webhook_secret_file: $SECRET
+api_token_file: $TOKEN
+log_format: json
+notify:
+  - url: http://127.0.0.1:$(cat "$PWD/recv.port")/kedge
+    events: [failure, recovery]
+YML
+"$KEDGE" run --config "$PWD/kedge-run.yml" 2>"$PWD/d5.log" &
+DPID=$!
+wait_for 20 grep -q '"port":"[0-9]' "$PWD/d5.log" || fail "kedge run --config did not start"
+URL=http://127.0.0.1:$(grep -o '"port":"[0-9]*' "$PWD/d5.log" | head -n 1 | cut -d'"' -f4)
+export KEDGE_SERVER=$URL
+wait_for 60 idle
+printf 'services:\n  web:\n    image: [\n' >"$W/stacks/web/compose.yml"
+push "web broken for notify"
+run_kedge reconcile --wait
+assert_rc 2
+run_kedge reconcile --wait
+assert_rc 2
+wait_for 20 grep -q '"event":"failure"' "$PWD/recv.out" || fail "no failure notification"
+write_stack web 2
+push "web fixed for notify"
+run_kedge reconcile --wait
+assert_rc 0
+wait_for 20 grep -q '"event":"recovery"' "$PWD/recv.out" || fail "no recovery notification"
+assert_eq "$(grep -c '"event":"failure"' "$PWD/recv.out")" 1 "failure notifications (one, despite two failing reconciles and a 500 first)"
+python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    json.loads(line)
+' "$PWD/d5.log" || fail "a log line is not JSON"
+printf 'repo: x\nintervall: 3m\n' >"$PWD/bad-run.yml"
+"$KEDGE" run --config "$PWD/bad-run.yml" >"$PWD/bad.out" 2>"$PWD/bad.err"
+assert_eq "$?" 2 "kedge run with a bad configuration file"
+assert_file_contains "$PWD/bad.err" "bad-run.yml:2:"
+stop_daemon
+assert_eq "$?" 0 "exit after SIGTERM"
+kill "$RECV_PID"
 
 case_begin "clean up"
 for s in web api slow gone; do docker_cli stack rm "$s" >/dev/null 2>&1; done
