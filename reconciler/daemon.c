@@ -69,6 +69,8 @@ struct daemon {
 	json_t *failures;      /* stack -> consecutive failures (loop) */
 	json_t *was_stalled;   /* stack -> 1 while Stalled (loop) */
 	char applied_nodes[HASH_HEX_LEN + 1];
+	/* the key of the last cycle that found nothing to do, "" none */
+	char quiet_key[HASH_HEX_LEN + 1];
 	unsigned seed;
 
 	pthread_mutex_t mu; /* everything below */
@@ -998,6 +1000,25 @@ static int apply_plan(struct cycle *c, struct err *err)
 			json_object_set_new(
 			        c->stack_of, c->plan->actions[i].name,
 			        json_string(c->plan->actions[i].stack));
+	{
+		const char *name;
+		json_t *v, *seen = json_object();
+		struct err e;
+
+		/* the stacks being changed show Reconciling meanwhile */
+		json_object_foreach (c->stack_of, name, v) {
+			const char *st = json_string_value(v);
+
+			if (json_object_get(seen, st))
+				continue;
+			json_object_set_new(seen, st, json_true());
+			err_clear(&e);
+			if (store_stack_set(c->d->o.store, st, "Reconciling",
+			                    NULL, NULL, &e))
+				log_warn("daemon", "%s", e.msg);
+		}
+		json_decref(seen);
+	}
 	ao.timeout_sec = timeout_of(c->d->cur->desired);
 	ao.store = c->d->o.store;
 	ao.hooks.event = on_apply_event;
@@ -1329,10 +1350,54 @@ static int plan_and_apply(struct cycle *c, int *approved, struct err *err)
 	return error;
 }
 
+/*
+ * What a plan depends on, as one hash: the commit, the suspended stacks,
+ * and the identity and version of every live object (an update by anyone
+ * bumps Version.Index; networks cannot be updated, only replaced). Equal
+ * to the key of a cycle that found nothing to do, the plan would be empty
+ * again, and the cycle skips planning.
+ */
+static void quiet_key_of(char out[HASH_HEX_LEN + 1], const struct cycle *c)
+{
+	const json_t *lists[] = {c->live->services, c->live->networks,
+	                         c->live->configs, c->live->secrets,
+	                         c->live->nodes};
+	struct buf b = BUF_INIT;
+	const char *name;
+	json_t *v;
+
+	if (buf_addstr(&b, c->d->cur->revision))
+		BUG("uncapped buffer refused to grow");
+	json_object_foreach (c->suspended, name, v)
+		if (buf_addf(&b, "\ns:%s", name))
+			BUG("uncapped buffer refused to grow");
+	for (size_t k = 0; k < ARRAY_SIZE(lists); k++) {
+		size_t i;
+		json_t *obj;
+
+		json_array_foreach (lists[k], i, obj) {
+			const char *id =
+			        json_string_value(json_object_get(obj, "ID"));
+			json_int_t ver = json_integer_value(json_object_get(
+			        json_object_get(obj, "Version"), "Index"));
+
+			if (!id)
+				id = json_string_value(
+				        json_object_get(obj, "Id"));
+			if (buf_addf(&b, "\n%zu:%s:%lld", k, id ? id : "?",
+			             (long long)ver))
+				BUG("uncapped buffer refused to grow");
+		}
+	}
+	hash_sha256_hex(out, b.ptr, b.len);
+	buf_release(&b);
+}
+
 static void run_one(struct daemon *d, int64_t id, const char *trigger)
 {
 	struct cycle c = {0};
 	double t0 = wall_seconds();
+	char key[HASH_HEX_LEN + 1] = "";
 	struct err e, gerr;
 	int error, approved = 0, git_failed;
 
@@ -1367,6 +1432,17 @@ static void run_one(struct daemon *d, int64_t id, const char *trigger)
 	}
 	read_suspended(&c);
 	error = connect_swarm(d, &c.live, &e);
+	if (!error)
+		quiet_key_of(key, &c);
+	if (!error && !git_failed && *d->quiet_key &&
+	    !strcmp(key, d->quiet_key) && strcmp(trigger, "approve")) {
+		/* nothing moved since a cycle that had nothing to do */
+		log_debug("daemon", "%s", "nothing changed; not planned");
+		c.result = "noop";
+		c.exit_code = 0;
+		goto done;
+	}
+	d->quiet_key[0] = '\0';
 	if (!error) {
 		choose_scope(&c);
 		error = plan_and_apply(&c, &approved, &e);
@@ -1374,6 +1450,9 @@ static void run_one(struct daemon *d, int64_t id, const char *trigger)
 	conclude(&c, error, &e);
 	if (!error && c.plan)
 		record_stacks(&c);
+	if (!error && !strcmp(c.result, "noop") && !git_failed &&
+	    !json_object_size(c.held))
+		memcpy(d->quiet_key, key, sizeof(key));
 	if (!error && approved) {
 		err_clear(&e);
 		if (store_approval_set(d->o.store, d->approved, "applied", &e))
