@@ -539,7 +539,7 @@ const struct cmd_entry cmd_run = {
         "[--interval DURATION] [--listen ADDR:PORT] [--state-dir DIR] "
         "[--webhook-secret-file FILE] [--api-token-file FILE] "
         "[--docker-host HOST] [--log-format logfmt|json]",
-        "keep the swarm on the tracked branch: a daemon (docs/daemon.md)",
+        "Keep the swarm on the tracked branch, as a daemon.",
         "options (each is also a KEDGE_* variable and a key of the\n"
         "configuration file; a flag beats a variable, which beats the "
         "file):\n"
