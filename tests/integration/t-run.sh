@@ -27,6 +27,9 @@ DPID=""
 URL=""
 
 git_make_repo "$W"
+# Other files share this swarm: an instance of its own keeps this daemon
+# from pruning what they leave behind, and theirs from touching its stacks.
+printf 'instance: t-run\n' >"$W/kedge.yml"
 
 # write_stack NAME REPLICAS [EXTRA-DEPLOY-LINES]
 write_stack() {
@@ -283,7 +286,7 @@ get /metrics
 [[ "$BODY" == *'kedge_drift_events_total{stack="web"}'* ]] || fail "drift metric missing"
 
 case_begin "under drift: warn a manual change is only reported"
-printf 'drift:\n  api: warn\n' >"$W/kedge.yml"
+printf 'instance: t-run\ndrift:\n  api: warn\n' >"$W/kedge.yml"
 push "api drift warn"
 run_kedge reconcile --wait
 assert_rc 0
@@ -297,7 +300,7 @@ import json, sys
 h = json.load(sys.stdin)
 assert any(e["object"] == "api_api" and e["action"] == "reported" for e in h["drift"]), h["drift"]
 ' <<<"$OUT" || fail "the reported drift is not in the history"
-rm "$W/kedge.yml"
+printf 'instance: t-run\n' >"$W/kedge.yml"
 push "api drift repair"
 run_kedge reconcile --wait
 assert_rc 0
@@ -369,7 +372,7 @@ assert_eq "$CODE" 404 "an unknown reconcile"
 if grep -qF "$TOKEN_TEXT" "$PWD/d1.log"; then fail "the API token reached the log"; fi
 
 case_begin "prune: confirm holds a removal until kedge approve"
-printf 'prune: confirm\n' >"$W/kedge.yml"
+printf 'instance: t-run\nprune: confirm\n' >"$W/kedge.yml"
 write_stack gone 1
 push "stack gone"
 run_kedge reconcile --wait
@@ -390,7 +393,7 @@ wait_for 30 sh -c "[ -z \"\$(docker service ls -q --filter name=gone_gone)\" ]" 
 	fail "the approved removal was not applied"
 run_kedge approve "$plan"
 assert_rc 2
-rm "$W/kedge.yml"
+printf 'instance: t-run\n' >"$W/kedge.yml"
 push "prune back to true"
 
 case_begin "the remote unreachable: the swarm stays, the error is reported, a later push recovers"
@@ -526,5 +529,5 @@ kill "$RECV_PID"
 
 case_begin "clean up"
 for s in web api slow gone; do docker_cli stack rm "$s" >/dev/null 2>&1; done
-wait_for 60 sh -c '[ -z "$(docker service ls -q --filter label=kedge.managed-by=kedge)" ]' ||
+wait_for 60 sh -c '[ -z "$(docker service ls -q --filter label=kedge.managed-by=t-run)" ]' ||
 	fail "services left behind"
