@@ -624,6 +624,16 @@ static void on_apply_event(void *ctx, const struct apply_event *ev)
 			free(why);
 		}
 		break;
+	case APPLY_WAIT_STARTED:
+		/*
+		 * Every write is made: from here an event for one of the
+		 * objects may be a change by hand, so it is no longer ignored
+		 * but checked after the grace (daemon_event).
+		 */
+		pthread_mutex_lock(&c->d->mu);
+		c->d->own_until_ms = daemon_now_ms() + OWN_WRITE_GRACE_MS;
+		pthread_mutex_unlock(&c->d->mu);
+		break;
 	case APPLY_WARNING:
 		log_warn("daemon", "%s", ev->message);
 		break;

@@ -285,6 +285,38 @@ assert any("Replicas" in f for f in d[0]["fields"]), d[0]
 get /metrics
 [[ "$BODY" == *'kedge_drift_events_total{stack="web"}'* ]] || fail "drift metric missing"
 
+case_begin "a manual change while kedge waits for its own update to converge is repaired after it"
+mkdir -p "$W/stacks/slow"
+cat >"$W/stacks/slow/compose.yml" <<'YML'
+services:
+  slow:
+    image: nginx:1.25
+    command: ["sh", "-c", "sleep 6; touch /tmp/ok; sleep 3600"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ok"]
+      interval: 1s
+      retries: 60
+    deploy:
+      replicas: 1
+YML
+push "slow, 1"
+run_kedge reconcile --wait
+assert_rc 0
+sed -i 's/replicas: 1/replicas: 2/' "$W/stacks/slow/compose.yml"
+push "slow, 2"
+run_kedge reconcile
+id=$(grep -o 'reconcile [0-9]* queued' <<<"$OUT" | awk '{print $2}')
+wait_for 30 has_replicas slow_slow 2 || fail "kedge did not write the update"
+curl -s "$URL/api/v1/reconciles/$id" | grep -q '"state":"running"' ||
+	fail "the reconcile was not waiting for convergence any more"
+docker_cli service scale -d slow_slow=4 >/dev/null
+wait_for 60 idle
+wait_for 30 has_replicas slow_slow 2 || fail "the change made during the wait was not repaired: $(replicas slow_slow)"
+git -C "$W" rm -rq stacks/slow
+push "no slow"
+run_kedge reconcile --wait
+assert_rc 0
+
 case_begin "under drift: warn a manual change is only reported"
 printf 'instance: t-run\ndrift:\n  api: warn\n' >"$W/kedge.yml"
 push "api drift warn"
