@@ -481,6 +481,24 @@ int client_wait_reconcile(json_t **out, struct client *c, long long id,
 	return error;
 }
 
+int client_follow(struct client *c, const struct client_opts *o, long long id)
+{
+	json_t *rec = NULL;
+	struct err err;
+	int rc;
+
+	err_clear(&err);
+	fflush(stdout);
+	if (client_wait_reconcile(&rec, c, id, o->wait_timeout_ms, &err)) {
+		client_error(&err, o);
+		return CLI_ERROR;
+	}
+	client_print_reconcile(stdout, rec);
+	rc = client_reconcile_exit(rec);
+	json_decref(rec);
+	return rc;
+}
+
 int client_reconcile_exit(const json_t *rec)
 {
 	json_t *code = json_object_get(rec, "exit_code");

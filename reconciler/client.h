@@ -118,6 +118,13 @@ int client_reconcile_exit(const json_t *rec);
  * line, indented, to fp.
  */
 void client_print_reconcile(FILE *fp, const json_t *rec);
+
+/*
+ * --wait: waits for reconcile id (bounded by o->wait_timeout_ms), prints
+ * it and returns its exit code; CLI_ERROR (with the message printed) when
+ * it cannot tell. What `reconcile --wait` and `approve --wait` share.
+ */
+int client_follow(struct client *c, const struct client_opts *o, long long id);
 /*
  * One action ({"stack","op","kind","name","outcome","error"}) as a line:
  * "web: update service web_api: failed: <error>". Returns buf (size n).

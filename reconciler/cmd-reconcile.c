@@ -18,7 +18,7 @@ static int run(int argc, char **argv)
 {
 	struct client_opts o;
 	struct client *c = NULL;
-	json_t *reply = NULL, *rec = NULL, *id;
+	json_t *reply = NULL, *id;
 	struct err err;
 	int rc;
 
@@ -46,17 +46,8 @@ static int run(int argc, char **argv)
 	       json_integer_value(id));
 	if (!o.wait)
 		goto out;
-	fflush(stdout);
-	if (client_wait_reconcile(&rec, c, json_integer_value(id),
-	                          o.wait_timeout_ms, &err)) {
-		client_error(&err, &o);
-		rc = CLI_ERROR;
-		goto out;
-	}
-	client_print_reconcile(stdout, rec);
-	rc = client_reconcile_exit(rec);
+	rc = client_follow(c, &o, json_integer_value(id));
 out:
-	json_decref(rec);
 	json_decref(reply);
 	client_free(c);
 	client_opts_release(&o);

@@ -451,7 +451,6 @@ static void reload(struct run *r)
 
 struct sigctx {
 	struct run *r;
-	int hup;
 };
 
 static void *signals(void *arg)
@@ -463,7 +462,6 @@ static void *signals(void *arg)
 		if (sigwait(&sc->r->sigs, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			sc->hup = 1;
 			reload(sc->r);
 			continue;
 		}
@@ -518,7 +516,6 @@ static int run(int argc, char **argv)
 		rc = start(&r);
 	if (!rc) {
 		sc.r = &r;
-		sc.hup = 0;
 		if (pthread_create(&sigthread, NULL, signals, &sc)) {
 			rc = bad("cannot start the signal thread");
 		} else {

@@ -34,14 +34,6 @@
 
 /* ---- loading a commit ---------------------------------------------------- */
 
-const char *daemon_owner(const struct desired *des)
-{
-	const char *inst = json_string_value(
-	        json_object_get(des->settings.doc, "instance"));
-
-	return inst && *inst ? inst : "kedge";
-}
-
 /* obj[key] = text; text that is not UTF-8 is replaced, never dropped. */
 static void set_text(json_t *obj, const char *key, const char *text)
 {
@@ -180,7 +172,7 @@ static void publish(struct daemon *d)
 		         d->cur->revision);
 		d->has_nodes = d->cur->desired->nodes.doc != NULL;
 		snprintf(d->instance, sizeof(d->instance), "%s",
-		         daemon_owner(d->cur->desired));
+		         plan_owner(d->cur->desired));
 	}
 	pthread_mutex_unlock(&d->mu);
 }
@@ -223,12 +215,13 @@ struct cycle {
 	const char *trigger;
 	struct live *live;
 	struct plan *plan;
-	json_t *suspended; /* stack -> 1 */
-	json_t *stalled;   /* stack -> reason */
-	json_t *held;      /* stack -> reason (approval) */
-	json_t *scope;     /* stack -> 1 */
-	json_t *stack_of;  /* object name -> stack, of the plan's actions */
-	size_t invalid;    /* stacks stalled by their files or checks */
+	json_t *suspended;  /* stack -> 1 */
+	json_t *stalled;    /* stack -> reason */
+	json_t *held;       /* stack -> reason (approval) */
+	json_t *scope;      /* stack -> 1 */
+	json_t *stack_of;   /* object name -> stack, of the plan's actions */
+	json_t *drift_seen; /* object name -> 1, drift recorded this cycle */
+	size_t invalid;     /* stacks stalled by their files or checks */
 	size_t not_converged, rolled_back;
 	const char *failed_stack; /* of the action that failed, or NULL */
 	char *error;              /* what failed, for the record */
@@ -243,31 +236,21 @@ static void stall(struct cycle *c, const char *stack, const char *reason)
 	json_object_del(c->scope, stack);
 }
 
-static const char *label_of(const json_t *obj, const char *key)
-{
-	const json_t *labels =
-	        json_object_get(json_object_get(obj, "Spec"), "Labels");
-
-	if (!labels)
-		labels = json_object_get(obj, "Labels");
-	return json_string_value(json_object_get(labels, key));
-}
-
 /* Stacks kedge owns on the swarm that the commit no longer has. */
 static void add_gone_stacks(struct cycle *c)
 {
 	const json_t *lists[] = {c->live->services, c->live->networks,
 	                         c->live->configs, c->live->secrets};
-	const char *owner = daemon_owner(c->d->cur->desired);
+	const char *owner = plan_owner(c->d->cur->desired);
 
 	for (size_t k = 0; k < ARRAY_SIZE(lists); k++) {
 		size_t i;
 		json_t *obj;
 
 		json_array_foreach (lists[k], i, obj) {
-			const char *by = label_of(obj, "kedge.managed-by");
+			const char *by = plan_label(obj, "kedge.managed-by");
 			const char *ns =
-			        label_of(obj, "com.docker.stack.namespace");
+			        plan_label(obj, "com.docker.stack.namespace");
 
 			if (by && ns && !strcmp(by, owner) &&
 			    !json_object_get(c->d->cur->stacks, ns) &&
@@ -423,6 +406,11 @@ static int keep_unless_warned(void *ctx, const struct plan_action *a)
 	if (!drift)
 		return 1;
 	warn = !strcmp(drift_mode(c, a->stack), "warn");
+	/* a stack that failed a write makes the cycle plan again: record
+	 * each drift once */
+	if (json_object_get(c->drift_seen, a->name))
+		return !warn;
+	json_object_set_new(c->drift_seen, a->name, json_true());
 	fields = changed_fields(a);
 	err_clear(&e);
 	if (store_drift_record(c->d->o.store, c->id, stack,
@@ -1097,6 +1085,7 @@ void daemon_cycle(struct daemon *d, int64_t id, const char *trigger)
 	c.stalled = json_object();
 	c.held = json_object();
 	c.scope = json_object();
+	c.drift_seen = json_object();
 	log_info("daemon", "reconcile started trigger=%s", trigger);
 	err_clear(&e);
 	err_clear(&gerr);
@@ -1171,6 +1160,7 @@ done:
 	json_decref(c.held);
 	json_decref(c.scope);
 	json_decref(c.stack_of);
+	json_decref(c.drift_seen);
 	free(c.error);
 	log_set_reconcile(0);
 }

@@ -74,8 +74,6 @@ double daemon_wall_seconds(void);
 /* 1 once daemon_stop was called; ctx is the struct daemon (a cancel hook) */
 int daemon_stopping(void *ctx);
 void daemon_loaded_free(struct loaded *l);
-/* kedge.yml's instance, or "kedge". Borrowed. */
-const char *daemon_owner(const struct desired *des);
 /* One reconcile of queued id, on the loop's thread (daemon-cycle.c). */
 void daemon_cycle(struct daemon *d, int64_t id, const char *trigger);
 

@@ -16,14 +16,8 @@ struct plan_action *plan_add(struct plan *p, enum plan_op op,
                              const char *stack);
 /* Copies ID and Version.Index of a live object into the action. */
 void plan_set_live(struct plan_action *a, const struct json_t *live);
-/* A label of a live object's Spec.Labels, or NULL. Borrowed. */
-const char *plan_label(const struct json_t *obj, const char *key);
-/*
- * The kedge instance this plan acts for (kedge.yml `instance:`, default
- * "kedge"), and whether a live object carries kedge.managed-by=<owner>.
- * Objects of another instance are never changed or pruned.
- */
-const char *plan_owner(const struct desired *d);
+/* Whether a live object carries kedge.managed-by=<owner> (plan_owner);
+ * objects of another instance are never changed or pruned. */
 int plan_owned(const struct json_t *obj, const char *owner);
 int plan_in_scope(const struct plan_opts *o, const char *stack);
 /*

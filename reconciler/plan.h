@@ -122,6 +122,15 @@ void plan_retain(struct plan *p,
                  int (*keep)(void *ctx, const struct plan_action *a),
                  void *ctx);
 
+/* A label of a live object's Spec.Labels (a network's Labels), or NULL.
+ * Borrowed. */
+const char *plan_label(const struct json_t *obj, const char *key);
+/*
+ * The kedge instance the desired state acts for (kedge.yml `instance:`,
+ * default "kedge"): the kedge.managed-by value of what it owns. Borrowed.
+ */
+const char *plan_owner(const struct desired *d);
+
 /* True when the plan changes nothing. */
 int plan_empty(const struct plan *p);
 /* For plan_print() and plan_to_json(): Env values in clear (--show-env). */

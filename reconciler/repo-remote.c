@@ -435,40 +435,48 @@ static char *timeout_text(unsigned ms)
 	                 : xasprintf("%u s", ms / 1000);
 }
 
-/* Runs child_fetch in a child process, bounded by the deadline. */
-static int fetch_bounded(char head[HEAD_MAX], const char *dir, const char *ns,
-                         struct remote_ctx *c, struct err *err)
+/*
+ * Runs job(res, a, b, c) in a child process bounded by the deadline, and
+ * turns what it reported (or its death, or the deadline) into the return
+ * value. verb names the work in messages: "fetch", "ask".
+ */
+typedef void (*child_fn)(struct fetch_result *res, const char *a, const char *b,
+                         struct remote_ctx *c);
+
+static int run_bounded(struct fetch_result *res, child_fn job, const char *a,
+                       const char *b, struct remote_ctx *c, const char *verb,
+                       struct err *err)
 {
 	unsigned ms = c->opts->git_timeout_ms ? c->opts->git_timeout_ms
 	                                      : DEFAULT_TIMEOUT_MS;
-	struct fetch_result res;
 	int fds[2], rc;
 	pid_t pid;
 
-	memset(&res, 0, sizeof(res));
+	memset(res, 0, sizeof(*res));
 	if (pipe2(fds, O_CLOEXEC))
-		return err_set(err, ERR_IO, "cannot fetch '%s': pipe: %s",
+		return err_set(err, ERR_IO, "cannot %s '%s': pipe: %s", verb,
 		               c->url, strerror(errno));
-	log_debug("repo", "fetching url=%s timeout_ms=%u", c->url, ms);
+	log_debug("repo", "%s url=%s timeout_ms=%u", verb, c->url, ms);
 	pid = fork();
 	if (pid < 0) {
-		rc = err_set(err, ERR_IO, "cannot fetch '%s': fork: %s", c->url,
-		             strerror(errno));
+		rc = err_set(err, ERR_IO, "cannot %s '%s': fork: %s", verb,
+		             c->url, strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return rc;
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child_fetch(&res, dir, ns, c);
-		write_all(fds[1], &res, sizeof(res));
+		job(res, a, b, c);
+		write_all(fds[1], res, sizeof(*res));
 		_exit(0);
 	}
 	close(fds[1]);
-	rc = wait_child(&res, pid, fds[0], ms);
+	rc = wait_child(res, pid, fds[0], ms);
 	close(fds[0]);
 	if (rc == ERR_TIMEOUT) {
 		char *t = timeout_text(ms);
+
 		rc = err_set(err, ERR_TIMEOUT,
 		             "cannot reach '%s': no answer within %s "
 		             "(--git-timeout)",
@@ -476,15 +484,25 @@ static int fetch_bounded(char head[HEAD_MAX], const char *dir, const char *ns,
 		free(t);
 	} else if (rc) {
 		rc = err_set(err, ERR_REMOTE,
-		             "cannot fetch '%s': the fetching process died",
+		             "cannot %s '%s': the child process died", verb,
 		             c->url);
-	} else if (res.code) {
-		res.msg[sizeof(res.msg) - 1] = '\0';
-		rc = err_set(err, res.code, "%s", res.msg);
-	} else {
-		res.head[HEAD_MAX - 1] = '\0';
-		memcpy(head, res.head, HEAD_MAX);
+	} else if (res->code) {
+		res->msg[sizeof(res->msg) - 1] = '\0';
+		rc = err_set(err, res->code, "%s", res->msg);
 	}
+	res->head[HEAD_MAX - 1] = '\0';
+	return rc;
+}
+
+/* Runs child_fetch in a child process, bounded by the deadline. */
+static int fetch_bounded(char head[HEAD_MAX], const char *dir, const char *ns,
+                         struct remote_ctx *c, struct err *err)
+{
+	struct fetch_result res;
+	int rc = run_bounded(&res, child_fetch, dir, ns, c, "fetch", err);
+
+	if (!rc)
+		memcpy(head, res.head, HEAD_MAX);
 	return rc;
 }
 
@@ -795,58 +813,26 @@ out:
 	git_remote_free(remote);
 }
 
+/* child_ls's signature for run_bounded; b is unused. */
+static void child_ls_job(struct fetch_result *res, const char *ref,
+                         const char *unused, struct remote_ctx *c)
+{
+	(void)unused;
+	child_ls(res, ref, c);
+}
+
 /* Runs child_ls in a child process, bounded by the deadline. */
 static int ls_bounded(char out[GIT_OID_HEXSZ + 1], const char *ref,
                       struct remote_ctx *c, struct err *err)
 {
-	unsigned ms = c->opts->git_timeout_ms ? c->opts->git_timeout_ms
-	                                      : DEFAULT_TIMEOUT_MS;
 	struct fetch_result res;
-	int fds[2], rc;
-	pid_t pid;
+	int rc = run_bounded(&res, child_ls_job, ref, NULL, c, "ask", err);
 
-	memset(&res, 0, sizeof(res));
-	if (pipe2(fds, O_CLOEXEC))
-		return err_set(err, ERR_IO, "cannot ask '%s': pipe: %s", c->url,
-		               strerror(errno));
-	log_debug("repo", "ls-remote url=%s timeout_ms=%u", c->url, ms);
-	pid = fork();
-	if (pid < 0) {
-		rc = err_set(err, ERR_IO, "cannot ask '%s': fork: %s", c->url,
-		             strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return rc;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_ls(&res, ref, c);
-		write_all(fds[1], &res, sizeof(res));
-		_exit(0);
-	}
-	close(fds[1]);
-	rc = wait_child(&res, pid, fds[0], ms);
-	close(fds[0]);
-	if (rc == ERR_TIMEOUT) {
-		char *t = timeout_text(ms);
-		rc = err_set(err, ERR_TIMEOUT,
-		             "cannot reach '%s': no answer within %s "
-		             "(--git-timeout)",
-		             c->url, t);
-		free(t);
-	} else if (rc) {
-		rc = err_set(err, ERR_REMOTE,
-		             "cannot ask '%s': the asking process died",
-		             c->url);
-	} else if (res.code) {
-		res.msg[sizeof(res.msg) - 1] = '\0';
-		rc = err_set(err, res.code, "%s", res.msg);
-	} else if (strlen(res.head) != GIT_OID_HEXSZ) {
+	if (!rc && strlen(res.head) != GIT_OID_HEXSZ)
 		rc = err_set(err, ERR_INTERNAL,
 		             "no commit id came back from asking '%s'", c->url);
-	} else {
+	else if (!rc)
 		memcpy(out, res.head, GIT_OID_HEXSZ + 1);
-	}
 	return rc;
 }
 
