@@ -1,7 +1,7 @@
 /*
  * alertmanager.h: Alertmanager's configuration as desired state.
  *
- * Owns: alertmanager/alertmanager.yml and alertmanager/templates/*.tmpl of
+ * Owns: alertmanager/alertmanager.yml and alertmanager/templates/<name>.tmpl of
  * a desired state, with ${VAR} references resolved from an env file on the
  * kedge host (--alertmanager-env-file); comparing the result with the file
  * Alertmanager reads (--alertmanager-config) and with what Alertmanager has
