@@ -30,6 +30,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "prom.h"
 #include "runcfg.h"
 #include "schema.h"
 #include "store.h"
@@ -171,6 +172,48 @@ static long duration_ms(const struct run *r, enum runcfg_key k, long dflt,
 		return -1;
 	}
 	return ms;
+}
+
+/* The Prometheus part: settings checked here, so a typo fails at start. */
+static int prom_settings(struct promplan_opts *po, const struct run *r)
+{
+	enum prom_reload how;
+	const char *pidfile;
+	struct err e;
+	long ms = duration_ms(r, RC_PROM_TIMEOUT, 10000, 1);
+
+	if (ms < 0)
+		return CLI_ERROR;
+	memset(po, 0, sizeof(*po));
+	po->rules.url = r->cfg.v[RC_PROM_URL];
+	po->rules.dir = r->cfg.v[RC_PROM_RULES_DIR];
+	po->rules.reload = r->cfg.v[RC_PROM_RELOAD];
+	po->rules.timeout_ms = ms;
+	po->am.url = r->cfg.v[RC_AM_URL];
+	po->am.config_file = r->cfg.v[RC_AM_CONFIG];
+	po->am.env_file = r->cfg.v[RC_AM_ENV_FILE];
+	po->am.timeout_ms = ms;
+	err_clear(&e);
+	if (prom_reload_parse(&how, &pidfile, po->rules.reload, &e))
+		return bad("%s: %s", r->cfg.from[RC_PROM_RELOAD], e.msg);
+	if (po->rules.url && !po->rules.dir)
+		return bad("%s needs prometheus-rules-dir too (--prometheus-"
+		           "rules-dir, KEDGE_PROMETHEUS_RULES_DIR)",
+		           r->cfg.from[RC_PROM_URL]);
+	if (po->am.url && !po->am.config_file)
+		return bad("%s needs alertmanager-config too "
+		           "(--alertmanager-config, "
+		           "KEDGE_ALERTMANAGER_CONFIG)",
+		           r->cfg.from[RC_AM_URL]);
+	/* promtool runs as kedge's child; set before any thread starts */
+	if (r->cfg.v[RC_PROMTOOL] &&
+	    setenv("KEDGE_PROMTOOL", r->cfg.v[RC_PROMTOOL], 1))
+		return bad("cannot set promtool: %s", strerror(errno));
+	if (!po->rules.url && !po->am.url)
+		log_info("run", "%s",
+		         "alerts/ rules are validated but not applied: no "
+		         "prometheus-url");
+	return 0;
 }
 
 static char *default_state_dir(void)
@@ -386,6 +429,8 @@ static int start(struct run *r)
 	dopts.metrics = r->metrics;
 	dopts.notify = notify_send;
 	dopts.notify_ctx = r->notify;
+	if ((rc = prom_settings(&dopts.prom, r)))
+		return rc;
 	if (daemon_new(&r->daemon, &dopts, &e)) {
 		cli_error(&e);
 		return CLI_ERROR;

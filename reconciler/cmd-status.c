@@ -101,6 +101,23 @@ static void print_stacks(const json_t *stacks)
 	client_table_release(&t);
 }
 
+static void print_prometheus(const json_t *p)
+{
+	char status[64], rev[16], msg[1024];
+
+	if (!json_is_true(json_object_get(p, "managed"))) {
+		printf("\nprometheus: not managed (alerts/ is validated "
+		       "only)\n");
+		return;
+	}
+	client_str(status, sizeof(status), p, "status", "?");
+	client_str(rev, sizeof(rev), p, "revision", "-");
+	rev[12] = '\0';
+	client_str(msg, sizeof(msg), p, "message", "");
+	printf("\nprometheus: %s, rules of %s%s%s\n", status, rev,
+	       *msg ? ": " : "", msg);
+}
+
 static void print_approvals(const json_t *plans, const struct client_opts *o)
 {
 	size_t i;
@@ -152,6 +169,7 @@ static int run(int argc, char **argv)
 	}
 	print_header(st);
 	print_stacks(json_object_get(st, "stacks"));
+	print_prometheus(json_object_get(st, "prometheus"));
 	print_approvals(json_object_get(st, "pending_approvals"), &o);
 out:
 	json_decref(st);

@@ -227,6 +227,8 @@ struct cycle {
 	char *error;              /* what failed, for the record */
 	const char *result;
 	int exit_code;
+	json_t *prom;   /* the Prometheus part's summary, or NULL */
+	int prom_error; /* c->error is the Prometheus part's (notified) */
 };
 
 static void stall(struct cycle *c, const char *stack, const char *reason)
@@ -796,6 +798,8 @@ static void schedule_retry(struct daemon *d)
 	json_object_foreach (d->failures, name, v)
 		if (json_integer_value(v) > worst)
 			worst = json_integer_value(v);
+	if (d->prom_failures > worst)
+		worst = d->prom_failures;
 	pthread_mutex_lock(&d->mu);
 	if (!worst) {
 		d->retry_at_ms = 0;
@@ -828,6 +832,8 @@ static json_t *summary_of(const struct cycle *c)
 	        json_integer((json_int_t)json_object_size(c->suspended)));
 	if (json_object_size(c->held))
 		json_object_set_new(s, "waiting", json_deep_copy(c->held));
+	if (c->prom)
+		json_object_set(s, "prometheus", c->prom);
 	return s;
 }
 
@@ -1069,6 +1075,40 @@ static void quiet_key_of(char out[HASH_HEX_LEN + 1], const struct cycle *c)
 	buf_release(&b);
 }
 
+/*
+ * After the Swarm part (also when it had nothing to do), unless it
+ * failed, was interrupted or the commit is invalid: rules and
+ * Alertmanager. A failure there fails a cycle that was otherwise fine.
+ */
+static void prom_part(struct cycle *c)
+{
+	static const char *const after[] = {"ok", "noop", "not-converged",
+	                                    "stalled", NULL};
+	char *error = NULL;
+	int go = 0;
+
+	for (size_t i = 0; after[i]; i++)
+		go |= !strcmp(c->result, after[i]);
+	if (!go || !c->d->cur || c->d->cur->repo_error || daemon_stopping(c->d))
+		return;
+	c->prom = daemon_prom_cycle(c->d, c->id, &error);
+	if (!error) {
+		if (c->prom && !strcmp(c->result, "noop") &&
+		    json_integer_value(json_object_get(c->prom, "changes")))
+			c->result = "ok";
+		return;
+	}
+	if (!strcmp(c->result, "ok") || !strcmp(c->result, "noop")) {
+		c->result = "failed";
+		c->exit_code = 2;
+		free(c->error);
+		c->error = error;
+		c->prom_error = 1;
+		return;
+	}
+	free(error);
+}
+
 void daemon_cycle(struct daemon *d, int64_t id, const char *trigger)
 {
 	struct cycle c = {0};
@@ -1148,10 +1188,11 @@ void daemon_cycle(struct daemon *d, int64_t id, const char *trigger)
 done:
 	if (!c.result)
 		fail(&c, "failed", &e);
+	prom_part(&c);
 	finish(&c, t0);
 	schedule_retry(d);
 	if (d->o.notify && c.exit_code && strcmp(c.result, "interrupted") &&
-	    !json_object_size(c.stalled))
+	    !json_object_size(c.stalled) && !c.prom_error)
 		d->o.notify(d->o.notify_ctx, "failure", "", c.error);
 	plan_free(c.plan);
 	live_free(c.live);
@@ -1161,6 +1202,7 @@ done:
 	json_decref(c.scope);
 	json_decref(c.stack_of);
 	json_decref(c.drift_seen);
+	json_decref(c.prom);
 	free(c.error);
 	log_set_reconcile(0);
 }

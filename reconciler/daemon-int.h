@@ -67,6 +67,11 @@ struct daemon {
 	int has_nodes;
 	pthread_t events;
 	int events_started;
+	/* the Prometheus part (daemon-prom.c); status under mu */
+	char prom_status[16]; /* "Ready", "Stalled"; "" before the first */
+	char *prom_message;
+	char prom_revision[41];
+	long prom_failures; /* consecutive; loop thread only */
 };
 
 int64_t daemon_now_ms(void);
@@ -74,6 +79,16 @@ double daemon_wall_seconds(void);
 /* 1 once daemon_stop was called; ctx is the struct daemon (a cancel hook) */
 int daemon_stopping(void *ctx);
 void daemon_loaded_free(struct loaded *l);
+/* The metrics of the Prometheus part (daemon-prom.c). */
+void daemon_prom_declare(struct metrics *m);
+/*
+ * The Prometheus part of reconcile id, on the loop's thread: NULL when
+ * it is not managed, else its summary {result, changes, error}; when it
+ * failed, *error_out says why (the caller frees it).
+ */
+json_t *daemon_prom_cycle(struct daemon *d, int64_t id, char **error_out);
+/* The "prometheus" object of the status (new reference). */
+json_t *daemon_prom_status(struct daemon *d);
 /* One reconcile of queued id, on the loop's thread (daemon-cycle.c). */
 void daemon_cycle(struct daemon *d, int64_t id, const char *trigger);
 

@@ -88,6 +88,7 @@ static void declare_metrics(struct metrics *m)
 	metrics_declare(m, "kedge_event_stream_up", METRIC_GAUGE,
 	                "1 while the Engine API event stream is followed.",
 	                NULL, 0);
+	daemon_prom_declare(m);
 	metrics_set(m, "kedge_build_info", build, 1);
 	metrics_set(m, "kedge_event_stream_up", NULL, 0);
 }
@@ -158,6 +159,7 @@ void daemon_free(struct daemon *d)
 	json_decref(d->was_stalled);
 	json_decref(d->names);
 	json_decref(d->own_writes);
+	free(d->prom_message);
 	free(d->branch);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->cv);
@@ -515,6 +517,7 @@ json_t *daemon_status(struct daemon *d)
 	if (store_approval_pending(&pending, d->o.store, &e))
 		pending = json_array();
 	json_object_set_new(st, "pending_approvals", pending);
+	json_object_set_new(st, "prometheus", daemon_prom_status(d));
 	return st;
 }
 

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "promplan.h"
 #include "source.h"
 #include "util.h"
 
@@ -44,6 +45,8 @@ struct daemon_opts {
 	void (*notify)(void *ctx, const char *kind, const char *stack,
 	               const char *text);
 	void *notify_ctx;
+	/* the Prometheus part; no URL: rules are validated, not applied */
+	struct promplan_opts prom;
 };
 
 /* Prepares the daemon; declares its metrics. Nothing runs yet. */

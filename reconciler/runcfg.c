@@ -72,6 +72,37 @@ const struct runcfg_def runcfg_defs[RC_NR] = {
                              "notify_dedup", "DURATION",
                              "the same notification is sent once per this "
                              "window (default 1h)"},
+        [RC_PROM_URL] = {"prometheus-url", "KEDGE_PROMETHEUS_URL",
+                         "prometheus_url", "URL",
+                         "apply alerts/ to this Prometheus (default: "
+                         "validated only)"},
+        [RC_PROM_RULES_DIR] = {"prometheus-rules-dir",
+                               "KEDGE_PROMETHEUS_RULES_DIR",
+                               "prometheus_rules_dir", "DIR",
+                               "the folder Prometheus reads as DIR/*.yml, "
+                               "kedge's alone"},
+        [RC_PROM_RELOAD] = {"prometheus-reload", "KEDGE_PROMETHEUS_RELOAD",
+                            "prometheus_reload", "http|signal:PIDFILE",
+                            "how Prometheus is reloaded (default: HTTP "
+                            "when its lifecycle API is on)"},
+        [RC_PROMTOOL] = {"promtool", "KEDGE_PROMTOOL", "promtool", "PATH",
+                         "promtool (default /usr/bin/promtool)"},
+        [RC_PROM_TIMEOUT] = {"prometheus-timeout", "KEDGE_PROMETHEUS_TIMEOUT",
+                             "prometheus_timeout", "DURATION",
+                             "bound on each request to Prometheus or "
+                             "Alertmanager and on a reload's check "
+                             "(default 10s)"},
+        [RC_AM_URL] = {"alertmanager-url", "KEDGE_ALERTMANAGER_URL",
+                       "alertmanager_url", "URL",
+                       "apply alertmanager/ to this Alertmanager"},
+        [RC_AM_CONFIG] = {"alertmanager-config", "KEDGE_ALERTMANAGER_CONFIG",
+                          "alertmanager_config", "FILE",
+                          "the configuration file Alertmanager reads"},
+        [RC_AM_ENV_FILE] = {"alertmanager-env-file",
+                            "KEDGE_ALERTMANAGER_ENV_FILE",
+                            "alertmanager_env_file", "FILE",
+                            "values of the ${VAR} references in "
+                            "alertmanager.yml"},
 };
 
 static void set(struct runcfg *c, enum runcfg_key k, const char *v,
