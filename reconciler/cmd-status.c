@@ -105,6 +105,8 @@ static void print_prometheus(const json_t *p)
 {
 	char status[64], rev[16], msg[1024];
 
+	if (!json_is_object(p)) /* a daemon older than the Prometheus part */
+		return;
 	if (!json_is_true(json_object_get(p, "managed"))) {
 		printf("\nprometheus: not managed (alerts/ is validated "
 		       "only)\n");

@@ -136,7 +136,11 @@ static const char status_reply[] =
         "\"updated\":\"2026-12-02T01:02:05Z\"}],"
         "\"pending_approvals\":[{\"id\":\"3f2a9c1b\","
         "\"revision\":\"fedcba9876543210\",\"state\":\"pending\","
-        "\"created\":\"2026-12-02T01:00:00Z\"}]}";
+        "\"created\":\"2026-12-02T01:00:00Z\"}],"
+        "\"prometheus\":{\"managed\":true,\"status\":\"Stalled\","
+        "\"message\":\"the Prometheus part: Prometheus at "
+        "http://127.0.0.1:9090 did not answer\","
+        "\"revision\":\"0123456789abcdef0123\"}}";
 
 START_TEST(status_prints_header_stacks_and_approvals)
 {
@@ -164,6 +168,9 @@ START_TEST(status_prints_header_stacks_and_approvals)
 	        "web    Ready    0123456789ab  2026-12-02T01:02:05Z  -\n"
 	        "db     Stalled  -             2026-12-02T00:00:00Z  "
 	        "stacks/db/compose.yml:4:7: 'replicas' must be an integer\n"
+	        "\n"
+	        "prometheus: Stalled, rules of 0123456789ab: the Prometheus "
+	        "part: Prometheus at http://127.0.0.1:9090 did not answer\n"
 	        "\n"
 	        "pending approvals:\n"
 	        "  plan 3f2a9c1b at fedcba987654, created "
