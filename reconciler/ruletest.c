@@ -571,7 +571,14 @@ static void resolve_entry(const struct desired *d, const struct desired_doc *t,
 		}
 	}
 	err_clear(&e);
-	if (matched)
+	if (strpbrk(entry, "*?[\\") &&
+	    !fnmatch(path, t->path, FNM_PATHNAME | FNM_PERIOD))
+		diag_add(diag, DIAG_ERROR, t->path, line, col,
+		         "rule file pattern '%s' matches this test file too, "
+		         "which promtool would read as a rule file; name the "
+		         "rule files",
+		         entry);
+	else if (matched)
 		;
 	else if (strpbrk(entry, "*?[\\"))
 		diag_add(diag, DIAG_ERROR, t->path, line, col,
@@ -652,9 +659,10 @@ static void run_test(const struct desired *d, const struct desired_doc *t,
 	free(dir);
 }
 
+/* Checks the test's rule_files, then runs it when it can. */
 static void verify_test(const struct desired *d, const struct desired_doc *t,
                         const unsigned char *rule_failed, const char *tool,
-                        struct diag *diag)
+                        int *warned, struct diag *diag)
 {
 	unsigned char *refs = xcalloc(d->nalerts + 1, 1);
 	const json_t *files = json_object_get(t->doc, "rule_files"), *v;
@@ -665,30 +673,30 @@ static void verify_test(const struct desired *d, const struct desired_doc *t,
 	for (i = 0; diag->errors == before && i < d->nalerts; i++)
 		if (refs[i] && rule_failed[i])
 			break;
-	if (diag->errors != before)
-		;
-	else if (i < d->nalerts)
+	if (diag->errors != before) {
+		/* the rule_files errors say it all */
+	} else if (i < d->nalerts) {
 		diag_add(diag, DIAG_WARNING, t->path, 0, 0,
 		         "rule tests not run: rule file '%s' has errors",
 		         d->alerts[i].path);
-	else
+	} else if (!tool) {
+		if (!*warned)
+			diag_add(diag, DIAG_WARNING, t->path, 0, 0,
+			         "rule tests not run: promtool not found");
+		*warned = 1;
+	} else {
 		run_test(d, t, refs, tool, diag);
+	}
 	free(refs);
 }
 
 void ruletest_verify(const struct desired *d, const unsigned char *rule_failed,
                      const char *tool, struct diag *diag)
 {
-	for (size_t i = 0; i < d->nalert_tests; i++) {
-		const struct desired_doc *t = &d->alert_tests[i];
+	int warned = 0;
 
-		if (!t->doc)
-			continue;
-		if (!tool) {
-			diag_add(diag, DIAG_WARNING, t->path, 0, 0,
-			         "rule tests not run: promtool not found");
-			return;
-		}
-		verify_test(d, t, rule_failed, tool, diag);
-	}
+	for (size_t i = 0; i < d->nalert_tests; i++)
+		if (d->alert_tests[i].doc)
+			verify_test(d, &d->alert_tests[i], rule_failed, tool,
+			            &warned, diag);
 }

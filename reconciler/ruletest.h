@@ -20,11 +20,11 @@ struct desired_doc;
 struct diag;
 
 /*
- * Runs every loaded test file of d with promtool at tool. A test whose
- * rule files are not all good (rule_failed[i] is non-zero when
- * d->alerts[i] has an error) is not run, with a warning saying so. tool
- * NULL (no promtool) is one warning when there are tests: they are not
- * run. Every problem goes to diag.
+ * Checks the rule_files: of every loaded test file of d and runs it with
+ * promtool at tool. A test whose rule files are not all good
+ * (rule_failed[i] is non-zero when d->alerts[i] has an error) is not run,
+ * with a warning saying so. tool NULL (no promtool) is one warning when
+ * there are tests to run: they are not run. Every problem goes to diag.
  */
 void ruletest_verify(const struct desired *d, const unsigned char *rule_failed,
                      const char *tool, struct diag *diag);

@@ -376,6 +376,16 @@ bad_case ruletestescape "alerts/node.test.yml:1:24: rule file '../x.yml' leaves 
 assert_err_contains "alerts/node.test.yml:1:47: rule file '../*.yml' leaves alerts/"
 assert_err_contains "3 errors,"
 
+new_case "rule_files globs go over the rule files of alerts/"
+rule_test_repo
+printf 'rule_files: ["no?e.yml"]\ntests:\n  - interval: 1m\n' >"$R/alerts/node.test.yml"
+commit_all "$R" "glob"
+KEDGE_PROMTOOL=/usr/bin/promtool run_kedge validate --repo "$R"
+assert_rc 0
+printf 'rule_files: ["*.yml", "disk-*.yml"]\ntests:\n  - interval: 1m\n' >"$R/alerts/node.test.yml"
+bad_case ruletestglob "alerts/node.test.yml:1:14: rule file pattern '*.yml' matches this test file too" \
+	"alerts/node.test.yml:1:23: rule file pattern 'disk-*.yml' matches no rule file in alerts/"
+
 new_case "a rule test over a broken rule file is not run, and says so"
 rule_test_repo
 printf 'groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: sum(up\n' >"$R/alerts/node.yml"
@@ -396,6 +406,11 @@ assert_rc 0
 assert_err_contains "alerts/node.test.yml: warning: rule tests not run: promtool not found"
 n=$(printf '%s\n' "$ERR" | grep -c "rule tests not run")
 assert_eq "$n" "1" "one warning for all test files"
+printf 'rule_files: [disk.yml]\ntests: []\n' >"$R/alerts/other.test.yml"
+commit_all "$R" "a missing rule file without promtool"
+KEDGE_PROMTOOL=none run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "alerts/other.test.yml:1:14: rule file 'disk.yml' does not exist"
 
 new_case "a config may be 1000 KiB, a secret no more than 500 KiB"
 head -c 1000000 /dev/zero | tr '\0' 'a' >"$R/stacks/web/big.conf"
