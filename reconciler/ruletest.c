@@ -26,6 +26,7 @@
 
 #define RULETEST_FILE_MAX (4u << 20)
 #define SHORT_MAX         400 /* bytes of expected or got shown in a message */
+#define SECTION_MAX       (64u << 10) /* bytes of expected or got kept */
 
 enum kind { F_ALERT, F_EXPR, F_RULE, F_OTHER };
 
@@ -67,8 +68,8 @@ static struct failure *failure_add(struct failures *fs, enum kind kind)
 	f = &fs->v[fs->n++];
 	memset(f, 0, sizeof(*f));
 	f->kind = kind;
-	buf_init(&f->exp, 1u << 20);
-	buf_init(&f->got, 1u << 20);
+	buf_init(&f->exp, SECTION_MAX);
+	buf_init(&f->got, SECTION_MAX);
 	return f;
 }
 
@@ -193,6 +194,7 @@ static void parse_output(struct failures *fs, char *out, const char *dir)
 	struct failure *cur = NULL;
 	struct buf *section = NULL;
 	char *name = NULL, *save = NULL, *line;
+	int full = 0; /* the section is at its cap: take no more of it */
 
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -201,9 +203,11 @@ static void parse_output(struct failures *fs, char *out, const char *dir)
 
 		if (cur && indent >= 8 && starts_with(s, "exp:")) {
 			section = &cur->exp;
+			full = 0;
 			s += 4;
 		} else if (cur && indent >= 8 && starts_with(s, "got:")) {
 			section = &cur->got;
+			full = 0;
 			s += 4;
 		} else if (section && indent >= 8) {
 			/* a line of the section started above */
@@ -212,9 +216,10 @@ static void parse_output(struct failures *fs, char *out, const char *dir)
 			cur = NULL;
 		}
 		if (section) {
-			if ((section->len && buf_add(section, "\n", 1)) ||
-			    buf_add(section, s, strlen(s)))
-				section = NULL; /* enough to show */
+			if (!full &&
+			    ((section->len && buf_add(section, "\n", 1)) ||
+			     buf_add(section, s, strlen(s))))
+				full = 1; /* more than a message shows anyway */
 			continue;
 		}
 		if (is_noise(s))
@@ -603,33 +608,35 @@ static void resolve_entry(const struct desired *d, const struct desired_doc *t,
 	free(path);
 }
 
-/* Reads the test and the rule files it uses into files[] (bufs[] hold). */
+/* Reads path into the next of files[] (its bytes held by bufs[]). */
+static int read_one(struct promtool_file *files, struct buf *bufs, size_t *n,
+                    const struct desired *d, const char *path, struct err *err)
+{
+	int rc;
+
+	buf_init(&bufs[*n], RULETEST_FILE_MAX);
+	rc = source_read(&bufs[*n], d->src, path, err);
+	files[*n].path = path;
+	files[*n].data = bufs[*n].ptr;
+	files[*n].len = bufs[*n].len;
+	(*n)++;
+	if (rc)
+		err_prefix(err, "cannot read '%s'", path);
+	return rc;
+}
+
+/* Reads the test, then the rule files it uses, into files[]. */
 static int read_files(struct promtool_file *files, struct buf *bufs, size_t *n,
                       const struct desired *d, const struct desired_doc *t,
                       const unsigned char *refs, struct err *err)
 {
-	const char *paths[1] = {t->path};
-	int rc;
+	int rc = read_one(files, bufs, n, d, t->path, err);
 
-	*n = 0;
-	for (size_t j = 0; j <= d->nalerts; j++) {
-		const char *p = j ? (refs[j - 1] ? d->alerts[j - 1].path : NULL)
-		                  : paths[0];
-
-		if (!p)
-			continue;
-		buf_init(&bufs[*n], RULETEST_FILE_MAX);
-		files[*n].path = p;
-		rc = source_read(&bufs[*n], d->src, p, err);
-		files[*n].data = bufs[*n].ptr;
-		files[*n].len = bufs[*n].len;
-		(*n)++;
-		if (rc) {
-			err_prefix(err, "cannot read '%s'", p);
-			return rc;
-		}
-	}
-	return 0;
+	for (size_t j = 0; !rc && j < d->nalerts; j++)
+		if (refs[j])
+			rc = read_one(files, bufs, n, d, d->alerts[j].path,
+			              err);
+	return rc;
 }
 
 static void run_test(const struct desired *d, const struct desired_doc *t,

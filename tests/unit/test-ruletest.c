@@ -222,6 +222,32 @@ START_TEST(long_results_are_cut)
 }
 END_TEST
 
+START_TEST(a_huge_result_is_one_error)
+{
+	struct diag d = DIAG_INIT;
+	struct buf out = BUF_INIT;
+
+	ck_assert_int_eq(buf_addstr(&out, "  FAILED:\n"
+	                                  "    alertname: InstanceDown, time: "
+	                                  "6m, \n        exp:[], \n"
+	                                  "        got:[\n"),
+	                 0);
+	for (int i = 0; i < 40000; i++)
+		ck_assert_int_eq(buf_addf(&out,
+		                          "            %d:\n"
+		                          "              Labels:{i=\"%d\"}\n"
+		                          "              Annotations:{}\n",
+		                          i, i),
+		                 0);
+	ck_assert_int_eq(buf_addstr(&out, "            ]\n\n"), 0);
+	ck_assert_uint_eq(report(&d, "node", buf_cstr(&out)), 1);
+	ck_assert_msg(strstr(d.items[0].message, "expected no alert, got "),
+	              "%s", d.items[0].message);
+	buf_release(&out);
+	diag_release(&d);
+}
+END_TEST
+
 START_TEST(a_path_leaving_the_folder_is_refused)
 {
 	struct promtool_file f = {"../x.yml", "x", 1};
@@ -290,6 +316,7 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, other_text_is_reported_without_the_folder);
 	UNIT_TCASE(s, unknown_alert_is_still_an_error_on_the_tests);
 	UNIT_TCASE(s, long_results_are_cut);
+	UNIT_TCASE(s, a_huge_result_is_one_error);
 	UNIT_TCASE(s, a_path_leaving_the_folder_is_refused);
 	UNIT_TCASE(s, files_are_laid_out_and_removed);
 	return s;
