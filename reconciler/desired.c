@@ -365,10 +365,19 @@ static int is_yaml_name(const char *name)
 	       (ends_with(name, ".yml") || ends_with(name, ".yaml"));
 }
 
-/* Loads every *.yml / *.yaml file of a folder (alerts/, backups/). */
+/* promtool's rule unit tests live beside the rules as <name>.test.yml. */
+static int is_test_name(const char *name)
+{
+	return ends_with(name, ".test.yml") || ends_with(name, ".test.yaml");
+}
+
+/* Which of a folder's YAML files load_dir() takes. */
+enum pick { PICK_ALL, PICK_NOT_TESTS, PICK_TESTS };
+
+/* Loads the *.yml / *.yaml files of a folder (alerts/, backups/). */
 static int load_dir(struct desired_doc **docs, size_t *ndocs, struct desired *d,
-                    const char *dir, const char *kind, struct schema *schemas,
-                    struct diag *diag, struct err *err)
+                    const char *dir, enum pick pick, const char *kind,
+                    struct schema *schemas, struct diag *diag, struct err *err)
 {
 	struct source_entry *ents = NULL;
 	size_t n = 0;
@@ -386,7 +395,9 @@ static int load_dir(struct desired_doc **docs, size_t *ndocs, struct desired *d,
 	for (size_t i = 0; i < n && !error; i++) {
 		char *path;
 
-		if (!is_yaml_name(ents[i].name) || ents[i].type == SOURCE_DIR)
+		if (!is_yaml_name(ents[i].name) || ents[i].type == SOURCE_DIR ||
+		    (pick == PICK_TESTS && !is_test_name(ents[i].name)) ||
+		    (pick == PICK_NOT_TESTS && is_test_name(ents[i].name)))
 			continue;
 		path = xasprintf("%s/%s", dir, ents[i].name);
 		*docs = xrealloc(*docs, (*ndocs + 1) * sizeof(**docs));
@@ -441,11 +452,14 @@ int desired_load(struct desired **out, struct source *src,
 		error = load_optional(&d->nodes, d, "nodes", "nodes", schemas,
 		                      diag, err);
 	if (!error)
-		error = load_dir(&d->alerts, &d->nalerts, d, "alerts", "rules",
-		                 schemas, diag, err);
+		error = load_dir(&d->alerts, &d->nalerts, d, "alerts",
+		                 PICK_NOT_TESTS, "rules", schemas, diag, err);
+	if (!error)
+		error = load_dir(&d->alert_tests, &d->nalert_tests, d, "alerts",
+		                 PICK_TESTS, "rule-tests", schemas, diag, err);
 	if (!error)
 		error = load_dir(&d->backups, &d->nbackups, d, "backups",
-		                 "backups", schemas, diag, err);
+		                 PICK_ALL, "backups", schemas, diag, err);
 	if (!error)
 		error = verify_desired(d, diag, err);
 	if (error) {
@@ -471,6 +485,9 @@ void desired_free(struct desired *d)
 	for (size_t i = 0; i < d->nalerts; i++)
 		doc_release(&d->alerts[i]);
 	free(d->alerts);
+	for (size_t i = 0; i < d->nalert_tests; i++)
+		doc_release(&d->alert_tests[i]);
+	free(d->alert_tests);
 	for (size_t i = 0; i < d->nbackups; i++)
 		doc_release(&d->backups[i]);
 	free(d->backups);

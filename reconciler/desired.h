@@ -2,13 +2,14 @@
  * desired.h: the desired state of one revision, loaded and validated.
  *
  * Owns: finding the files of a desired-state repository (kedge.yml,
- * stacks/<stack>/compose.yml and .env, nodes.yml, alerts/<name>.yml,
- * backups/<name>.yml), parsing them, interpolating compose files, validating
- * each against its JSON Schema and then across files (verify.h), and
- * keeping the result as JSON with source positions. Every problem goes to
- * the caller's diag with its file, line and column; loading goes on after a
- * bad file so one run reports them all. Does not own: where the files come
- * from (source.h) or what Swarm objects they become (convert.h).
+ * stacks/<stack>/compose.yml and .env, nodes.yml, alerts/<name>.yml and
+ * the rule tests alerts/<name>.test.yml, backups/<name>.yml), parsing them,
+ * interpolating compose files, validating each against its JSON Schema and then
+ * across files (verify.h), and keeping the result as JSON with source
+ * positions. Every problem goes to the caller's diag with its file, line and
+ * column; loading goes on after a bad file so one run reports them all. Does
+ * not own: where the files come from (source.h) or what Swarm objects they
+ * become (convert.h).
  */
 #ifndef RECONCILER_DESIRED_H
 #define RECONCILER_DESIRED_H
@@ -46,8 +47,11 @@ struct desired {
 	struct desired_doc nodes;    /* nodes.yml */
 	struct desired_stack *stacks;
 	size_t nstacks;
-	struct desired_doc *alerts;
+	struct desired_doc *alerts; /* rule files: alerts/<name>.yml */
 	size_t nalerts;
+	struct desired_doc *alert_tests; /* alerts/<name>.test.yml: rule
+	                                  * unit tests, not rule files */
+	size_t nalert_tests;
 	struct desired_doc *backups;
 	size_t nbackups;
 	int has_stacks_dir; /* stacks/ exists (an empty desired set is

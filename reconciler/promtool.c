@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,7 +55,7 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 /* In the child: wire the pipes, drop every other descriptor, exec. */
-static void child(const char *tool, const char *file, int out_fd, int err_fd)
+static void child(char *const argv[], int out_fd, int err_fd)
 {
 	int null = open("/dev/null", O_RDONLY);
 	int e;
@@ -67,7 +68,7 @@ static void child(const char *tool, const char *file, int out_fd, int err_fd)
 	for (int fd = 3; fd < err_fd; fd++)
 		close(fd);
 	close_range((unsigned)err_fd + 1, ~0U, 0);
-	execl(tool, tool, "check", "rules", file, (char *)NULL);
+	execv(argv[0], argv);
 	e = errno;
 	if (write(err_fd, &e, sizeof(e)) < 0)
 		_exit(127);
@@ -111,9 +112,11 @@ static int collect(struct buf *out, int fd, pid_t pid, int *status,
 	return 0;
 }
 
-static int run(int *status, struct buf *out, const char *tool, const char *file,
-               int timeout_ms, struct err *err)
+/* Runs argv (argv[0] is the tool's path) with the discipline above. */
+static int run(int *status, struct buf *out, char *const argv[], int timeout_ms,
+               struct err *err)
 {
+	const char *tool = argv[0];
 	int outp[2], errp[2], exec_errno = 0, rc;
 	pid_t pid;
 
@@ -128,7 +131,7 @@ static int run(int *status, struct buf *out, const char *tool, const char *file,
 	}
 	pid = fork();
 	if (pid == 0)
-		child(tool, file, outp[1], errp[1]);
+		child(argv, outp[1], errp[1]);
 	close(outp[1]);
 	close(errp[1]);
 	if (pid < 0) {
@@ -164,33 +167,158 @@ static int run(int *status, struct buf *out, const char *tool, const char *file,
 	return rc;
 }
 
+static const char *tmp_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir && *dir ? dir : "/tmp";
+}
+
+/* Writes data to fd, which it closes; path is for the message. */
+static int write_close(int fd, const char *path, const void *data, size_t len,
+                       struct err *err)
+{
+	int bad = write_all(fd, data, len);
+
+	if (close(fd))
+		bad = 1;
+	if (bad)
+		return err_set(err, ERR_IO, "cannot write '%s': %s", path,
+		               strerror(errno));
+	return 0;
+}
+
 int promtool_check_rules(int *status, char **tmp_out, struct buf *out,
                          const char *tool, const void *data, size_t len,
                          int timeout_ms, struct err *err)
 {
-	const char *dir = getenv("TMPDIR");
 	char *tmp;
 	int fd, rc;
 
 	*tmp_out = NULL;
 	*status = 0;
-	tmp = xasprintf("%s/kedge-rules-XXXXXX", dir && *dir ? dir : "/tmp");
+	tmp = xasprintf("%s/kedge-rules-XXXXXX", tmp_dir());
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		rc = err_set(err, ERR_IO, "cannot create a file in %s: %s",
-		             dir && *dir ? dir : "/tmp", strerror(errno));
+		             tmp_dir(), strerror(errno));
 		free(tmp);
 		return rc;
 	}
-	if (write_all(fd, data, len) || close(fd)) {
-		rc = err_set(err, ERR_IO, "cannot write '%s': %s", tmp,
-		             strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return rc;
+	rc = write_close(fd, tmp, data, len, err);
+	if (!rc) {
+		char *argv[] = {(char *)tool, (char *)"check", (char *)"rules",
+		                tmp, NULL};
+
+		rc = run(status, out, argv, timeout_ms, err);
 	}
-	rc = run(status, out, tool, tmp, timeout_ms, err);
 	unlink(tmp);
-	*tmp_out = tmp;
+	if (rc)
+		free(tmp);
+	else
+		*tmp_out = tmp;
+	return rc;
+}
+
+/* A path that stays inside the folder: relative, no empty or ".." part. */
+static int path_inside(const char *p)
+{
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (!n || (n == 2 && !strncmp(p, "..", 2)))
+			return 0;
+		if (!p[n])
+			return 1;
+		p += n + 1;
+	}
+}
+
+/* Creates dir/f->path, and the folders on the way, with f's bytes. */
+static int put_file(const char *dir, const struct promtool_file *f,
+                    struct err *err)
+{
+	char *path = xasprintf("%s/%s", dir, f->path);
+	char *slash = path + strlen(dir) + 1;
+	int fd, rc = 0;
+
+	while (!rc && (slash = strchr(slash, '/'))) {
+		*slash = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST)
+			rc = err_set(err, ERR_IO, "cannot create '%s': %s",
+			             path, strerror(errno));
+		*slash++ = '/';
+	}
+	if (!rc) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		rc = fd < 0 ? err_set(err, ERR_IO, "cannot create '%s': %s",
+		                      path, strerror(errno))
+		            : write_close(fd, path, f->data, f->len, err);
+	}
+	free(path);
+	return rc;
+}
+
+/* Removes what put_file made (folders once empty), then dir itself. */
+static void remove_files(const char *dir, const struct promtool_file *files,
+                         size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, files[i].path);
+		char *slash;
+
+		unlink(path);
+		while ((slash = strrchr(path, '/')) &&
+		       slash > path + strlen(dir)) {
+			*slash = '\0';
+			rmdir(path); /* fails while another file is in it */
+		}
+		free(path);
+	}
+	rmdir(dir);
+}
+
+int promtool_test_rules(int *status, char **dir_out, struct buf *out,
+                        const char *tool, const struct promtool_file *files,
+                        size_t nfiles, const char *test, int timeout_ms,
+                        struct err *err)
+{
+	char *dir, *path = NULL;
+	size_t made = 0;
+	int rc = 0;
+
+	*dir_out = NULL;
+	*status = 0;
+	for (size_t i = 0; i < nfiles; i++)
+		if (!path_inside(files[i].path))
+			return err_set(err, ERR_INVALID,
+			               "'%s' is not a path inside a folder",
+			               files[i].path);
+	if (!path_inside(test))
+		return err_set(err, ERR_INVALID,
+		               "'%s' is not a path inside a folder", test);
+	dir = xasprintf("%s/kedge-ruletests-XXXXXX", tmp_dir());
+	if (!mkdtemp(dir)) {
+		rc = err_set(err, ERR_IO, "cannot create a folder in %s: %s",
+		             tmp_dir(), strerror(errno));
+		free(dir);
+		return rc;
+	}
+	while (!rc && made < nfiles)
+		rc = put_file(dir, &files[made++], err);
+	if (!rc) {
+		char *argv[] = {(char *)tool, (char *)"test", (char *)"rules",
+		                NULL, NULL};
+
+		path = xasprintf("%s/%s", dir, test);
+		argv[3] = path;
+		rc = run(status, out, argv, timeout_ms, err);
+	}
+	remove_files(dir, files, made);
+	free(path);
+	if (rc)
+		free(dir);
+	else
+		*dir_out = dir;
 	return rc;
 }

@@ -3,7 +3,8 @@
  * half of verify.h: verify_desired() runs the port (verify-ports.c) and
  * backup (verify-backups.c) checks, and checks alert rule files here: rule
  * group names, then promtool (promtool.c runs it) with its messages put
- * back on the repository file's lines. Kept apart from verify.c, which
+ * back on the repository file's lines, then the rule tests (ruletest.c)
+ * over the rule files that passed. Kept apart from verify.c, which
  * checks one stack.
  */
 #include <jansson.h>
@@ -13,13 +14,11 @@
 #include "diag.h"
 #include "err.h"
 #include "promtool.h"
+#include "ruletest.h"
 #include "source.h"
 #include "srcmap.h"
 #include "verify-int.h"
 #include "verify.h"
-
-#define PROMTOOL_TIMEOUT_MS 30000
-#define PROMTOOL_OUTPUT_MAX (1u << 20)
 
 void verify_doc_pos(const struct desired_doc *doc, const char *ptr,
                     unsigned *line, unsigned *col)
@@ -136,19 +135,27 @@ static void check_promtool(const struct desired_doc *doc, const char *tool,
 	buf_release(&out);
 }
 
+/* Checks each rule file, then runs the rule tests over the good ones. */
 static void check_alerts(const struct desired *d, struct diag *diag)
 {
-	const char *tool = NULL;
+	unsigned char *failed = xcalloc(d->nalerts + 1, 1);
+	const char *tool =
+	        d->nalerts || d->nalert_tests ? promtool_path() : NULL;
 
 	for (size_t i = 0; i < d->nalerts; i++) {
-		if (!d->alerts[i].doc)
+		size_t before = diag->errors;
+
+		if (!d->alerts[i].doc) {
+			failed[i] = 1;
 			continue;
+		}
 		check_group_names(&d->alerts[i], diag);
-		if (!tool)
-			tool = promtool_path();
 		if (tool)
 			check_promtool(&d->alerts[i], tool, d, diag);
+		failed[i] = diag->errors != before;
 	}
+	ruletest_verify(d, failed, tool, diag);
+	free(failed);
 }
 
 int verify_desired(struct desired *d, struct diag *diag, struct err *err)

@@ -297,6 +297,121 @@ KEDGE_PROMTOOL="$T/promtool" run_kedge validate --repo "$R"
 assert_rc 2
 assert_err_contains "alerts/a.yml:4:3: promtool: bad"
 
+# Rule unit tests (alerts/<name>.test.yml) with the real promtool.
+rule_test_repo() {
+	mkdir -p "$R/alerts"
+	cat >"$R/alerts/node.yml" <<'YML'
+groups:
+  - name: node
+    rules:
+      - alert: InstanceDown
+        expr: up == 0
+        for: 5m
+        labels: {severity: critical}
+        annotations:
+          summary: "{{ $labels.instance }} is down"
+YML
+}
+
+new_case "a passing rule test validates"
+rule_test_repo
+cat >"$R/alerts/node.test.yml" <<'YML'
+rule_files: [node.yml]
+tests:
+  - name: instance down
+    interval: 1m
+    input_series:
+      - series: 'up{job="node",instance="h1"}'
+        values: '0x10'
+    alert_rule_test:
+      - eval_time: 6m
+        alertname: InstanceDown
+        exp_alerts:
+          - exp_labels: {severity: critical, job: node, instance: h1}
+            exp_annotations: {summary: "h1 is down"}
+YML
+commit_all "$R" "passing rule test"
+KEDGE_PROMTOOL=/usr/bin/promtool run_kedge validate --repo "$R"
+assert_rc 0
+assert_out_contains "1 rule file"
+assert_err_not_contains "error"
+assert_err_not_contains "warning"
+
+case_begin "a failing rule test is an error at its item naming the test and the alert"
+sed -i 's/summary: "h1 is down"/summary: "h2 is down"/' "$R/alerts/node.test.yml"
+cat >>"$R/alerts/node.test.yml" <<'YML'
+  - interval: 1m
+    input_series:
+      - series: 'up{job="node",instance="h1"}'
+        values: '1x10'
+    promql_expr_test:
+      - expr: up
+        eval_time: 2m
+        exp_samples: [{labels: 'up{job="node",instance="h1"}', value: 0}]
+YML
+commit_all "$R" "failing rule test"
+KEDGE_PROMTOOL=/usr/bin/promtool run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "alerts/node.test.yml:9:9: rule test 'instance down' failed: alert 'InstanceDown' at 6m: expected 1 alert {alertname=\"InstanceDown\", instance=\"h1\", job=\"node\", severity=\"critical\"} annotations {summary=\"h2 is down\"}, got 1 alert {alertname=\"InstanceDown\", instance=\"h1\", job=\"node\", severity=\"critical\"} annotations {summary=\"h1 is down\"}"
+assert_err_contains "alerts/node.test.yml:19:9: rule test 2 failed: expression 'up' at 2m: expected {__name__=\"up\", instance=\"h1\", job=\"node\"} 0E+00, got {__name__=\"up\", instance=\"h1\", job=\"node\"} 1E+00"
+assert_err_contains "2 errors,"
+left=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'kedge-ruletests-*' -newer "$R/alerts/node.test.yml" 2>/dev/null | wc -l)
+assert_eq "$left" "0" "temporary rule test folders left behind"
+# the test file is not checked as a rule file
+assert_err_not_contains "alerts/node.test.yml: promtool:"
+assert_err_not_contains "'groups' is required"
+
+new_case "a rule test of a missing rule file is an error at the entry"
+rule_test_repo
+printf 'rule_files:\n  - node.yml\n  - disk.yml\ntests: []\n' >"$R/alerts/node.test.yml"
+bad_case ruletestmissing "alerts/node.test.yml:3:5: rule file 'disk.yml' does not exist (no 'alerts/disk.yml')" \
+	"1 error,"
+
+new_case "a rule test cannot read outside alerts/"
+rule_test_repo
+echo "groups: []" >"$R/x.yml"
+printf 'rule_files: [node.yml, ../x.yml, /etc/passwd, "../*.yml"]\ntests: []\n' >"$R/alerts/node.test.yml"
+bad_case ruletestescape "alerts/node.test.yml:1:24: rule file '../x.yml' leaves alerts/; a rule test reads only the rule files beside it" \
+	"alerts/node.test.yml:1:34: rule file '/etc/passwd' leaves alerts/"
+assert_err_contains "alerts/node.test.yml:1:47: rule file '../*.yml' leaves alerts/"
+assert_err_contains "3 errors,"
+
+new_case "rule_files globs go over the rule files of alerts/"
+rule_test_repo
+printf 'rule_files: ["no?e.yml"]\ntests:\n  - interval: 1m\n' >"$R/alerts/node.test.yml"
+commit_all "$R" "glob"
+KEDGE_PROMTOOL=/usr/bin/promtool run_kedge validate --repo "$R"
+assert_rc 0
+printf 'rule_files: ["*.yml", "disk-*.yml"]\ntests:\n  - interval: 1m\n' >"$R/alerts/node.test.yml"
+bad_case ruletestglob "alerts/node.test.yml:1:14: rule file pattern '*.yml' matches this test file too" \
+	"alerts/node.test.yml:1:23: rule file pattern 'disk-*.yml' matches no rule file in alerts/"
+
+new_case "a rule test over a broken rule file is not run, and says so"
+rule_test_repo
+printf 'groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: sum(up\n' >"$R/alerts/node.yml"
+printf 'rule_files: [node.yml]\ntests:\n  - interval: 1m\n' >"$R/alerts/node.test.yml"
+commit_all "$R" "broken rules"
+KEDGE_PROMTOOL=/usr/bin/promtool run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "alerts/node.yml:5:"
+assert_err_contains "alerts/node.test.yml: warning: rule tests not run: rule file 'alerts/node.yml' has errors"
+
+new_case "rule tests without promtool are a warning, not a silent pass"
+rule_test_repo
+printf 'rule_files: [node.yml]\ntests:\n  - interval: 1m\n' >"$R/alerts/node.test.yml"
+cp "$R/alerts/node.test.yml" "$R/alerts/other.test.yml"
+commit_all "$R" "no promtool"
+KEDGE_PROMTOOL=none run_kedge validate --repo "$R"
+assert_rc 0
+assert_err_contains "alerts/node.test.yml: warning: rule tests not run: promtool not found"
+n=$(printf '%s\n' "$ERR" | grep -c "rule tests not run")
+assert_eq "$n" "1" "one warning for all test files"
+printf 'rule_files: [disk.yml]\ntests: []\n' >"$R/alerts/other.test.yml"
+commit_all "$R" "a missing rule file without promtool"
+KEDGE_PROMTOOL=none run_kedge validate --repo "$R"
+assert_rc 2
+assert_err_contains "alerts/other.test.yml:1:14: rule file 'disk.yml' does not exist"
+
 new_case "a config may be 1000 KiB, a secret no more than 500 KiB"
 head -c 1000000 /dev/zero | tr '\0' 'a' >"$R/stacks/web/big.conf"
 head -c 600000 /dev/zero | tr '\0' 'a' >"$R/stacks/web/big.secret"
