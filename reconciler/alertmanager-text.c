@@ -442,6 +442,7 @@ static void diff_receivers(struct am_changes *c, const json_t *live,
 void am_diff(struct am_changes *c, const json_t *live, const json_t *want,
              const json_t *env)
 {
+	size_t first = c->nr;
 	const char *k;
 	json_t *v;
 
@@ -470,5 +471,12 @@ void am_diff(struct am_changes *c, const json_t *live, const json_t *want,
 			diff_receivers(c, v, NULL);
 		else
 			am_changes_add(c, '-', "%s", k);
+	}
+	/* a receiver name or a key could be a ${NAME} too: mask by value */
+	for (size_t i = first; i < c->nr; i++) {
+		char *clean = am_scrub(c->v[i].what, env);
+
+		free(c->v[i].what);
+		c->v[i].what = clean;
 	}
 }

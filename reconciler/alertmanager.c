@@ -161,7 +161,7 @@ templates:
 		char *repo = xasprintf("%s/%s", AM_TEMPLATES, ents[i].name);
 
 		if (ends_with(ents[i].name, ".tmpl") &&
-		    ents[i].type != SOURCE_DIR) {
+		    ents[i].name[0] != '.' && ents[i].type != SOURCE_DIR) {
 			char *name = xasprintf("templates/%s", ents[i].name);
 
 			f = file_add(files, n, name);
@@ -175,7 +175,8 @@ templates:
 				f->has_want = 1;
 		} else {
 			diag_add(diag, DIAG_WARNING, repo, 0, 0,
-			         "not a .tmpl file: kedge does not install it");
+			         "not a NAME.tmpl file: kedge does not install "
+			         "it");
 		}
 		free(repo);
 	}

@@ -127,6 +127,20 @@ probe verify "$W/repo" "$URL" "$CFG"
 assert_eq "$RC" 3 "verify exit status"
 assert_err_contains 'alertmanager/alertmanager.yml:2:13: amtool: undefined receiver "nowhere" used in route'
 
+case_begin "kedge validate checks alertmanager/ with amtool, placeholders for \${NAME}"
+mkdir -p "$W/v/stacks" "$W/v/alertmanager"
+cp "$W/repo/alertmanager/alertmanager.yml" "$W/v/alertmanager/"
+run_kedge validate --worktree "$W/v"
+assert_rc 2
+assert_err_contains 'alertmanager/alertmanager.yml:2:13: amtool: undefined receiver "nowhere" used in route'
+sed -i 's/receiver: nowhere/receiver: hook/' "$W/v/alertmanager/alertmanager.yml"
+run_kedge validate --worktree "$W/v"
+assert_rc 0
+printf 'route:\n  receiver: [hook\n' >"$W/v/alertmanager/alertmanager.yml"
+run_kedge validate --worktree "$W/v"
+assert_rc 2
+assert_err_contains "alertmanager/alertmanager.yml:3:1: expected ',' or ']'"
+
 case_begin "a broken template is located and refused"
 repo pager
 printf '{{ define "x" }}{{ .Status }\n' >"$W/repo/alertmanager/templates/kedge.tmpl"

@@ -255,6 +255,27 @@ START_TEST(a_route_value_with_an_env_value_is_masked)
 }
 END_TEST
 
+START_TEST(a_receiver_named_by_a_secret_is_masked)
+{
+	json_t *env = env_of();
+	json_t *live = yaml("receivers:\n  - name: a\n");
+	json_t *want = yaml("receivers:\n  - name: a\n  - name: " SECRET
+	                    "\n    webhook_configs:\n"
+	                    "      - url: https://hooks.example/" SECRET "\n");
+	struct am_changes c = {0};
+	char *s;
+
+	am_diff(&c, live, want, env);
+	s = lines(&c);
+	ck_assert_str_eq(s, "+ receiver <secret>\n");
+	free(s);
+	am_changes_release(&c);
+	json_decref(live);
+	json_decref(want);
+	json_decref(env);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("alertmanager");
@@ -268,5 +289,6 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, messages_lose_env_values);
 	UNIT_TCASE(s, plan_lines_show_structure_not_secrets);
 	UNIT_TCASE(s, a_route_value_with_an_env_value_is_masked);
+	UNIT_TCASE(s, a_receiver_named_by_a_secret_is_masked);
 	return s;
 }
