@@ -191,7 +191,7 @@ templates:
 static int read_live(struct am_file *f, const char *dir, struct err *err)
 {
 	char *path = xasprintf("%s/%s", dir, f->name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
 
 	if (fd < 0) {
 		if (errno != ENOENT)
