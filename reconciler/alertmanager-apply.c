@@ -22,6 +22,7 @@
 #include "child.h"
 #include "err.h"
 #include "http.h"
+#include "log.h"
 
 static const struct buf *content(const struct am_file *f, enum am_side s)
 {
@@ -39,19 +40,22 @@ static int write_file(const char *path, const struct buf *b, mode_t mode,
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	const char *p = b->ptr;
 	size_t n = b->len;
+	int e = 0;
 
 	if (fd < 0)
 		return err_set(err, ERR_IO, "cannot create '%s': %s", path,
 		               strerror(errno));
-	while (n) {
+	while (n && !e) {
 		ssize_t w = write(fd, p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			break;
-		p += w;
-		n -= (size_t)w;
+		if (w <= 0) {
+			e = w < 0 ? errno : EIO;
+		} else {
+			p += w;
+			n -= (size_t)w;
+		}
 	}
 	if (like) {
 		/* keep the replaced file's owner when kedge may (root);
@@ -60,16 +64,13 @@ static int write_file(const char *path, const struct buf *b, mode_t mode,
 
 		(void)ignored;
 	}
-	if (n || fchmod(fd, mode) || fsync(fd)) {
-		int e = errno;
-
-		close(fd);
+	if (!e && (fchmod(fd, mode) || fsync(fd)))
+		e = errno;
+	if (close(fd) && !e)
+		e = errno;
+	if (e)
 		return err_set(err, ERR_IO, "cannot write '%s': %s", path,
 		               strerror(e));
-	}
-	if (close(fd))
-		return err_set(err, ERR_IO, "cannot write '%s': %s", path,
-		               strerror(errno));
 	return 0;
 }
 
@@ -160,6 +161,18 @@ static int install_one(const struct am_plan *p, const struct am_file *f,
 	return rc;
 }
 
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (fsync(fd))
+			log_warn("alertmanager", "cannot sync '%s': %s", dir,
+			         strerror(errno));
+		close(fd);
+	}
+}
+
 static int install(const struct am_plan *p, enum am_side s, const char *stage,
                    struct err *err)
 {
@@ -170,6 +183,14 @@ static int install(const struct am_plan *p, enum am_side s, const char *stage,
 			rc = install_one(p, &p->files[i], s, stage, err);
 	if (!rc && am_file_differs(&p->files[0]))
 		rc = install_one(p, &p->files[0], s, stage, err);
+	if (!rc) {
+		/* the renames survive a crash of the host, not only of kedge */
+		char *tdir = xasprintf("%s/templates", p->dir);
+
+		sync_dir(tdir);
+		sync_dir(p->dir);
+		free(tdir);
+	}
 	return rc;
 }
 
