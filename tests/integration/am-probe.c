@@ -10,6 +10,7 @@
  * am_verify; diff prints the plan's lines, then "json: <plan JSON>";
  * apply prints them, then applies. Problems of the files go to stderr as
  * git-style messages, an error as "error: ERR_<code>: <message>".
+ * AM_PROBE_TIMEOUT_MS sets am_opts.timeout_ms (default 10 s).
  * AM_PROBE_BEFORE_APPLY, when set, is a shell command run between the
  * plan and the apply (a test stops Alertmanager there).
  * Exit: 0 nothing differs / applied, 1 differences (diff), 2 an error,
@@ -53,7 +54,9 @@ int main(int argc, char **argv)
 	o.url = argv[3];
 	o.config_file = argv[4];
 	o.env_file = argc == 6 ? argv[5] : NULL;
-	o.timeout_ms = 10000;
+	o.timeout_ms = getenv("AM_PROBE_TIMEOUT_MS")
+	                       ? strtol(getenv("AM_PROBE_TIMEOUT_MS"), NULL, 10)
+	                       : 10000;
 	if (source_open(&src, &so, &e))
 		return fail(&e);
 	d.src = src;

@@ -141,6 +141,26 @@ run_kedge validate --worktree "$W/v"
 assert_rc 2
 assert_err_contains "alertmanager/alertmanager.yml:3:1: expected ',' or ']'"
 
+case_begin "no amtool: apply refuses to write; a hung amtool is cut off at its deadline"
+repo hook
+cp "$CFG" "$W/before-tool.yml"
+h=$(am_hash "$URL")
+KEDGE_AMTOOL=none probe apply "$W/repo" "$URL" "$CFG" "$W/am.env"
+assert_eq "$RC" 2 "apply without amtool"
+assert_err_contains "error: ERR_UNSUPPORTED: amtool is needed to check alertmanager/alertmanager.yml"
+printf '#!/bin/sh\nsleep 3607 &\nsleep 3607\n' >"$W/hang.sh"
+chmod +x "$W/hang.sh"
+t0=$SECONDS
+KEDGE_AMTOOL=$W/hang.sh AM_PROBE_TIMEOUT_MS=2000 probe apply "$W/repo" "$URL" "$CFG" "$W/am.env"
+assert_eq "$RC" 2 "apply with a hung amtool"
+assert_err_contains "error: ERR_TIMEOUT: $W/hang.sh did not finish within 2 s"
+[ $((SECONDS - t0)) -lt 20 ] || fail "the hung amtool held the apply for $((SECONDS - t0)) s"
+sleep 0.5
+pgrep -fx "sleep 3607" && fail "the hung amtool's process group was not killed"
+cmp -s "$W/before-tool.yml" "$CFG" || fail "the config file changed"
+assert_eq "$(am_hash "$URL")" "$h" "loaded hash unchanged"
+stage_left "$CFG" && fail "a staging folder was left next to the config"
+
 case_begin "a broken template is located and refused"
 repo pager
 printf '{{ define "x" }}{{ .Status }\n' >"$W/repo/alertmanager/templates/kedge.tmpl"

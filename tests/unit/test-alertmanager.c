@@ -276,6 +276,39 @@ START_TEST(a_receiver_named_by_a_secret_is_masked)
 }
 END_TEST
 
+START_TEST(amtool_messages_are_located)
+{
+	static const struct {
+		const char *msg, *repo;
+		unsigned line, col;
+	} t[] = {
+	        {"undefined receiver \"nowhere\" used in route",
+	         "alertmanager/alertmanager.yml", 2, 13},
+	        {"template: pager.tmpl:7: unexpected \"}\" in operand",
+	         "alertmanager/templates/pager.tmpl", 7, 0},
+	        {"yaml: unmarshal errors:; line 4: field foo not found",
+	         "alertmanager/alertmanager.yml", 4, 0},
+	        {"no position here", "alertmanager/alertmanager.yml", 0, 0},
+	        {"\"absent\" is nowhere", "alertmanager/alertmanager.yml", 0,
+	         0},
+	};
+	const char *text = "route:\n  receiver: nowhere\nreceivers:\n"
+	                   "  - name: default\n";
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		const char *repo;
+		char *tofree;
+		unsigned line, col;
+
+		am_locate(&repo, &tofree, &line, &col, t[i].msg, text);
+		ck_assert_str_eq(repo, t[i].repo);
+		ck_assert_uint_eq(line, t[i].line);
+		ck_assert_uint_eq(col, t[i].col);
+		free(tofree);
+	}
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("alertmanager");
@@ -290,5 +323,6 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, plan_lines_show_structure_not_secrets);
 	UNIT_TCASE(s, a_route_value_with_an_env_value_is_masked);
 	UNIT_TCASE(s, a_receiver_named_by_a_secret_is_masked);
+	UNIT_TCASE(s, amtool_messages_are_located);
 	return s;
 }
