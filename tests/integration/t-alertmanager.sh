@@ -213,6 +213,15 @@ probe apply "$W/repo" "$URL" "$CFG" "$W/am.env"
 assert_eq "$RC" 0 "apply exit status"
 cmp -s "$W/before.yml" "$CFG" || fail "the file is not restored to the desired one"
 assert_eq "$(am_hash "$URL")" "$(file_hash "$CFG")" "loaded hash"
+printf '# a note by hand\n' >>"$CFG"
+probe diff "$W/repo" "$URL" "$CFG" "$W/am.env"
+assert_eq "$RC" 1 "diff exit status after a comment"
+assert_eq "$(printf '%s\n' "$OUT" | grep -v '^json:')" \
+	"~ alertmanager config: text changed (comments or layout)
+~ alertmanager: loaded config differs from the file (drift)" "plan lines"
+probe apply "$W/repo" "$URL" "$CFG" "$W/am.env"
+assert_eq "$RC" 0 "apply exit status"
+cmp -s "$W/before.yml" "$CFG" || fail "the comment is still there"
 # the file is right, but Alertmanager loaded something else
 cp "$CFG" "$W/edit.yml"
 sed -i 's/group_wait: 30s/group_wait: 3m/' "$CFG"
