@@ -1,8 +1,8 @@
 /*
  * alertmanager.h: Alertmanager's configuration as desired state.
  *
- * Owns: alertmanager/alertmanager.yml and the alertmanager/templates/NAME.tmpl
- * of a desired state, with ${VAR} references resolved from an env file on the
+ * Owns: alertmanager/alertmanager.yml and alertmanager/templates/<name>.tmpl of
+ * a desired state, with ${VAR} references resolved from an env file on the
  * kedge host (--alertmanager-env-file); comparing the result with the file
  * Alertmanager reads (--alertmanager-config) and with what Alertmanager has
  * loaded (its alertmanager_config_hash metric); writing it atomically

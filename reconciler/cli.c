@@ -17,6 +17,7 @@
 #include "reconcile.h"
 #include "schema.h"
 #include "source.h"
+#include "promplan.h"
 #include "units.h"
 
 #ifndef KEDGE_SCHEMA_DIR
@@ -48,6 +49,14 @@ enum {
 	OPT_GITTIMEOUT,
 	OPT_ADOPT,
 	OPT_SHOWENV,
+	OPT_PROM_URL,
+	OPT_PROM_RULES_DIR,
+	OPT_PROM_RELOAD,
+	OPT_PROMTOOL,
+	OPT_AM_URL,
+	OPT_AM_CONFIG,
+	OPT_AM_ENV_FILE,
+	OPT_PROM_TIMEOUT,
 };
 
 static const struct option_def {
@@ -80,6 +89,21 @@ static const struct option_def {
         {{"docker-host", required_argument, NULL, OPT_DOCKER}, CLI_OPT_DOCKER},
         {{"store", required_argument, NULL, OPT_STORE}, CLI_OPT_STORE},
         {{"show-env", no_argument, NULL, OPT_SHOWENV}, CLI_OPT_SHOW_ENV},
+        {{"prometheus-url", required_argument, NULL, OPT_PROM_URL},
+         CLI_OPT_PROM},
+        {{"prometheus-rules-dir", required_argument, NULL, OPT_PROM_RULES_DIR},
+         CLI_OPT_PROM},
+        {{"prometheus-reload", required_argument, NULL, OPT_PROM_RELOAD},
+         CLI_OPT_PROM},
+        {{"promtool", required_argument, NULL, OPT_PROMTOOL}, CLI_OPT_PROM},
+        {{"prometheus-timeout", required_argument, NULL, OPT_PROM_TIMEOUT},
+         CLI_OPT_PROM},
+        {{"alertmanager-url", required_argument, NULL, OPT_AM_URL},
+         CLI_OPT_PROM},
+        {{"alertmanager-config", required_argument, NULL, OPT_AM_CONFIG},
+         CLI_OPT_PROM},
+        {{"alertmanager-env-file", required_argument, NULL, OPT_AM_ENV_FILE},
+         CLI_OPT_PROM},
 };
 
 const char *cli_env(const char *name, const char *dflt)
@@ -149,6 +173,17 @@ static void defaults(struct cli_opts *o)
 	o->schema_dir = cli_env("KEDGE_SCHEMA_DIR", NULL);
 	o->store = cli_env("KEDGE_STORE", NULL);
 	o->timeout_sec = -1;
+	o->prom.url = cli_env("KEDGE_PROMETHEUS_URL", NULL);
+	o->prom.rules_dir = cli_env("KEDGE_PROMETHEUS_RULES_DIR", NULL);
+	o->prom.reload = cli_env("KEDGE_PROMETHEUS_RELOAD", NULL);
+	o->prom.promtool = NULL; /* promtool.c reads KEDGE_PROMTOOL */
+	o->prom.am_url = cli_env("KEDGE_ALERTMANAGER_URL", NULL);
+	o->prom.am_config = cli_env("KEDGE_ALERTMANAGER_CONFIG", NULL);
+	o->prom.am_env_file = cli_env("KEDGE_ALERTMANAGER_ENV_FILE", NULL);
+	if (!cli_env("KEDGE_PROMETHEUS_TIMEOUT", NULL) ||
+	    units_parse_bound_ms(&o->prom.timeout_ms,
+	                         cli_env("KEDGE_PROMETHEUS_TIMEOUT", NULL), 1))
+		o->prom.timeout_ms = 10000;
 	/* a bad value is reported by cli_parse, which can print usage */
 	git_timeout = cli_env("KEDGE_GIT_TIMEOUT", NULL);
 	if (git_timeout)
@@ -276,6 +311,39 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 		break;
 	case OPT_SHOWENV:
 		o->show_env = 1;
+		break;
+	case OPT_PROM_URL:
+		o->prom.url = arg;
+		break;
+	case OPT_PROM_RULES_DIR:
+		o->prom.rules_dir = arg;
+		break;
+	case OPT_PROM_RELOAD:
+		o->prom.reload = arg;
+		break;
+	case OPT_PROMTOOL:
+		/* promtool runs as kedge's child: the variable is how it is
+		 * found (set before any thread exists) */
+		if (setenv("KEDGE_PROMTOOL", arg, 1))
+			return cli_usage_error(cmd, "cannot set --promtool");
+		o->prom.promtool = arg;
+		break;
+	case OPT_AM_URL:
+		o->prom.am_url = arg;
+		break;
+	case OPT_AM_CONFIG:
+		o->prom.am_config = arg;
+		break;
+	case OPT_AM_ENV_FILE:
+		o->prom.am_env_file = arg;
+		break;
+	case OPT_PROM_TIMEOUT:
+		if (units_parse_bound_ms(&o->prom.timeout_ms, arg, 1))
+			return cli_usage_error(
+			        cmd,
+			        "--prometheus-timeout must be seconds or a "
+			        "duration like 10s, not '%s'",
+			        arg);
 		break;
 	default:
 		BUG("option %d not handled", c);
@@ -417,6 +485,43 @@ void cli_reconcile_opts(struct reconcile_opts *ro, char **schema_dir,
 	ro->adopt = o->adopt;
 	ro->docker_host = o->docker_host;
 	ro->store = o->store;
+}
+
+void cli_promplan_opts(struct promplan_opts *po, const struct cli_opts *o)
+{
+	memset(po, 0, sizeof(*po));
+	po->rules.url = o->prom.url;
+	po->rules.dir = o->prom.rules_dir;
+	po->rules.reload = o->prom.reload;
+	po->am.url = o->prom.am_url;
+	po->am.config_file = o->prom.am_config;
+	po->am.env_file = o->prom.am_env_file;
+	po->rules.timeout_ms = o->prom.timeout_ms;
+	po->am.timeout_ms = o->prom.timeout_ms;
+}
+
+int cli_promplan_build(struct promplan *pp, const struct cli_opts *o,
+                       const struct desired *d, struct diag *diag,
+                       struct err *err)
+{
+	struct promplan_opts po;
+
+	memset(pp, 0, sizeof(*pp));
+	cli_promplan_opts(&po, o);
+	if (!promplan_managed(&po)) {
+		if (d->nalerts && !o->quiet)
+			fprintf(stderr,
+			        "note: the rules in alerts/ are validated but "
+			        "not applied: no --prometheus-url\n");
+		return 1;
+	}
+	if (o->nstacks) {
+		if (!o->quiet)
+			fprintf(stderr, "note: Prometheus is left as it is "
+			                "when --stack is given\n");
+		return 1;
+	}
+	return promplan_build(pp, d, &po, diag, err);
 }
 
 void cli_error(const struct err *err)

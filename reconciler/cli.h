@@ -39,6 +39,7 @@ enum cli_flags {
 	CLI_OPT_STORE = 1 << 4,    /* --store */
 	CLI_OPT_ADOPT = 1 << 5,    /* --adopt */
 	CLI_OPT_SHOW_ENV = 1 << 6, /* --show-env */
+	CLI_OPT_PROM = 1 << 7, /* --prometheus-* --promtool --alertmanager-* */
 };
 
 struct cli_opts {
@@ -59,6 +60,11 @@ struct cli_opts {
 	int no_wait;             /* --detach */
 	int adopt;               /* --adopt */
 	int show_env;            /* --show-env: env values in clear */
+	struct {                 /* --prometheus-*, --alertmanager-* */
+		const char *url, *rules_dir, *reload, *promtool;
+		const char *am_url, *am_config, *am_env_file;
+		long timeout_ms; /* --prometheus-timeout; default 10 s */
+	} prom;
 };
 
 struct cmd_entry;
@@ -85,6 +91,24 @@ struct reconcile_opts;
  */
 void cli_reconcile_opts(struct reconcile_opts *ro, char **schema_dir,
                         const struct cli_opts *o);
+
+struct promplan_opts;
+
+/* Fills po from o's --prometheus-* and --alertmanager-* settings. */
+void cli_promplan_opts(struct promplan_opts *po, const struct cli_opts *o);
+
+struct promplan;
+struct desired;
+struct diag;
+
+/*
+ * The Prometheus part of a diff or apply: 1 when it is not managed (no
+ * URL; a note says so once when d has rules) or left out (--stack), else
+ * promplan_build's result. Release *pp in every case.
+ */
+int cli_promplan_build(struct promplan *pp, const struct cli_opts *o,
+                       const struct desired *d, struct diag *diag,
+                       struct err *err);
 
 /* The variable name when it is set and not empty, else dflt. */
 const char *cli_env(const char *name, const char *dflt);

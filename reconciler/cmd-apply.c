@@ -13,6 +13,7 @@
 #include "err.h"
 #include "plan.h"
 #include "progress.h"
+#include "promplan.h"
 #include "reconcile.h"
 
 extern const struct cmd_entry cmd_apply;
@@ -63,6 +64,22 @@ static int check_saved(const json_t *saved, const struct plan *fresh)
 	        "error: the saved plan is stale: %s; nothing was "
 	        "changed. Make a new plan with `kedge diff --save`.\n",
 	        err.msg);
+	return CLI_ERROR;
+}
+
+/* The saved plan's Prometheus part must be what would be applied now. */
+static int check_saved_prom(const json_t *saved, const struct promplan *pp)
+{
+	json_t *now = pp ? promplan_to_json(pp) : json_null();
+	const json_t *then = json_object_get(saved, "prometheus");
+	int same = json_equal(now, then) || (!then && json_is_null(now));
+
+	json_decref(now);
+	if (same)
+		return 0;
+	fprintf(stderr, "error: the saved plan is stale: the Prometheus part "
+	                "has changed since the plan was made; nothing was "
+	                "changed. Make a new plan with `kedge diff --save`.\n");
 	return CLI_ERROR;
 }
 
@@ -145,6 +162,47 @@ static int do_apply(struct reconcile *s, const struct cli_opts *o)
 	return report(&res, s->plan, error, &err);
 }
 
+/*
+ * The Prometheus part, after the Swarm part: built before (prc < 0 when
+ * that failed, with perr), applied only when the Swarm part did not fail.
+ */
+static int apply_prom(int rc, int prc, const struct promplan *pp,
+                      const struct err *perr, const struct cli_opts *o,
+                      const char *revision)
+{
+	struct promplan_opts po;
+	struct err err;
+
+	if (prc > 0)
+		return rc;
+	if (prc < 0) {
+		fprintf(stderr,
+		        "error: the Prometheus part was not applied: %s\n",
+		        perr->msg);
+		return CLI_ERROR;
+	}
+	if (promplan_empty(pp))
+		return rc;
+	if (rc == CLI_ERROR) {
+		fprintf(stderr, "error: the Prometheus part was not applied "
+		                "because the Swarm part failed\n");
+		return rc;
+	}
+	cli_promplan_opts(&po, o);
+	err_clear(&err);
+	fflush(stdout);
+	if (promplan_apply(pp, &po, &err)) {
+		fprintf(stderr, "error: the Prometheus part failed: %s\n",
+		        err.msg);
+		return CLI_ERROR;
+	}
+	printf("Applied %zu change%s to Prometheus; it has loaded the rules "
+	       "of %.12s.\n",
+	       promplan_count(pp), promplan_count(pp) == 1 ? "" : "s",
+	       revision);
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -152,14 +210,16 @@ static int run(int argc, char **argv)
 	struct reconcile s = {0};
 	struct progress pr = {NULL, 0, 0};
 	struct diag diag = DIAG_INIT;
+	struct promplan pp = {0};
 	char *schema_dir = NULL;
 	json_t *saved = NULL;
-	struct err err;
-	int rc;
+	struct err err, perr;
+	int rc, prc = 1;
 
 	rc = cli_parse(&o, &cmd_apply,
 	               CLI_OPT_STACK | CLI_OPT_APPLY | CLI_OPT_DOCKER |
-	                       CLI_OPT_STORE | CLI_OPT_ADOPT | CLI_OPT_SHOW_ENV,
+	                       CLI_OPT_STORE | CLI_OPT_ADOPT |
+	                       CLI_OPT_SHOW_ENV | CLI_OPT_PROM,
 	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
@@ -187,12 +247,27 @@ static int run(int argc, char **argv)
 		rc = CLI_ERROR;
 		goto out;
 	}
-	if (saved && (rc = check_saved(saved, s.plan)))
+	err_clear(&perr);
+	prc = cli_promplan_build(&pp, &o, s.desired, &diag, &perr);
+	if (diag.errors) {
+		diag_print(&diag, stderr);
+		fprintf(stderr, "error: nothing was changed: fix the problems "
+		                "above first\n");
+		rc = CLI_ERROR;
 		goto out;
-	if (!o.quiet)
+	}
+	if (saved && ((rc = check_saved(saved, s.plan)) ||
+	              (rc = check_saved_prom(saved, prc ? NULL : &pp))))
+		goto out;
+	if (!o.quiet) {
 		plan_print(s.plan, stdout, o.show_env ? PLAN_SHOW_ENV : 0);
+		if (!prc)
+			promplan_print(&pp, stdout);
+	}
 	rc = do_apply(&s, &o);
+	rc = apply_prom(rc, prc, &pp, &perr, &o, s.plan->revision);
 out:
+	promplan_release(&pp);
 	json_decref(saved);
 	reconcile_release(&s);
 	free(schema_dir);
@@ -226,6 +301,13 @@ const struct cmd_entry cmd_apply = {
                 "made in the stacks\n"
                 "    --docker-host HOST  default $DOCKER_HOST\n"
                 "    --store PATH        state database\n"
+                "    --prometheus-url URL, --prometheus-rules-dir DIR,\n"
+                "    --prometheus-reload http|signal:PIDFILE, --promtool "
+                "PATH,\n"
+                "    --alertmanager-url URL, --alertmanager-config FILE,\n"
+                "    --alertmanager-env-file FILE: apply Prometheus rules "
+                "and Alertmanager\n"
+                "    after the swarm (docs/prometheus.md)\n"
                 "exit status: 0 applied and converged, 2 error, 3 not "
                 "converged or rolled back\n",
         .run = run,

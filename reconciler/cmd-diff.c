@@ -10,16 +10,31 @@
 #include "err.h"
 #include "plan.h"
 #include "progress.h"
+#include "promplan.h"
 #include "reconcile.h"
 
 extern const struct cmd_entry cmd_diff;
 
+static void print_prom(const struct promplan *pp, const char *revision)
+{
+	promplan_print(pp, stdout);
+	if (promplan_empty(pp))
+		printf("No changes: Prometheus matches %.12s.\n", revision);
+	else
+		printf("Prometheus: %zu change%s.\n", promplan_count(pp),
+		       promplan_count(pp) == 1 ? "" : "s");
+}
+
 /* Writes the plan next to FILE and renames it into place. */
-static int save_plan(const struct plan *p, const char *file)
+static int save_plan(const struct plan *p, const struct promplan *pp,
+                     const char *file)
 {
 	/* A saved plan is a fingerprint: never env values, --show-env or
 	 * not. */
 	json_t *j = plan_to_json(p, 0);
+
+	json_object_set_new(j, "prometheus",
+	                    pp ? promplan_to_json(pp) : json_null());
 	char *tmp = xasprintf("%s.tmp", file);
 	int rc = json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
 
@@ -42,13 +57,15 @@ static int run(int argc, char **argv)
 	struct reconcile s = {0};
 	struct progress pr = {NULL, 0, 0};
 	struct diag diag = DIAG_INIT;
+	struct promplan pp = {0};
 	char *schema_dir = NULL;
-	struct err err;
-	int rc;
+	struct err err, perr;
+	int rc, prc = 1;
 
 	rc = cli_parse(&o, &cmd_diff,
 	               CLI_OPT_STACK | CLI_OPT_SAVE | CLI_OPT_DOCKER |
-	                       CLI_OPT_STORE | CLI_OPT_ADOPT | CLI_OPT_SHOW_ENV,
+	                       CLI_OPT_STORE | CLI_OPT_ADOPT |
+	                       CLI_OPT_SHOW_ENV | CLI_OPT_PROM,
 	               argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
@@ -66,10 +83,18 @@ static int run(int argc, char **argv)
 		rc = CLI_ERROR;
 		goto out;
 	}
+	err_clear(&perr);
+	if (!diag.errors)
+		prc = cli_promplan_build(&pp, &o, s.desired, &diag, &perr);
 	if (o.output == CLI_JSON) {
 		json_t *j =
 		        plan_to_json(s.plan, o.show_env ? PLAN_SHOW_ENV : 0);
 
+		json_object_set_new(j, "prometheus",
+		                    prc ? json_null() : promplan_to_json(&pp));
+		if (prc < 0)
+			json_object_set_new(j, "prometheus_error",
+			                    json_string(perr.msg));
 		json_object_set_new(j, "problems", diag_to_json(&diag));
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
@@ -77,19 +102,26 @@ static int run(int argc, char **argv)
 	} else {
 		diag_print(&diag, stderr);
 		plan_print(s.plan, stdout, o.show_env ? PLAN_SHOW_ENV : 0);
+		if (!prc)
+			print_prom(&pp, s.plan->revision);
+		else if (prc < 0)
+			fprintf(stderr, "error: the Prometheus part: %s\n",
+			        perr.msg);
 	}
-	if (o.save && save_plan(s.plan, o.save))
+	if (o.save && save_plan(s.plan, prc ? NULL : &pp, o.save))
 		rc = CLI_ERROR;
-	else if (diag.errors)
+	else if (diag.errors || prc < 0)
 		rc = CLI_ERROR;
 	else
-		rc = plan_empty(s.plan) && !json_array_size(s.plan->skipped)
+		rc = plan_empty(s.plan) && !json_array_size(s.plan->skipped) &&
+		                     (prc || promplan_empty(&pp))
 		             ? CLI_OK
 		             : CLI_DIFFERENCES;
 	if (diag.errors && o.output == CLI_TEXT)
 		fprintf(stderr, "error: the plan cannot be applied until the "
 		                "problems above are fixed\n");
 out:
+	promplan_release(&pp);
 	reconcile_release(&s);
 	free(schema_dir);
 	diag_release(&diag);
@@ -118,6 +150,12 @@ const struct cmd_entry cmd_diff = {
                 "    --docker-host HOST  default $DOCKER_HOST\n"
                 "    --store PATH        state database (default "
                 "$XDG_STATE_HOME/kedge/state.db)\n"
+                "    --prometheus-url URL, --prometheus-rules-dir DIR,\n"
+                "    --prometheus-reload http|signal:PIDFILE, --promtool "
+                "PATH,\n"
+                "    --alertmanager-url URL, --alertmanager-config FILE,\n"
+                "    --alertmanager-env-file FILE: compare Prometheus "
+                "too (docs/prometheus.md)\n"
                 "exit status: 0 in sync, 1 differences, 2 error\n",
         .run = run,
 };

@@ -56,7 +56,7 @@ static int run(int argc, char **argv)
 	int rc;
 
 	err_clear(&err);
-	rc = cli_parse(&o, &cmd_validate, 0, argc, argv);
+	rc = cli_parse(&o, &cmd_validate, CLI_OPT_PROM, argc, argv);
 	if (rc) {
 		cli_opts_release(&o);
 		return rc < 0 ? CLI_OK : rc;

@@ -27,7 +27,7 @@ struct store;
 struct diag;
 struct err;
 
-#define PLAN_FORMAT 1
+#define PLAN_FORMAT 2
 
 /*
  * PLAN_ADOPT takes over an object of a stack's namespace that `docker stack

@@ -29,7 +29,7 @@ pr_try()
 	local dir=$1 port=$2 url=http://127.0.0.1:$2 pid end
 	setsid "$PR_BIN" --config.file="$dir/prometheus.yml" \
 		--storage.tsdb.path="$dir/data" \
-		--web.listen-address="127.0.0.1:$port" --web.enable-lifecycle \
+		--web.listen-address="127.0.0.1:$port" ${PR_LIFECYCLE-"--web.enable-lifecycle"} \
 		--web.console.templates="$dir/consoles" \
 		--web.console.libraries="$dir/console_libraries" \
 		</dev/null >"$dir/prometheus.log" 2>&1 &

@@ -106,7 +106,7 @@ assert_out_contains "~ update service web_web"
 assert_out_contains "Replicas: 2 -> 3"
 run_kedge diff --repo "$R" --output json
 assert_rc 1
-printf '%s' "$OUT" | python3 -c 'import json,sys; p=json.load(sys.stdin); assert p["format"]==1 and p["summary"]["update"]==1, p' || fail "json plan"
+printf '%s' "$OUT" | python3 -c 'import json,sys; p=json.load(sys.stdin); assert p["format"]==2 and p["summary"]["update"]==1, p' || fail "json plan"
 run_kedge apply --repo "$R" --timeout 120
 assert_rc 0
 assert_eq "$(running web_web)" "3/3" "web_web replicas after scale"
