@@ -23,7 +23,8 @@ DEB_BUILD := build-essential pkg-config libgit2-dev libyaml-dev libjansson-dev \
 	libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev \
 	libmicrohttpd-dev check clang llvm libclang-rt-14-dev \
 	clang-format clang-tidy cppcheck
-DEB_TEST := docker.io busybox-static prometheus postgresql openssh-server \
+DEB_TEST := docker.io busybox-static prometheus prometheus-alertmanager \
+	postgresql openssh-server \
 	git iproute2 util-linux procps libtest-json-schema-acceptance-perl \
 	python3 curl time
 DEB_ALL := $(DEB_BUILD) $(DEB_TEST)

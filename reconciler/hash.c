@@ -1,5 +1,5 @@
 /*
- * hash.c: sha256, HMAC-SHA1/-SHA256 and a constant-time compare through
+ * hash.c: sha256, md5, HMAC-SHA1/-SHA256 and a constant-time compare through
  * OpenSSL, declared in hash.h.
  *
  * Owns: the only include of OpenSSL headers in kedge. Does not own: any
@@ -30,6 +30,17 @@ void hash_sha256_hex(char out[HASH_HEX_LEN + 1], const void *data, size_t len)
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[2 * mdlen] = '\0';
+}
+
+void hash_md5(unsigned char out[HASH_MD5_LEN], const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_md5(), NULL) ||
+	    mdlen != HASH_MD5_LEN)
+		BUG("EVP_Digest(md5) failed");
+	memcpy(out, md, HASH_MD5_LEN);
 }
 
 void hash_hmac_sha1(unsigned char out[HASH_SHA1_LEN], const void *key,

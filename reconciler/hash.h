@@ -1,6 +1,7 @@
 /*
- * hash.h: digests: sha256 of bytes as lowercase hex, HMAC-SHA1 and
- * HMAC-SHA256, and a constant-time comparison.
+ * hash.h: digests: sha256 of bytes as lowercase hex, md5 (only to match
+ * what another program publishes), HMAC-SHA1 and HMAC-SHA256, and a
+ * constant-time comparison.
  *
  * Owns: the one place kedge computes digests (spec hashes, config and
  * secret content hashes, hashed known_hosts names, webhook signatures).
@@ -15,9 +16,17 @@
 #define HASH_HEX_LEN    64
 #define HASH_SHA1_LEN   20
 #define HASH_SHA256_LEN 32
+#define HASH_MD5_LEN    16
 
 /* Writes the 64 hex digits of sha256(data, len) and a NUL into out. */
 void hash_sha256_hex(char out[HASH_HEX_LEN + 1], const void *data, size_t len);
+
+/*
+ * Writes the 16 bytes of md5(data, len) into out. Not for security: only
+ * to compare with a digest another program computes (Alertmanager's
+ * alertmanager_config_hash metric).
+ */
+void hash_md5(unsigned char out[HASH_MD5_LEN], const void *data, size_t len);
 
 /* Writes the 20 bytes of HMAC-SHA1(key, data) into out. */
 void hash_hmac_sha1(unsigned char out[HASH_SHA1_LEN], const void *key,

@@ -9,6 +9,7 @@
  */
 #include <jansson.h>
 
+#include "alertmanager.h"
 #include "buf.h"
 #include "desired.h"
 #include "diag.h"
@@ -171,5 +172,6 @@ int verify_desired(struct desired *d, struct diag *diag, struct err *err)
 	verify_ports(d, diag);
 	verify_backups(d, diag);
 	check_alerts(d, diag);
+	am_verify(d, diag);
 	return 0;
 }

@@ -115,7 +115,7 @@ env_sweep_procs()
 		comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
 		case "$comm" in
 		dockerd | containerd | containerd-shim* | runc | docker-proxy | \
-			prometheus | postgres | postmaster) ;;
+			prometheus | prometheus-aler* | postgres | postmaster) ;;
 		*) continue ;;
 		esac
 		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$dir/" &&
