@@ -367,7 +367,7 @@ static json_t *loaded(const char *dir, const char *rules_of_node,
 	}
 	g = json_pack("[{s:s, s:s, s:o}, {s:s, s:s, s:[]}]", "name", "node",
 	              "file", file, "rules", rules, "name", "other", "file",
-	              "/elsewhere/node.yml");
+	              "/elsewhere/node.yml", "rules");
 	free(names);
 	free(file);
 	return g;
@@ -388,7 +388,7 @@ START_TEST(loaded_groups_are_compared_with_the_expected_ones)
 	ck_assert_int_eq(plan(&fx, &e), 0);
 	g = loaded(fx.rules, "alert:DiskFull,alert:DiskFull,record:job:up:sum",
 	           "ok");
-	ck_assert_int_eq(rules_loaded_match(fx.p, g, &why), 0);
+	ck_assert_msg(rules_loaded_match(fx.p, g, &why) == 0, "%s", why);
 	json_decref(g);
 	g = loaded(fx.rules, "alert:DiskFull,record:job:up:sum", "unknown");
 	ck_assert_int_eq(rules_loaded_match(fx.p, g, &why), 1);
