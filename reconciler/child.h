@@ -5,8 +5,7 @@
  * group, with /dev/null as stdin, stdout and stderr into one capped
  * buffer, no descriptor of kedge's but that pipe, and killing the whole
  * group at its deadline. Does not own: what the tool is or what its
- * output means (amtool's callers in alertmanager.c; promtool.c still has
- * its own copy of this runner).
+ * output means (amtool in alertmanager.c, promtool in promtool.c).
  */
 #ifndef RECONCILER_CHILD_H
 #define RECONCILER_CHILD_H

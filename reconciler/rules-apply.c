@@ -50,21 +50,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -85,7 +70,7 @@ static int write_atomic(const char *dir, const char *name, const void *data,
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 	          0644);
-	if (fd < 0 || write_all(fd, data, len) || fsync(fd)) {
+	if (fd < 0 || write_full(fd, data, len) || fsync(fd)) {
 		error = err_set(err, ERR_IO, "cannot write '%s': %s", tmp,
 		                strerror(errno));
 		if (fd >= 0)

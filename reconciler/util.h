@@ -55,6 +55,9 @@ NORETURN void bug_fl(const char *file, int line, const char *fmt, ...)
 #define BUG(...) bug_fl(__FILE__, __LINE__, __VA_ARGS__)
 
 /* True when s starts with prefix / ends with suffix. */
+/* Writes all n bytes to fd, retrying after EINTR; -1 with errno set. */
+int write_full(int fd, const void *p, size_t n) MUST_CHECK;
+
 int starts_with(const char *s, const char *prefix);
 int ends_with(const char *s, const char *suffix);
 
