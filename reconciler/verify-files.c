@@ -161,12 +161,19 @@ static void check_alerts(const struct desired *d, struct diag *diag)
 
 int verify_desired(struct desired *d, struct diag *diag, struct err *err)
 {
+	enum source_type am_type = SOURCE_OTHER;
+	struct err e;
+
 	(void)err;
+	err_clear(&e);
+	if (source_stat(&am_type, d->src, "alertmanager", &e))
+		am_type = SOURCE_OTHER;
 	if (!d->has_stacks_dir && !d->nodes.path && !d->nalerts &&
-	    !d->nbackups && !d->settings.path)
+	    !d->nbackups && !d->settings.path && am_type != SOURCE_DIR)
 		diag_add(diag, DIAG_ERROR, NULL, 0, 0,
 		         "no desired state found in %s at %s: expected a "
-		         "stacks/ folder, nodes.yml, alerts/ or backups/",
+		         "stacks/ folder, nodes.yml, alerts/, alertmanager/ or "
+		         "backups/",
 		         d->source_name, d->revision);
 	verify_settings(d, diag);
 	verify_ports(d, diag);

@@ -128,6 +128,16 @@ run_kedge()
 	return 0
 }
 
+# assert_no_sanitizer_report FILE: a daemon's log has no ASan, LSan or
+# UBSan report (they are printed at exit, so call it after the process ended).
+assert_no_sanitizer_report()
+{
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1"; then
+		fail "sanitizer report in $1:"
+		grep -E -A20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1" | head -40 | sed 's/^/    | /'
+	fi
+}
+
 assert_rc()
 {
 	[ "${RC:-}" = "$1" ] || fail "expected exit code $1, got ${RC:-unset}"

@@ -160,4 +160,5 @@ wait "$DPID"
 rc=$?
 DPID=""
 assert_eq "$rc" 0 "kedge run exit status"
+assert_no_sanitizer_report "$PWD/daemon.log"
 docker_cli stack rm mon >/dev/null 2>&1

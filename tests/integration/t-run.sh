@@ -452,6 +452,7 @@ assert_file_contains "$PWD/second.err" "another kedge run uses the state folder"
 stop_daemon
 assert_eq "$?" 0 "kedge run exit code after SIGTERM"
 grep -q 'kedge run stopped' "$PWD/d1.log" || fail "no stop line in the log"
+assert_no_sanitizer_report "$PWD/d1.log"
 
 case_begin "SIGKILL mid-reconcile loses only that reconcile; the restart marks it interrupted"
 start_daemon "$PWD/d2.log" || return

@@ -435,7 +435,17 @@ R=$(mktemp -d "$PWD/repo.XXXXXX")
 make_desired_repo "$R"
 echo "# docs" >"$R/README.md"
 bad_case nostate "no desired state found in " \
-	"expected a stacks/ folder, nodes.yml, alerts/ or backups/"
+	"expected a stacks/ folder, nodes.yml, alerts/, alertmanager/ or backups/"
+
+case_begin "a repository of only alertmanager/ is desired state"
+R=$(mktemp -d "$PWD/repo.XXXXXX")
+make_desired_repo "$R"
+mkdir -p "$R/alertmanager"
+printf 'route:\n  receiver: default\nreceivers:\n  - name: default\n' >"$R/alertmanager/alertmanager.yml"
+commit_all "$R" "alertmanager only"
+run_kedge validate --repo "$R"
+assert_rc 0
+assert_err_not_contains "no desired state found"
 
 case_begin "empty repository"
 R=$(mktemp -d "$PWD/repo.XXXXXX")
