@@ -8,8 +8,9 @@
  * across files (verify.h), and keeping the result as JSON with source
  * positions. Every problem goes to the caller's diag with its file, line and
  * column; loading goes on after a bad file so one run reports them all. Does
- * not own: where the files come from (source.h) or what Swarm objects they
- * become (convert.h).
+ * not own: where the files come from (source.h), what Swarm objects they
+ * become (convert.h), alertmanager/ (read and checked by alertmanager.c
+ * through the same source) or where rules are written (rules.h).
  */
 #ifndef RECONCILER_DESIRED_H
 #define RECONCILER_DESIRED_H
