@@ -255,10 +255,37 @@ assert_eq "$(sha256sum "$RD/node.yml")" "$node_sum" "node.yml after a broken tem
 sed -i 's/ {{ .Labels.x"/"/' "$W/alerts/node.yml"
 commit_all "$W" "template fixed"
 
+case_begin "a failing rule test changes nothing and names the test file, the test and the alert"
+node_sum=$(sha256sum "$RD/node.yml")
+before=$(tp_groups "$TP_URL")
+sed -i 's/vector(1) > 4/vector(1) > 6/' "$W/alerts/node.yml"
+cat >"$W/alerts/node.test.yml" <<'YAML'
+rule_files: [node.yml]
+evaluation_interval: 1m
+tests:
+  - name: disk fills
+    interval: 1m
+    input_series: []
+    alert_rule_test:
+      - eval_time: 20m
+        alertname: DiskFull
+        exp_alerts:
+          - exp_labels: {severity: ticket}
+YAML
+commit_all "$W" "a rule test that fails"
+run_kedge apply --repo "$W" "${P[@]}"
+assert_rc 2
+assert_err_contains "alerts/node.test.yml:"
+assert_err_contains "disk fills"
+assert_err_contains "DiskFull"
+assert_eq "$(sha256sum "$RD/node.yml")" "$node_sum" "node.yml after a failing rule test"
+assert_eq "$(tp_groups "$TP_URL")" "$before" "the loaded rules after a failing rule test"
+git -C "$W" rm -q alerts/node.test.yml && commit_all "$W" "no rule test"
+
 case_begin "a reload that Prometheus refuses puts the previous files back"
 printf 'groups:\n  - name: broken\n    rules:\n      - record: "not a metric name"\n        expr: vector(1)\n' >"$RD/zz-broken.yml"
 node_sum=$(sha256sum "$RD/node.yml")
-sed -i 's/vector(1) > 4/vector(1) > 5/' "$W/alerts/node.yml"
+sed -i 's/vector(1) > 6/vector(1) > 5/' "$W/alerts/node.yml"
 commit_all "$W" "a change while a foreign file is broken"
 run_kedge apply --repo "$W" "${P[@]}"
 assert_rc 2
