@@ -11,7 +11,9 @@
 
 HERE=$(dirname "$KEDGE_IT_LIB")
 PROM_ENV=$HERE/../env/prometheus.sh
+AM_ENV=$HERE/../env/alertmanager.sh
 PD=$PWD/prom
+AD=$PWD/am
 W=$PWD/work-repo
 BARE=$(git_make_bare runprom-remote)
 TOKEN=$PWD/api-token
@@ -23,6 +25,7 @@ cleanup() {
 	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
 	[ -f "$PD/prometheus.pid" ] && kill -CONT "$(cat "$PD/prometheus.pid")" 2>/dev/null
 	"$PROM_ENV" stop "$PD" >/dev/null 2>&1
+	"$AM_ENV" stop "$AD" >/dev/null 2>&1
 	docker_cli stack rm mon >/dev/null 2>&1
 }
 trap 'cleanup; lib_on_exit' EXIT
@@ -31,10 +34,24 @@ mkdir -p "$PD"
 out=$("$PROM_ENV" start "$PD") || fail "cannot start Prometheus: $(tail -5 "$PD/prometheus.log")"
 PROM=$(echo "$out" | sed -n 's/^export KEDGE_TEST_PROM_URL=//p')
 RD=$PD/rules/kedge
+mkdir -p "$AD"
+out=$("$AM_ENV" start "$AD") || fail "cannot start Alertmanager"
+AM=$(echo "$out" | sed -n 's/^export KEDGE_TEST_AM_URL=//p')
+CFG=$(echo "$out" | sed -n 's/^export KEDGE_TEST_AM_CONFIG=//p')
+printf 'HOOK=http://127.0.0.1:9/hook-s3cret-%s\n' "$RANDOM$RANDOM" >"$PWD/am.env"
+HOOK_SECRET=$(cut -d= -f2- "$PWD/am.env")
 
 git_make_repo "$W"
 printf 'instance: t-run-prometheus\n' >"$W/kedge.yml"
-mkdir -p "$W/alerts" "$W/stacks/mon"
+mkdir -p "$W/alerts" "$W/stacks/mon" "$W/alertmanager"
+cat >"$W/alertmanager/alertmanager.yml" <<'YAML'
+route:
+  receiver: hook
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: ${HOOK}
+YAML
 cat >"$W/stacks/mon/compose.yml" <<'YML'
 services:
   exporter:
@@ -87,7 +104,9 @@ case_begin "the first reconcile applies the stack, then the rules; status says p
 "$KEDGE" run --repo "$BARE" --ref main --listen 127.0.0.1:0 \
 	--state-dir "$PWD/state" --interval 2s --log-level debug \
 	--api-token-file "$TOKEN" --prometheus-url "$PROM" \
-	--prometheus-rules-dir "$RD" --prometheus-timeout 2s 2>>"$PWD/daemon.log" &
+	--prometheus-rules-dir "$RD" --prometheus-timeout 2s \
+	--alertmanager-url "$AM" --alertmanager-config "$CFG" \
+	--alertmanager-env-file "$PWD/am.env" 2>>"$PWD/daemon.log" &
 DPID=$!
 wait_for 20 grep -q ' port=[0-9]' "$PWD/daemon.log" || fail "kedge run did not start: $(cat "$PWD/daemon.log")"
 URL=http://127.0.0.1:$(grep -o ' port=[0-9]*' "$PWD/daemon.log" | head -n 1 | cut -d= -f2)
@@ -103,6 +122,17 @@ assert_out_contains "prometheus: Ready, rules of"
 get /metrics
 [[ "$BODY" == *'kedge_prometheus_status{status="Ready"} 1'* ]] || fail "kedge_prometheus_status missing"
 [[ "$BODY" == *'kedge_prometheus_applies_total{result="ok"} 1'* ]] || fail "kedge_prometheus_applies_total missing"
+
+case_begin "the commit's Alertmanager config is loaded, proven by hash, and no secret is logged"
+am_hash() { curl -fsS --max-time 10 "$AM/metrics" | awk '$1 == "alertmanager_config_hash" {printf "%.0f\n", $2}'; }
+file_hash() {
+	python3 -c 'import hashlib,sys
+d = hashlib.md5(open(sys.argv[1], "rb").read()).digest()
+print(int.from_bytes(d[:6], "little"))' "$1"
+}
+assert_file_contains "$CFG" "receiver: hook"
+assert_eq "$(am_hash)" "$(file_hash "$CFG")" "alertmanager_config_hash"
+if grep -qF "$HOOK_SECRET" "$PWD/daemon.log"; then fail "the env file's value reached the log"; fi
 
 case_begin "a pushed rule change is applied in the same loop and recorded in the history"
 cat >>"$W/alerts/node.yml" <<'YAML'
@@ -161,4 +191,5 @@ rc=$?
 DPID=""
 assert_eq "$rc" 0 "kedge run exit status"
 assert_no_sanitizer_report "$PWD/daemon.log"
+if grep -qF "$HOOK_SECRET" "$PWD/daemon.log"; then fail "the env file's value reached the log"; fi
 docker_cli stack rm mon >/dev/null 2>&1
