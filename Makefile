@@ -55,7 +55,7 @@ REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay-%,$(FUZZ_NAMES))
 SUITE_BIN := $(BUILD)/tests/jsonschema-suite
 
 .PHONY: all deps check check-only unit fuzz-replay schema-suite integration \
-	asan demo lint fmt fmt-check fuzz install clean bench
+	asan demo lint fmt fmt-check fuzz install clean bench bench-prometheus
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/kedge
@@ -129,6 +129,10 @@ demo: deps $(BUILD)/kedge
 
 bench: $(BUILD)/kedge
 	KEDGE=$(abspath $(BUILD)/kedge) bench/run.sh
+
+# the Prometheus rules part (issue 9): docs/benchmarks.md
+bench-prometheus: $(BUILD)/kedge
+	KEDGE=$(abspath $(BUILD)/kedge) bench/prometheus.sh
 
 lint:
 	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|strtok|gets|atoi|atol|gmtime|localtime)\s*\(' \
