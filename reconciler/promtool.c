@@ -46,6 +46,24 @@ static int write_close(int fd, const char *path, const void *data, size_t len,
 	return 0;
 }
 
+int promtool_check_files(int *status, struct buf *out, const char *tool,
+                         const char *const *paths, size_t n, int timeout_ms,
+                         struct err *err)
+{
+	const char **argv = xcalloc(n + 4, sizeof(*argv));
+	int rc;
+
+	argv[0] = tool;
+	argv[1] = "check";
+	argv[2] = "rules";
+	for (size_t i = 0; i < n; i++)
+		argv[3 + i] = paths[i];
+	*status = 0;
+	rc = child_run(status, out, argv, timeout_ms, err);
+	free(argv);
+	return rc;
+}
+
 int promtool_check_rules(int *status, char **tmp_out, struct buf *out,
                          const char *tool, const void *data, size_t len,
                          int timeout_ms, struct err *err)

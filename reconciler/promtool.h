@@ -64,4 +64,14 @@ int promtool_test_rules(int *status, char **dir_out, struct buf *out,
                         size_t nfiles, const char *test, int timeout_ms,
                         struct err *err) MUST_CHECK;
 
+/*
+ * Runs `tool check rules <paths...>` (files already on disk) once, output
+ * into out, waiting at most timeout_ms. *status is the exit status; the
+ * messages name each file by the path given. Errors as for
+ * promtool_check_rules.
+ */
+int promtool_check_files(int *status, struct buf *out, const char *tool,
+                         const char *const *paths, size_t n, int timeout_ms,
+                         struct err *err) MUST_CHECK;
+
 #endif

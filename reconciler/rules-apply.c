@@ -28,9 +28,7 @@
 #include "promtool.h"
 #include "rules-int.h"
 
-#define PROMTOOL_TIMEOUT_MS 30000
-#define PROMTOOL_OUT_MAX    (1u << 20)
-#define POLL_MS             100
+#define POLL_MS 100
 
 enum manifest_when { MANIFEST_BEFORE, MANIFEST_DURING, MANIFEST_AFTER };
 
@@ -153,7 +151,11 @@ static void stage_clear(const char *stage)
 	rmdir(stage);
 }
 
-/* The first line of promtool's output that says something, shortened. */
+/*
+ * The first line of promtool's output about the file staged (as promtool
+ * names it), put on source: "alerts/x.yml:4:17: ..."; out stays "" when no
+ * line is about it.
+ */
 static void promtool_reason(char *out, size_t n, const char *text,
                             const char *staged, const char *source)
 {
@@ -164,66 +166,71 @@ static void promtool_reason(char *out, size_t n, const char *text,
 		end = strchrnul(line, '\n');
 		while (line < end && (*line == ' ' || *line == '\t'))
 			line++;
-		if (line == end || starts_with(line, "Checking ") ||
-		    starts_with(line, "FAILED:\n"))
-			continue;
 		if (starts_with(line, "FAILED: "))
 			line += 8;
-		if (!strncmp(line, staged, sl) && line[sl] == ':') {
-			line += sl + 1;
-			while (line < end && *line == ' ')
-				line++;
-			snprintf(out, n, "%s:%s%.*s", source,
-			         *line >= '0' && *line <= '9' ? "" : " ",
-			         (int)(end - line), line);
-		} else
-			snprintf(out, n, "%s: %.*s", source, (int)(end - line),
-			         line);
+		if (strncmp(line, staged, sl) || line[sl] != ':')
+			continue;
+		line += sl + 1;
+		while (line < end && *line == ' ')
+			line++;
+		snprintf(out, n, "%s:%s%.*s", source,
+		         *line >= '0' && *line <= '9' ? "" : " ",
+		         (int)(end - line), line);
 		return;
 	}
-	snprintf(out, n, "%s: promtool refused it and said nothing", source);
 }
 
+/* The staged files, checked by one promtool run. */
 static int stage_files(const struct rules_plan *p, const char *stage,
                        struct err *err)
 {
 	const char *tool = promtool_path();
-	int error = 0;
+	const char **paths = xcalloc(p->nfiles + 1, sizeof(*paths));
+	const char **sources = xcalloc(p->nfiles + 1, sizeof(*sources));
+	struct buf out;
+	size_t n = 0, i;
+	int error = 0, status = 0;
 
 	stage_clear(stage);
-	if (mkdir(stage, 0755))
-		return err_set(err, ERR_IO, "cannot create '%s': %s", stage,
-		               strerror(errno));
-	for (size_t i = 0; i < p->nfiles && !error; i++) {
+	if (mkdir(stage, 0755)) {
+		error = err_set(err, ERR_IO, "cannot create '%s': %s", stage,
+		                strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < p->nfiles && !error; i++) {
 		const struct rules_file *f = &p->files[i];
-		struct buf out;
-		char *tmp = NULL;
-		int status = 0;
 
 		if (!f->source || !f->write)
 			continue;
 		error = write_atomic(stage, f->name,
 		                     f->want.ptr ? f->want.ptr : "",
 		                     f->want.len, err);
-		if (error || !tool)
-			continue;
-		buf_init(&out, PROMTOOL_OUT_MAX);
-		error = promtool_check_rules(&status, &tmp, &out, tool,
-		                             f->want.ptr ? f->want.ptr : "",
-		                             f->want.len, PROMTOOL_TIMEOUT_MS,
-		                             err);
-		if (!error && status) {
-			char reason[ERR_MSG_MAX - 64];
-
-			promtool_reason(reason, sizeof(reason), buf_cstr(&out),
-			                tmp, f->source);
-			error = err_set(err, ERR_INVALID,
-			                "promtool refused the rules: %s",
-			                reason);
-		}
-		free(tmp);
-		buf_release(&out);
+		paths[n] = xasprintf("%s/%s", stage, f->name);
+		sources[n++] = f->source;
 	}
+	if (error || !tool || !n)
+		goto out;
+	buf_init(&out, PROMTOOL_OUTPUT_MAX);
+	error = promtool_check_files(&status, &out, tool, paths, n,
+	                             PROMTOOL_TIMEOUT_MS, err);
+	if (!error && status) {
+		char reason[ERR_MSG_MAX - 64] = "";
+
+		for (i = 0; i < n && !reason[0]; i++)
+			promtool_reason(reason, sizeof(reason), buf_cstr(&out),
+			                paths[i], sources[i]);
+		if (!reason[0])
+			snprintf(reason, sizeof(reason),
+			         "promtool exited with status %d", status);
+		error = err_set(err, ERR_INVALID,
+		                "promtool refused the rules: %s", reason);
+	}
+	buf_release(&out);
+out:
+	for (i = 0; i < n; i++)
+		free((char *)paths[i]);
+	free(paths);
+	free(sources);
 	return error;
 }
 
@@ -236,33 +243,40 @@ static void name_broken(const struct rules_plan *p, struct err *err)
 	const char *tool = promtool_path();
 	char reason[ERR_MSG_MAX / 2] = "", was[ERR_MSG_MAX];
 	struct dirent **names = NULL;
-	int n, i;
+	const char **paths;
+	struct buf out;
+	size_t k = 0;
+	int n, i, status = 0;
 
 	if (!tool || (n = scandir(p->dir, &names, NULL, alphasort)) < 0)
 		return;
+	paths = xcalloc((size_t)n + 1, sizeof(*paths));
 	for (i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
-		char *path = xasprintf("%s/%s", p->dir, name), *tmp = NULL;
-		struct buf data, out;
-		int status = 0;
+		char *path = xasprintf("%s/%s", p->dir, name);
+		struct stat st;
 
-		buf_init(&data, RULES_FILE_MAX);
-		buf_init(&out, PROMTOOL_OUT_MAX);
-		if (!reason[0] && name[0] != '.' && ends_with(name, ".yml") &&
-		    !rules_read_file(&data, path) &&
-		    !promtool_check_rules(
-		            &status, &tmp, &out, tool, data.ptr ? data.ptr : "",
-		            data.len, PROMTOOL_TIMEOUT_MS, &(struct err){0}) &&
-		    status)
-			promtool_reason(reason, sizeof(reason), buf_cstr(&out),
-			                tmp, path);
-		free(tmp);
-		free(path);
-		buf_release(&data);
-		buf_release(&out);
+		/* regular files only: promtool must not block on a FIFO */
+		if (name[0] != '.' && ends_with(name, ".yml") &&
+		    !lstat(path, &st) && S_ISREG(st.st_mode))
+			paths[k++] = path;
+		else
+			free(path);
 		free(names[i]);
 	}
 	free(names);
+	buf_init(&out, PROMTOOL_OUTPUT_MAX);
+	if (k &&
+	    !promtool_check_files(&status, &out, tool, paths, k,
+	                          PROMTOOL_TIMEOUT_MS, &(struct err){0}) &&
+	    status)
+		for (size_t j = 0; j < k && !reason[0]; j++)
+			promtool_reason(reason, sizeof(reason), buf_cstr(&out),
+			                paths[j], paths[j]);
+	for (size_t j = 0; j < k; j++)
+		free((char *)paths[j]);
+	free(paths);
+	buf_release(&out);
 	if (!reason[0])
 		return;
 	snprintf(was, sizeof(was), "%s", err->msg);

@@ -54,9 +54,4 @@ struct rules_plan {
 int rules_loaded_match(const struct rules_plan *p, const struct json_t *groups,
                        char **why);
 
-/* Reads a regular file (never following a symlink, never blocking on a
- * FIFO) into b: 0, ERR_NOTFOUND, ERR_CONFLICT when it is not a regular
- * file, ERR_IO (errno says why: EFBIG over b's cap). */
-int rules_read_file(struct buf *b, const char *path) MUST_CHECK;
-
 #endif

@@ -384,7 +384,7 @@ out:
 	return error;
 }
 
-int rules_read_file(struct buf *b, const char *path)
+static int rules_read_file(struct buf *b, const char *path)
 {
 	struct stat st;
 	int fd, error = 0;

@@ -7,7 +7,11 @@
  * over the rule files that passed. Kept apart from verify.c, which
  * checks one stack.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "alertmanager.h"
 #include "buf.h"
@@ -99,40 +103,117 @@ static void promtool_line(const struct desired_doc *doc, const char *tmp,
 	diag_add(diag, DIAG_ERROR, doc->path, l, c, "promtool: %s", msg);
 }
 
-static void check_promtool(const struct desired_doc *doc, const char *tool,
-                           const struct desired *d, struct diag *diag)
+/* Which of the n paths a line of promtool's output names, or -1. */
+static long line_file(const char *line, char *const *paths, size_t n)
 {
-	struct buf data, out;
-	char *tmp = NULL;
-	struct err e;
-	int status;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (starts_with(line, "FAILED: "))
+		line += 8;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = paths[i] ? strlen(paths[i]) : 0;
 
-	buf_init(&data, 4u << 20);
-	buf_init(&out, PROMTOOL_OUTPUT_MAX);
+		if (l && !strncmp(line, paths[i], l) && line[l] == ':')
+			return (long)i;
+	}
+	return -1;
+}
+
+/*
+ * One promtool run over every rule file that parsed (a copy of each in a
+ * temporary folder), its messages put back on the repository's files;
+ * failed[i] is set for a file promtool refused.
+ */
+static void check_promtool(const struct desired *d, const char *tool,
+                           unsigned char *failed, struct diag *diag)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *dir = xasprintf("%s/kedge-rules-XXXXXX",
+	                      tmpdir && *tmpdir ? tmpdir : "/tmp");
+	char **paths = xcalloc(d->nalerts + 1, sizeof(*paths));
+	const char **argv = xcalloc(d->nalerts + 1, sizeof(*argv));
+	size_t n = 0, i, before;
+	struct buf out;
+	struct err e;
+	int status = 0, fd;
+
 	err_clear(&e);
-	if (source_read(&data, d->src, doc->path, &e) ||
-	    promtool_check_rules(&status, &tmp, &out, tool, data.ptr, data.len,
-	                         PROMTOOL_TIMEOUT_MS, &e)) {
-		/* a configured promtool that cannot check the file is a
-		 * failed check, not a pass */
-		diag_add(diag, DIAG_ERROR, doc->path, 0, 0,
-		         "cannot check the rules with promtool: %s", e.msg);
-	} else if (status) {
+	buf_init(&out, PROMTOOL_OUTPUT_MAX);
+	if (!mkdtemp(dir)) {
+		err_set(&e, ERR_IO, "cannot create a folder in %s: %s", dir,
+		        strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < d->nalerts && !e.code; i++) {
+		struct buf data;
+
+		if (!d->alerts[i].doc)
+			continue;
+		buf_init(&data, 4u << 20);
+		paths[i] = xasprintf("%s/%zu.yml", dir, i);
+		if (!source_read(&data, d->src, d->alerts[i].path, &e)) {
+			fd = open(paths[i],
+			          O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			          0600);
+			if (fd < 0 ||
+			    write_full(fd, data.ptr ? data.ptr : "",
+			               data.len) ||
+			    close(fd))
+				err_set(&e, ERR_IO, "cannot write '%s': %s",
+				        paths[i], strerror(errno));
+		}
+		buf_release(&data);
+		argv[n++] = paths[i];
+	}
+	if (!e.code && n)
+		if (promtool_check_files(&status, &out, tool, argv, n,
+		                         PROMTOOL_TIMEOUT_MS, &e))
+			status = 0; /* e says why */
+	if (!e.code && status) {
 		char *save = NULL, *line;
-		size_t before = diag->errors;
+		long cur = -1, f;
 
 		for (line = strtok_r(buf_cstr(&out)[0] ? out.ptr : NULL, "\n",
 		                     &save);
-		     line; line = strtok_r(NULL, "\n", &save))
-			promtool_line(doc, tmp, line, diag);
-		if (diag->errors == before)
-			diag_add(diag, DIAG_ERROR, doc->path, 0, 0,
+		     line; line = strtok_r(NULL, "\n", &save)) {
+			if (starts_with(line, "Checking "))
+				cur = line_file(line + 9, paths, d->nalerts);
+			f = line_file(line, paths, d->nalerts);
+			if (f < 0)
+				f = cur;
+			if (f < 0)
+				continue;
+			before = diag->errors;
+			promtool_line(&d->alerts[f], paths[f], line, diag);
+			failed[f] |= diag->errors != before;
+		}
+		for (i = 0, f = 0; i < d->nalerts; i++)
+			f |= failed[i];
+		if (!f)
+			diag_add(diag, DIAG_ERROR, NULL, 0, 0,
 			         "promtool failed (exit status %d) and said "
 			         "nothing",
 			         status);
 	}
-	free(tmp);
-	buf_release(&data);
+out:
+	/* a configured promtool that cannot check the files is a failed
+	 * check, not a pass */
+	for (i = 0; e.code && i < d->nalerts; i++)
+		if (d->alerts[i].doc) {
+			diag_add(diag, DIAG_ERROR, d->alerts[i].path, 0, 0,
+			         "cannot check the rules with promtool: %s",
+			         e.msg);
+			failed[i] = 1;
+		}
+	for (i = 0; i < d->nalerts; i++) {
+		if (paths[i])
+			unlink(paths[i]);
+		free(paths[i]);
+	}
+	rmdir(dir);
+	free(dir);
+	free(paths);
+	free(argv);
 	buf_release(&out);
 }
 
@@ -151,10 +232,10 @@ static void check_alerts(const struct desired *d, struct diag *diag)
 			continue;
 		}
 		check_group_names(&d->alerts[i], diag);
-		if (tool)
-			check_promtool(&d->alerts[i], tool, d, diag);
 		failed[i] = diag->errors != before;
 	}
+	if (tool && d->nalerts)
+		check_promtool(d, tool, failed, diag);
 	ruletest_verify(d, failed, tool, diag);
 	free(failed);
 }
