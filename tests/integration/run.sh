@@ -64,8 +64,11 @@ it_cleanup()
 			it_say "stopping $svc failed: $(tail -n 5 "$IT_ROOT/stop.err")"
 	done
 	[ -n "$IT_ROOT" ] && [ -d "$IT_ROOT" ] || return
-	# Belt and braces: nothing may stay mounted under the root.
-	(. "$IT_ENV/common.sh" && env_umount_under "$IT_ROOT")
+	# Belt and braces: no daemon a test file started itself (its own
+	# Prometheus, Alertmanager or dockerd) outlives the run, even when
+	# the file was killed, and nothing stays mounted under the root.
+	(. "$IT_ENV/common.sh" && ENV_SVC=run env_sweep_procs "$IT_ROOT" &&
+		env_umount_under "$IT_ROOT")
 	if [ "${KEDGE_IT_KEEP:-0}" = 1 ]; then
 		it_say "kept $IT_ROOT"
 	else
