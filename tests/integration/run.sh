@@ -67,8 +67,8 @@ it_cleanup()
 	# Belt and braces: no daemon a test file started itself (its own
 	# Prometheus, Alertmanager or dockerd) outlives the run, even when
 	# the file was killed, and nothing stays mounted under the root.
-	(. "$IT_ENV/common.sh" && ENV_SVC=run env_sweep_procs "$IT_ROOT" &&
-		env_umount_under "$IT_ROOT")
+	(. "$IT_ENV/common.sh" && { ENV_SVC=run env_sweep_procs "$IT_ROOT";
+		env_umount_under "$IT_ROOT"; })
 	if [ "${KEDGE_IT_KEEP:-0}" = 1 ]; then
 		it_say "kept $IT_ROOT"
 	else
