@@ -180,10 +180,11 @@ static void defaults(struct cli_opts *o)
 	o->prom.am_url = cli_env("KEDGE_ALERTMANAGER_URL", NULL);
 	o->prom.am_config = cli_env("KEDGE_ALERTMANAGER_CONFIG", NULL);
 	o->prom.am_env_file = cli_env("KEDGE_ALERTMANAGER_ENV_FILE", NULL);
-	if (!cli_env("KEDGE_PROMETHEUS_TIMEOUT", NULL) ||
+	o->prom.timeout_ms = 10000;
+	if (cli_env("KEDGE_PROMETHEUS_TIMEOUT", NULL) &&
 	    units_parse_bound_ms(&o->prom.timeout_ms,
 	                         cli_env("KEDGE_PROMETHEUS_TIMEOUT", NULL), 1))
-		o->prom.timeout_ms = 10000;
+		o->prom.timeout_ms = -1; /* reported by cli_parse */
 	/* a bad value is reported by cli_parse, which can print usage */
 	git_timeout = cli_env("KEDGE_GIT_TIMEOUT", NULL);
 	if (git_timeout)
@@ -402,6 +403,12 @@ int cli_parse(struct cli_opts *o, const struct cmd_entry *cmd, unsigned flags,
 		        "KEDGE_GIT_TIMEOUT must be seconds or a duration "
 		        "like 30s, between 1ms and 24h, not '%s'",
 		        getenv("KEDGE_GIT_TIMEOUT"));
+	if ((flags & CLI_OPT_PROM) && o->prom.timeout_ms < 0)
+		return cli_usage_error(
+		        cmd,
+		        "KEDGE_PROMETHEUS_TIMEOUT must be seconds or a "
+		        "duration like 10s, not '%s'",
+		        getenv("KEDGE_PROMETHEUS_TIMEOUT"));
 	if (getenv("KEDGE_LOG_LEVEL") &&
 	    log_set_level(getenv("KEDGE_LOG_LEVEL")))
 		fprintf(stderr, "warning: ignoring KEDGE_LOG_LEVEL\n");

@@ -171,7 +171,7 @@ static void diff_group(struct rules_plan *p, const char *file,
 	const json_t *nrules = json_object_get(new, "rules");
 	char *gid = xasprintf("%s/%s", file, gname);
 	const json_t *r;
-	size_t i, matched = 0;
+	size_t i;
 	long prev = -1;
 	int reordered = 0;
 
@@ -189,7 +189,6 @@ static void diff_group(struct rules_plan *p, const char *file,
 			add_change(p, '+', rule_kind(r), id, NULL);
 			continue;
 		}
-		matched++;
 		reordered |= j < prev;
 		prev = j;
 		diff_rule(p, id, rule_kind(r),
@@ -205,7 +204,6 @@ static void diff_group(struct rules_plan *p, const char *file,
 	if (reordered)
 		add_change(p, '~', "group", xstrdup(gid),
 		           xstrdup("the order of its rules"));
-	(void)matched;
 	free(gid);
 }
 
@@ -787,18 +785,12 @@ void rules_plan_print(const struct rules_plan *p, FILE *fp)
 	for (size_t i = 0; p && i < p->nchanges; i++) {
 		const struct rules_change *c = &p->changes[i];
 
-		if (c->detail && c->sign == '~' && strcmp(c->kind, "file") &&
-		    strcmp(c->kind, "prometheus") && strchr(c->detail, ':'))
-			fprintf(fp, "%c %s %s: %s\n", c->sign, c->kind, c->name,
-			        c->detail);
-		else if (c->detail && c->detail[0] == '(')
-			fprintf(fp, "%c %s %s %s\n", c->sign, c->kind, c->name,
-			        c->detail);
-		else if (c->detail)
-			fprintf(fp, "%c %s %s: %s\n", c->sign, c->kind, c->name,
-			        c->detail);
-		else
-			fprintf(fp, "%c %s %s\n", c->sign, c->kind, c->name);
+		/* "(3 rules)" follows the name; anything else after ": " */
+		fprintf(fp, "%c %s %s%s%s\n", c->sign, c->kind, c->name,
+		        !c->detail          ? ""
+		        : *c->detail == '(' ? " "
+		                            : ": ",
+		        c->detail ? c->detail : "");
 	}
 }
 

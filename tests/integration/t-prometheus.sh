@@ -349,6 +349,9 @@ case_begin "--prometheus-reload with a bad value is a usage error"
 run_kedge apply --repo "$W" "${P[@]}" --prometheus-reload sometimes
 assert_rc 2
 assert_err_contains "--prometheus-reload must be 'http' or 'signal:PIDFILE'"
+KEDGE_PROMETHEUS_TIMEOUT=soon run_kedge diff --repo "$W" "${P[@]}"
+assert_rc 2
+assert_err_contains "KEDGE_PROMETHEUS_TIMEOUT must be seconds or a duration like 10s, not 'soon'"
 
 case_begin "settings come from KEDGE_* variables too"
 KEDGE_PROMETHEUS_URL=$TP_URL KEDGE_PROMETHEUS_RULES_DIR=$RD run_kedge diff --repo "$W"
