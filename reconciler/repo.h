@@ -112,4 +112,60 @@ int repo_list(struct repo *r, const char *path, repo_list_fn fn, void *data,
 int repo_remote_head(char out[41], const char *spec, const char *ref,
                      const struct repo_opts *opts, struct err *err) MUST_CHECK;
 
+/*
+ * Writing (repo-write.c): commits made without a work tree, and pushes.
+ */
+struct repo_change {
+	const char *path; /* relative to the top of the repository */
+	const char *data; /* the new contents; NULL deletes the file */
+	size_t len;
+};
+
+struct repo_signature {
+	const char *name;
+	const char *email;
+};
+
+/*
+ * Writes a commit into r's object database (the local repository, or the
+ * cache clone of a remote) whose parent is r's commit (repo_commit(r)) and
+ * whose tree is that commit's tree with changes applied (files created,
+ * replaced or deleted; folders created and emptied ones dropped; a
+ * change of a path that is a folder, or under a file, is ERR_INVALID).
+ * author is also the committer, the time is now. No ref moves. *out is
+ * the new commit id (40 hex digits and a NUL). ERR_INVALID for a bad path
+ * or an empty message, ERR_IO when objects cannot be written.
+ */
+int repo_commit_create(char out[41], struct repo *r,
+                       const struct repo_change *changes, size_t nchanges,
+                       const struct repo_signature *author,
+                       const char *message, struct err *err) MUST_CHECK;
+
+/*
+ * Makes branch (a short name, "main" or "kedge/scale-api") on r's origin
+ * point to commit, which must be in r's object database, never by force:
+ * with expected (40 hex digits) only when the branch points there now;
+ * with expected NULL only when the branch does not exist. A local
+ * repository gets a compare-and-swap ref update; a remote gets a push
+ * (no "+" refspec, under opts->git_timeout_ms, with opts' credentials and
+ * host key check) and the cache's remote-tracking ref follows.
+ * ERR_CONFLICT "branch 'x' moved on <name>" (or "branch 'x' exists on
+ * <name>") when the remote refuses it as not a fast-forward or the ref is
+ * not what was expected; ERR_AUTH, ERR_REMOTE, ERR_TIMEOUT as for a fetch
+ * (and when the remote refuses the push for another reason, quoted).
+ * Messages never contain a token.
+ */
+int repo_push(struct repo *r, const char *commit, const char *branch,
+              const char *expected, const struct repo_opts *opts,
+              struct err *err) MUST_CHECK;
+
+/*
+ * Appends to out a unified diff (git's format, "--- a/path", "+++ b/path",
+ * three lines of context) of one file from old to new; old or new NULL
+ * for a file created or deleted. Nothing is appended when they are equal.
+ */
+int repo_diff_text(struct buf *out, const char *path, const char *old,
+                   size_t oldlen, const char *new_text, size_t newlen,
+                   struct err *err) MUST_CHECK;
+
 #endif
