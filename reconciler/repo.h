@@ -138,8 +138,8 @@ struct repo_signature {
  */
 int repo_commit_create(char out[41], struct repo *r,
                        const struct repo_change *changes, size_t nchanges,
-                       const struct repo_signature *author,
-                       const char *message, struct err *err) MUST_CHECK;
+                       const struct repo_signature *author, const char *message,
+                       struct err *err) MUST_CHECK;
 
 /*
  * Makes branch (a short name, "main" or "kedge/scale-api") on r's origin

@@ -24,15 +24,17 @@ struct mcpctx;
 struct mcp_call;
 
 /* tool_entry.flags */
-#define TOOL_READ_ONLY (1u << 0)   /* annotations.readOnlyHint */
+#define TOOL_READ_ONLY   (1u << 0) /* annotations.readOnlyHint */
 #define TOOL_DESTRUCTIVE (1u << 1) /* annotations.destructiveHint */
-#define TOOL_IDEMPOTENT (1u << 2)  /* annotations.idempotentHint */
-#define TOOL_OPEN_WORLD (1u << 3)  /* annotations.openWorldHint */
-#define TOOL_COMMIT (1u << 4)      /* makes one commit: write scope, gone
-                                    * with --read-only */
-#define TOOL_OPERATE (1u << 5)     /* acts through the daemon (reconcile,
-                                    * backup): write scope, gone with
-                                    * --read-only */
+#define TOOL_IDEMPOTENT  (1u << 2) /* annotations.idempotentHint */
+#define TOOL_OPEN_WORLD  (1u << 3) /* annotations.openWorldHint */
+#define TOOL_COMMIT                                      \
+	(1u << 4) /* makes one commit: write scope, gone \
+	           * with --read-only */
+#define TOOL_OPERATE                                     \
+	(1u << 5) /* acts through the daemon (reconcile, \
+	           * backup): write scope, gone with     \
+	           * --read-only */
 
 /* What a handler gives back; zeroed before the call. */
 struct tool_result {
