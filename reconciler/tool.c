@@ -20,11 +20,35 @@ extern const struct tool_entry tool_show_plan;
 extern const struct tool_entry tool_show_drift;
 extern const struct tool_entry tool_reconcile_history;
 extern const struct tool_entry tool_list_alert_rules;
+extern const struct tool_entry tool_deploy_stack;
+extern const struct tool_entry tool_scale_service;
+extern const struct tool_entry tool_set_image;
+extern const struct tool_entry tool_set_environment;
+extern const struct tool_entry tool_set_placement;
+extern const struct tool_entry tool_label_node;
+extern const struct tool_entry tool_add_alert_rule;
+extern const struct tool_entry tool_remove_alert_rule;
+extern const struct tool_entry tool_remove_stack;
 
 const struct tool_entry *const tool_table[] = {
-        &tool_list_stacks,      &tool_get_stack,  &tool_list_nodes,
-        &tool_show_plan,        &tool_show_drift, &tool_reconcile_history,
+        /* read */
+        &tool_list_nodes,
+        &tool_list_stacks,
+        &tool_get_stack,
+        &tool_show_plan,
+        &tool_show_drift,
+        &tool_reconcile_history,
         &tool_list_alert_rules,
+        /* write: one commit each */
+        &tool_deploy_stack,
+        &tool_scale_service,
+        &tool_set_image,
+        &tool_set_environment,
+        &tool_set_placement,
+        &tool_label_node,
+        &tool_add_alert_rule,
+        &tool_remove_alert_rule,
+        &tool_remove_stack,
 };
 
 const size_t tool_table_nr = ARRAY_SIZE(tool_table);

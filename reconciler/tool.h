@@ -25,9 +25,11 @@ struct mcp_call;
 
 /*
  * Schemas are written as JSON in the source: TOOL_JSON({"type": "object"})
- * is the string "{\"type\": \"object\"}".
+ * is the string "{\"type\": \"object\"}". Macros inside are expanded
+ * first (MCPWRITE_ARGS).
  */
-#define TOOL_JSON(...) #__VA_ARGS__
+#define TOOL_JSON(...)  TOOL_JSON_(__VA_ARGS__)
+#define TOOL_JSON_(...) #__VA_ARGS__
 
 /* tool_entry.flags */
 #define TOOL_READ_ONLY   (1u << 0) /* annotations.readOnlyHint */
