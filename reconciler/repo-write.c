@@ -107,10 +107,18 @@ static int check_against_tree(git_filemode_t *mode, struct repo *r,
 	for (s = strchr(prefix, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		got = git_tree_entry_bypath(&e, r->tree, prefix);
-		if (got == 0 && git_tree_entry_filemode(e) != GIT_FILEMODE_TREE)
+		m = got ? GIT_FILEMODE_TREE : git_tree_entry_filemode(e);
+		if (m != GIT_FILEMODE_TREE)
 			rc = err_set(err, ERR_INVALID,
-			             "invalid path '%s': '%s' is a file in %s",
-			             c->path, prefix, r->name);
+			             "invalid path '%s': '%s' is a %s in %s",
+			             c->path, prefix,
+			             m == GIT_FILEMODE_COMMIT ? "submodule"
+			                                      : "file",
+			             r->name);
+		else if (got == GIT_ENOTFOUND && !c->data)
+			rc = err_set(err, ERR_NOTFOUND,
+			             "cannot delete '%s': not found in %s",
+			             c->path, r->name);
 		git_tree_entry_free(e);
 		e = NULL;
 		*s = '/';
@@ -484,27 +492,31 @@ out:
 	free(spec);
 }
 
-/* refs/remotes/origin/<branch> follows a push, under the cache lock. */
-static int track(struct repo *r, const char *branch, const git_oid *id,
-                 const struct repo_opts *opts, struct err *err)
+/*
+ * refs/remotes/origin/<branch> follows a push, under the cache lock. The
+ * push has happened: a failure here is only logged (the next fetch sets
+ * the ref), since an error would tell the caller it had not.
+ */
+static void track(struct repo *r, const char *branch, const git_oid *id,
+                  const struct repo_opts *opts)
 {
 	char *name = xasprintf("refs/remotes/origin/%s", branch);
 	git_reference *ref = NULL;
-	int fd = -1, rc;
+	struct err err;
+	int fd = -1;
 
-	if ((rc = repo_cache_lock(&fd, r->gr, opts, err)))
-		goto out;
-	if (git_reference_create(&ref, r->gr, name, id, 1, "kedge: push") < 0)
-		rc = err_set(err, ERR_IO,
-		             "pushed, but cannot update '%s' in the cache of "
-		             "%s: %s",
-		             name, r->name, repo_lg_msg());
-out:
+	err_clear(&err);
+	if (repo_cache_lock(&fd, r->gr, opts, &err))
+		log_warn("repo", "pushed, but cannot update ref=%s repo=%s: %s",
+		         name, r->name, err.msg);
+	else if (git_reference_create(&ref, r->gr, name, id, 1, "kedge: push") <
+	         0)
+		log_warn("repo", "pushed, but cannot update ref=%s repo=%s: %s",
+		         name, r->name, repo_lg_msg());
 	if (fd >= 0)
 		close(fd);
 	git_reference_free(ref);
 	free(name);
-	return rc;
 }
 
 static int push_remote(struct repo *r, const git_oid *id, const char *branch,
@@ -534,7 +546,7 @@ static int push_remote(struct repo *r, const git_oid *id, const char *branch,
 	}
 	rc = repo_run_bounded(&res, child_push, &a, &c, "push", err);
 	if (!rc)
-		rc = track(r, branch, id, opts, err);
+		track(r, branch, id, opts);
 out:
 	if (tmp && git_reference_delete(tmp) < 0)
 		log_warn("repo", "cannot delete ref=%s repo=%s: %s", src,

@@ -9,7 +9,10 @@
  * cache clone as any remote is. Does not own: ssh and https remotes
  * (tests/integration).
  */
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "unit.h"
@@ -17,6 +20,7 @@
 #include "buf.h"
 #include "err.h"
 #include "repo.h"
+#include "url.h"
 
 static char tmp[PATH_MAX];
 static pid_t owner;
@@ -231,6 +235,7 @@ START_TEST(commit_deletes_and_drops_emptied_folders)
 	        DEL("link"),
 	};
 	struct repo_change missing[] = {DEL("stacks/nope.yml")};
+	struct repo_change no_dir[] = {DEL("nope/x.yml")};
 	struct err e = {0};
 	char id[41];
 
@@ -243,6 +248,8 @@ START_TEST(commit_deletes_and_drops_emptied_folders)
 	assert_err(repo_commit_create(id, r, missing, 1, &author, "x", &e), &e,
 	           ERR_NOTFOUND,
 	           "cannot delete 'stacks/nope.yml': not found in ");
+	assert_err(repo_commit_create(id, r, no_dir, 1, &author, "x", &e), &e,
+	           ERR_NOTFOUND, "cannot delete 'nope/x.yml': not found in ");
 	repo_free(r);
 	free(bare);
 }
@@ -512,6 +519,74 @@ START_TEST(push_remote_race_is_a_conflict)
 }
 END_TEST
 
+/* A loopback TCP port that accepts connections and never answers. */
+static int silent_listener(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Makes the cache clone of url (as a fetch would) from the bare repo. */
+static void seed_cache(const char *cache, const char *url, const char *bare)
+{
+	char *red = url_redact(url), *key = url_cache_key(red);
+
+	sh("set -e; mkdir -p %s; git clone -q --bare %s %s/%s;"
+	   "git -C %s/%s update-ref refs/remotes/origin/main main",
+	   cache, bare, cache, key, cache, key);
+	free(key);
+	free(red);
+}
+
+START_TEST(push_remote_deadline_and_unreachable)
+{
+	char *bare = seed_bare("deadline"), *seed = head_of(bare, "main");
+	char *cache = xasprintf("%s/cache-deadline", tmp), *url;
+	struct repo_opts o = {
+	        .cache_dir = cache, .offline = 1, .git_timeout_ms = 700};
+	struct repo_change ch[] = {CH("nodes.yml", "late\n")};
+	struct repo *r;
+	struct err e = {0};
+	char id[41];
+	int port, fd = silent_listener(&port);
+
+	/* a server that accepts and then says nothing: killed at 700 ms */
+	url = xasprintf("http://kedge:s3cr3t@127.0.0.1:%d/x.git", port);
+	seed_cache(cache, url, bare);
+	r = open_ok(url, "main", &o);
+	snprintf(id, sizeof(id), "%s", commit_ok(r, ch, 1, "late"));
+	assert_err(repo_push(r, id, "main", seed, &o, &e), &e, ERR_TIMEOUT,
+	           "no answer within 700 ms");
+	ck_assert_msg(strstr(e.msg, "http://kedge@127.0.0.1:"), "%s", e.msg);
+	ck_assert_ptr_null(strstr(e.msg, "s3cr3t"));
+	repo_free(r);
+	free(url);
+	close(fd);
+	/* nobody listening */
+	url = xasprintf("http://kedge:s3cr3t@127.0.0.1:1/x.git");
+	seed_cache(cache, url, bare);
+	r = open_ok(url, "main", &o);
+	snprintf(id, sizeof(id), "%s", commit_ok(r, ch, 1, "late"));
+	assert_err(repo_push(r, id, "main", seed, &o, &e), &e, ERR_REMOTE,
+	           "cannot reach 'http://kedge@127.0.0.1:1/x.git'");
+	ck_assert_ptr_null(strstr(e.msg, "s3cr3t"));
+	repo_free(r);
+	free(url);
+	free(cache);
+	free(seed);
+	free(bare);
+}
+END_TEST
+
 /* --- repo_diff_text ---------------------------------------------------------
  */
 
@@ -596,6 +671,7 @@ Suite *unit_suite(void)
 	CASE(push_local_refuses_checked_out_branch);
 	CASE(push_remote_file_url);
 	CASE(push_remote_race_is_a_conflict);
+	CASE(push_remote_deadline_and_unreachable);
 	CASE(diff_text_git_format);
 #undef CASE
 	return s;
