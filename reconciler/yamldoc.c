@@ -48,9 +48,13 @@ struct ynode {
 	struct ynode **kids; /* sequence items; mapping: key, value, ... */
 	size_t n, alloc;
 	struct ynode *target; /* alias: the anchored node */
-	size_t weight;        /* nodes once aliases are expanded */
-	size_t bytes;         /* scalar bytes once aliases are expanded */
-	unsigned height;      /* collection levels once expanded */
+	char *anchor;         /* the &name defined on this node, or NULL */
+	enum yamldoc_style style;
+	size_t pstart; /* byte offsets: anchor or tag, value, end */
+	size_t start, end;
+	size_t weight;   /* nodes once aliases are expanded */
+	size_t bytes;    /* scalar bytes once aliases are expanded */
+	unsigned height; /* collection levels once expanded */
 };
 
 struct ctx {
@@ -70,6 +74,8 @@ struct ctx {
 	size_t ptr_bytes;  /* bytes of JSON Pointers made for the srcmap */
 	size_t max_expand; /* cap on bytes and ptr_bytes */
 	int docs;
+	size_t cur_idx, cur_byte; /* libyaml's character index, in bytes */
+	size_t bom;
 	struct srcmap *map;
 	struct err *err;
 };
@@ -158,6 +164,54 @@ static size_t offset_of(const struct ctx *c, unsigned line, unsigned col)
 
 		i += w ? w : 1;
 		col--;
+	}
+	return i;
+}
+
+/*
+ * Byte offset of libyaml's mark index idx, which counts characters (not
+ * bytes, and not a byte order mark). Marks arrive nearly in order, so a
+ * cursor that walks from the last answer costs little.
+ */
+static size_t byte_at(struct ctx *c, size_t idx)
+{
+	const unsigned char *s = (const unsigned char *)c->data;
+
+	while (c->cur_idx < idx && c->cur_byte < c->len) {
+		size_t w = utf8_len(s + c->cur_byte, c->len - c->cur_byte);
+
+		c->cur_byte += w ? w : 1;
+		c->cur_idx++;
+	}
+	while (c->cur_idx > idx && c->cur_byte > c->bom) {
+		do
+			c->cur_byte--;
+		while (c->cur_byte > c->bom && (s[c->cur_byte] & 0xc0) == 0x80);
+		c->cur_idx--;
+	}
+	return c->cur_byte;
+}
+
+/* The offset of the value after its anchor and tag, which start at i. */
+static size_t skip_props(const struct ctx *c, size_t i, size_t stop)
+{
+	while (i < stop) {
+		char ch = c->data[i];
+
+		if (ch == '&' || ch == '!') {
+			while (i < stop && !strchr(" \t\r\n", c->data[i]))
+				i++;
+		} else if (ch == '#' && i > 0 &&
+		           strchr(" \t\r\n", c->data[i - 1])) {
+			while (i < stop && c->data[i] != '\n' &&
+			       c->data[i] != '\r')
+				i++;
+		} else if (ch == ' ' || ch == '\t' || ch == '\r' ||
+		           ch == '\n') {
+			i++;
+		} else {
+			break;
+		}
 	}
 	return i;
 }
@@ -325,6 +379,7 @@ static struct ynode *new_node(struct ctx *c, enum ykind kind,
 	n->line = (unsigned)mark->line + 1;
 	n->col = (unsigned)mark->column + 1;
 	n->weight = 1;
+	n->pstart = n->start = n->end = byte_at(c, mark->index);
 	ALLOC_GROW(c->all, c->nall + 1, c->aall);
 	c->all[c->nall++] = n;
 	return n;
@@ -360,6 +415,7 @@ static int add_anchor(struct ctx *c, const unsigned char *anchor)
 {
 	if (!anchor)
 		return 0;
+	c->all[c->nall - 1]->anchor = xstrdup((const char *)anchor);
 	if (json_object_set_new(c->anchors, (const char *)anchor,
 	                        json_integer((json_int_t)(c->nall - 1))))
 		return err_set_at(
@@ -406,6 +462,7 @@ static int on_alias(struct ctx *c, const yaml_event_t *ev)
 	int rc;
 
 	n->text = xstrdup(name);
+	n->end = byte_at(c, ev->end_mark.index);
 	if (!idx)
 		return err_set_at(c->err, ERR_INVALID, c->path, n->line, n->col,
 		                  "unknown anchor '%s'; an alias *%s must come "
@@ -428,6 +485,35 @@ static int on_alias(struct ctx *c, const yaml_event_t *ev)
 	return rc ? rc : attach(c, n);
 }
 
+static void set_scalar_span(struct ctx *c, struct ynode *n,
+                            const yaml_event_t *ev)
+{
+	switch (ev->data.scalar.style) {
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+		n->style = YAMLDOC_SINGLE;
+		break;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		n->style = YAMLDOC_DOUBLE;
+		break;
+	case YAML_LITERAL_SCALAR_STYLE:
+		n->style = YAMLDOC_LITERAL;
+		break;
+	case YAML_FOLDED_SCALAR_STYLE:
+		n->style = YAMLDOC_FOLDED;
+		break;
+	default:
+		n->style = YAMLDOC_PLAIN;
+	}
+	n->end = byte_at(c, ev->end_mark.index);
+	/* A block scalar's end is past its line breaks and the next indent. */
+	if (n->style == YAMLDOC_LITERAL || n->style == YAMLDOC_FOLDED)
+		while (n->end > n->pstart + 1 &&
+		       strchr(" \t\r\n", c->data[n->end - 1]))
+			n->end--;
+	if (ev->data.scalar.anchor || ev->data.scalar.tag)
+		n->start = skip_props(c, n->pstart, n->end);
+}
+
 static int on_scalar(struct ctx *c, const yaml_event_t *ev)
 {
 	struct ynode *n = new_node(c, Y_SCALAR, &ev->start_mark);
@@ -440,6 +526,7 @@ static int on_scalar(struct ctx *c, const yaml_event_t *ev)
 	n->text[n->len] = '\0';
 	n->bytes = sat_add(n->len, 1);
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	set_scalar_span(c, n, ev);
 	rc = tag_of(c, (const char *)ev->data.scalar.tag, Y_SCALAR, n->line,
 	            n->col, &n->tag);
 	if (!rc)
@@ -459,7 +546,15 @@ static int on_start(struct ctx *c, const yaml_event_t *ev, enum ykind kind)
 	const yaml_char_t *anchor = kind == Y_MAP
 	                                    ? ev->data.mapping_start.anchor
 	                                    : ev->data.sequence_start.anchor;
+	int flow = kind == Y_MAP ? ev->data.mapping_start.style ==
+	                                   YAML_FLOW_MAPPING_STYLE
+	                         : ev->data.sequence_start.style ==
+	                                   YAML_FLOW_SEQUENCE_STYLE;
 	int rc;
+
+	n->style = flow ? YAMLDOC_FLOW : YAMLDOC_BLOCK;
+	if (anchor || tag)
+		n->start = skip_props(c, n->pstart, c->len);
 	n->open = 1;
 	n->height = 1;
 	n->bytes = 1;
@@ -481,11 +576,17 @@ static int on_start(struct ctx *c, const yaml_event_t *ev, enum ykind kind)
 	return 0;
 }
 
-static void on_end(struct ctx *c)
+static void on_end(struct ctx *c, const yaml_event_t *ev)
 {
 	struct ynode *n = c->stack[--c->nstack], *parent;
 
 	n->open = 0;
+	/* A block collection's end mark is where the next token starts. */
+	if (n->style == YAMLDOC_FLOW) {
+		n->end = byte_at(c, ev->end_mark.index);
+	} else if (n->n) {
+		n->end = n->kids[n->n - 1]->end;
+	}
 	if (!c->nstack)
 		return;
 	parent = c->stack[c->nstack - 1];
@@ -517,7 +618,7 @@ static int on_event(struct ctx *c, const yaml_event_t *ev)
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
 		if (c->nstack)
-			on_end(c);
+			on_end(c, ev);
 		return 0;
 	default:
 		return 0;
@@ -963,12 +1064,41 @@ static void ctx_release(struct ctx *c)
 {
 	for (size_t i = 0; i < c->nall; i++) {
 		free(c->all[i]->text);
+		free(c->all[i]->anchor);
 		free(c->all[i]->kids);
 		free(c->all[i]);
 	}
 	free(c->all);
 	free(c->stack);
 	json_decref(c->anchors);
+}
+
+/* Sets the budgets, checks the bytes and builds the node tree. */
+static int ctx_load(struct ctx *c, const struct yamldoc_limits *limits)
+{
+	size_t max_bytes = limits ? limits->max_bytes : 0;
+	int rc;
+
+	c->max_depth = limits && limits->max_depth ? limits->max_depth
+	                                           : YAMLDOC_MAX_DEPTH;
+	c->max_nodes = limits && limits->max_nodes ? limits->max_nodes
+	                                           : YAMLDOC_MAX_NODES;
+	if (!max_bytes)
+		max_bytes = YAMLDOC_MAX_BYTES;
+	/* Expansion may cost 16 times the input, and never less than 1 MiB. */
+	c->max_expand = max_bytes > SIZE_MAX / 16 ? SIZE_MAX : max_bytes * 16;
+	if (c->max_expand < (1u << 20))
+		c->max_expand = 1u << 20;
+	if (c->len > max_bytes)
+		return err_set_at(c->err, ERR_TOOBIG, c->path, 0, 0,
+		                  "file is %zu bytes; the limit is %zu", c->len,
+		                  max_bytes);
+	if (c->len >= 3 && !memcmp(c->data, "\xef\xbb\xbf", 3))
+		c->bom = c->cur_byte = 3;
+	c->anchors = json_object();
+	if ((rc = check_bytes(c)))
+		return rc;
+	return parse_events(c);
 }
 
 int yamldoc_parse(struct json_t **out, struct srcmap **map_out,
@@ -979,29 +1109,13 @@ int yamldoc_parse(struct json_t **out, struct srcmap **map_out,
 	                .len = data ? len : 0,
 	                .path = path,
 	                .err = err};
-	size_t max_bytes = limits ? limits->max_bytes : 0;
 	json_t *doc = NULL;
 	int rc;
 
 	*out = NULL;
 	if (map_out)
 		*map_out = NULL;
-	c.max_depth = limits && limits->max_depth ? limits->max_depth
-	                                          : YAMLDOC_MAX_DEPTH;
-	c.max_nodes = limits && limits->max_nodes ? limits->max_nodes
-	                                          : YAMLDOC_MAX_NODES;
-	if (!max_bytes)
-		max_bytes = YAMLDOC_MAX_BYTES;
-	/* Expansion may cost 16 times the input, and never less than 1 MiB. */
-	c.max_expand = max_bytes > SIZE_MAX / 16 ? SIZE_MAX : max_bytes * 16;
-	if (c.max_expand < (1u << 20))
-		c.max_expand = 1u << 20;
-	if (len > max_bytes)
-		return err_set_at(err, ERR_TOOBIG, path, 0, 0,
-		                  "file is %zu bytes; the limit is %zu", len,
-		                  max_bytes);
-	c.anchors = json_object();
-	if ((rc = check_bytes(&c)) || (rc = parse_events(&c)))
+	if ((rc = ctx_load(&c, limits)))
 		goto out;
 	if (map_out)
 		c.map = srcmap_new(path);
@@ -1017,4 +1131,99 @@ out:
 	srcmap_free(c.map);
 	ctx_release(&c);
 	return rc;
+}
+
+/* ---- spans: the node tree as written, for yamledit ---- */
+
+struct spans {
+	struct yamldoc_span *v;
+	size_t n, alloc;
+};
+
+static size_t span_add(struct spans *l, const struct ynode *n, char *ptr,
+                       const struct ynode *key, size_t parent)
+{
+	struct yamldoc_span *s;
+
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	s = &l->v[l->n];
+	memset(s, 0, sizeof(*s));
+	s->pointer = ptr;
+	s->kind = n->kind == Y_SCALAR ? YAMLDOC_SCALAR
+	          : n->kind == Y_SEQ  ? YAMLDOC_SEQUENCE
+	          : n->kind == Y_MAP  ? YAMLDOC_MAPPING
+	                              : YAMLDOC_ALIAS;
+	s->style = n->kind == Y_ALIAS ? YAMLDOC_PLAIN : n->style;
+	s->pstart = n->pstart;
+	s->start = n->start;
+	s->end = n->end;
+	s->key_start = key ? key->pstart : SIZE_MAX;
+	s->key_end = key ? key->end : SIZE_MAX;
+	s->parent = parent;
+	if (n->kind == Y_ALIAS)
+		s->anchor = xstrdup(n->text);
+	else if (n->anchor)
+		s->anchor = xstrdup(n->anchor);
+	return l->n++;
+}
+
+/* Records n and, unless it is an alias, what is written inside it. */
+static void span_walk(struct spans *l, const struct ynode *n, char *ptr,
+                      const struct ynode *key, size_t parent)
+{
+	size_t self = span_add(l, n, ptr, key, parent);
+
+	if (n->kind == Y_SEQ)
+		for (size_t i = 0; i < n->n; i++)
+			span_walk(l, n->kids[i], srcmap_index(ptr, i), NULL,
+			          self);
+	if (n->kind != Y_MAP)
+		return;
+	for (size_t i = 0; i + 1 < n->n; i += 2) {
+		const struct ynode *k = deref(n->kids[i]);
+
+		if (is_merge(k)) {
+			/* Not a member: its value is only marked, not walked.
+			 */
+			size_t m = span_add(l, n->kids[i + 1],
+			                    srcmap_child(ptr, "<<"), n->kids[i],
+			                    self);
+			l->v[m].merge = 1;
+			continue;
+		}
+		span_walk(l, n->kids[i + 1], srcmap_child(ptr, k->text),
+		          n->kids[i], self);
+	}
+}
+
+int yamldoc_spans(struct yamldoc_span **out, size_t *n, const char *data,
+                  size_t len, const char *path, struct err *err)
+{
+	struct ctx c = {.data = data ? data : "",
+	                .len = data ? len : 0,
+	                .path = path,
+	                .err = err};
+	struct spans l = {0};
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = ctx_load(&c, NULL)))
+		goto out;
+	if (c.root)
+		span_walk(&l, c.root, xstrdup(""), NULL, SIZE_MAX);
+	*out = l.v;
+	*n = l.n;
+out:
+	ctx_release(&c);
+	return rc;
+}
+
+void yamldoc_spans_free(struct yamldoc_span *spans, size_t n)
+{
+	for (size_t i = 0; spans && i < n; i++) {
+		free(spans[i].pointer);
+		free(spans[i].anchor);
+	}
+	free(spans);
 }

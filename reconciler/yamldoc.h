@@ -55,4 +55,56 @@ int yamldoc_parse(struct json_t **out, struct srcmap **map_out,
                   const struct yamldoc_limits *limits,
                   struct err *err) MUST_CHECK;
 
+/*
+ * The nodes of a document as they are written, for editing the text
+ * (yamledit.h). Aliases are not expanded and merge keys not merged: an
+ * alias is one node of kind YAMLDOC_ALIAS, and a merge key's value is one
+ * node with merge set whose insides are not listed.
+ */
+enum yamldoc_kind {
+	YAMLDOC_SCALAR,
+	YAMLDOC_SEQUENCE,
+	YAMLDOC_MAPPING,
+	YAMLDOC_ALIAS
+};
+
+enum yamldoc_style {
+	YAMLDOC_PLAIN, /* scalars */
+	YAMLDOC_SINGLE,
+	YAMLDOC_DOUBLE,
+	YAMLDOC_LITERAL,
+	YAMLDOC_FOLDED,
+	YAMLDOC_BLOCK, /* collections */
+	YAMLDOC_FLOW
+};
+
+struct yamldoc_span {
+	char *pointer; /* as in the srcmap ("" for the root); "/<<" for merges
+	                */
+	enum yamldoc_kind kind;
+	enum yamldoc_style style;
+	/*
+	 * Byte offsets: pstart is where the node's anchor or tag starts (or
+	 * start), start where the value starts, end one past its last byte
+	 * (block scalars end at their last non-blank character, block
+	 * collections at the end of their last item). An empty plain scalar
+	 * ("key:") sits just after its ':' or '-', with start == end.
+	 */
+	size_t pstart, start, end;
+	size_t key_start, key_end; /* of a member's key; SIZE_MAX for others */
+	size_t parent;             /* index of the parent; SIZE_MAX: root */
+	char *anchor;              /* &name defined here, or an alias's name */
+	int merge;                 /* the value of a merge key '<<' */
+};
+
+/*
+ * Parses data like yamldoc_parse (default limits) and returns its nodes in
+ * document order, each parent before its children, in *out (*n of them).
+ * An empty document has none. Free with yamldoc_spans_free. Errors as
+ * yamldoc_parse.
+ */
+int yamldoc_spans(struct yamldoc_span **out, size_t *n, const char *data,
+                  size_t len, const char *path, struct err *err) MUST_CHECK;
+void yamldoc_spans_free(struct yamldoc_span *spans, size_t n);
+
 #endif

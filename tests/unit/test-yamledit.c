@@ -1,0 +1,540 @@
+/*
+ * test-yamledit.c: unit tests for yamledit.c (editing YAML text in place).
+ *
+ * Each case gives a file, one edit, and the exact text that must come
+ * out: only the changed value's bytes differ, the rest (comments, blank
+ * lines, quoting, indentation, line endings) is as it was. Refusals are
+ * checked for their code and wording, and for leaving the text alone.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "yamldoc.h"
+#include "yamledit.h"
+#include "unit.h"
+
+static json_t *parse_json(const char *json)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(json, JSON_DECODE_ANY, &jerr);
+
+	ck_assert_msg(v != NULL, "bad JSON in the test: %s", json);
+	return v;
+}
+
+static struct yamledit *open_text(const char *text)
+{
+	struct yamledit *e = NULL;
+	struct err err;
+	int rc;
+
+	err_clear(&err);
+	rc = yamledit_open(&e, text, strlen(text), "t.yml", &err);
+	ck_assert_msg(rc == 0, "open failed: %s", err.msg);
+	return e;
+}
+
+/* The loaded document of the text must be the editor's document. */
+static void check_reload(const struct yamledit *e)
+{
+	size_t len;
+	const char *text = yamledit_text(e, &len);
+	json_t *doc = NULL;
+	int rc = yamldoc_parse(&doc, NULL, text, len, "t.yml", NULL, NULL);
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert(json_equal(doc, (json_t *)yamledit_doc(e)));
+	json_decref(doc);
+}
+
+/* Sets pointer to json (NULL: removes it) and expects want as the text. */
+static void expect_edit(const char *text, const char *pointer, const char *json,
+                        const char *want)
+{
+	struct yamledit *e = open_text(text);
+	struct err err;
+	json_t *v = json ? parse_json(json) : NULL;
+	int rc;
+
+	err_clear(&err);
+	rc = v ? yamledit_set(e, pointer, v, &err)
+	       : yamledit_remove(e, pointer, &err);
+	ck_assert_msg(rc == 0, "%s '%s' failed: %s", json ? "set" : "remove",
+	              pointer, err.msg);
+	ck_assert_msg(!strcmp(yamledit_text(e, NULL), want),
+	              "%s '%s' gave\n[%s]\nwant\n[%s]", json ? "set" : "remove",
+	              pointer, yamledit_text(e, NULL), want);
+	check_reload(e);
+	json_decref(v);
+	yamledit_free(e);
+}
+
+/* Expects the edit to fail with code and a message containing msg. */
+static void expect_fail(const char *text, const char *pointer, const char *json,
+                        int code, const char *msg)
+{
+	struct yamledit *e = open_text(text);
+	struct err err;
+	json_t *v = json ? parse_json(json) : NULL;
+	int rc;
+
+	err_clear(&err);
+	rc = v ? yamledit_set(e, pointer, v, &err)
+	       : yamledit_remove(e, pointer, &err);
+	ck_assert_msg(rc == code, "'%s' gave %d (%s), want %d", pointer, rc,
+	              err.msg, code);
+	ck_assert_msg(strstr(err.msg, msg), "'%s': message '%s' lacks '%s'",
+	              pointer, err.msg, msg);
+	ck_assert_str_eq(yamledit_text(e, NULL), text);
+	json_decref(v);
+	yamledit_free(e);
+}
+
+static const char compose[] = "# the shop\n"
+                              "services:\n"
+                              "  api:\n"
+                              "    image: \"nginx:1.25\" # pinned\n"
+                              "    deploy:\n"
+                              "      # how many\n"
+                              "      replicas: 2 # was 1\n"
+                              "      mode: replicated\n"
+                              "\n"
+                              "  # the database\n"
+                              "  db:\n"
+                              "    image: postgres:16\n"
+                              "\n"
+                              "  # the front\n"
+                              "  web:\n"
+                              "    image: 'caddy:2'\n";
+
+START_TEST(test_scale)
+{
+	expect_edit(compose, "/services/api/deploy/replicas", "5",
+	            "# the shop\n"
+	            "services:\n"
+	            "  api:\n"
+	            "    image: \"nginx:1.25\" # pinned\n"
+	            "    deploy:\n"
+	            "      # how many\n"
+	            "      replicas: 5 # was 1\n"
+	            "      mode: replicated\n"
+	            "\n"
+	            "  # the database\n"
+	            "  db:\n"
+	            "    image: postgres:16\n"
+	            "\n"
+	            "  # the front\n"
+	            "  web:\n"
+	            "    image: 'caddy:2'\n");
+}
+END_TEST
+
+START_TEST(test_image_keeps_quotes)
+{
+	expect_edit("a:\n  image: \"nginx:1.25\" # x\n", "/a/image",
+	            "\"nginx:1.27\"", "a:\n  image: \"nginx:1.27\" # x\n");
+	expect_edit("a:\n  image: 'caddy:2'\n", "/a/image", "\"caddy:2.8\"",
+	            "a:\n  image: 'caddy:2.8'\n");
+	expect_edit("a:\n  image: postgres:16\n", "/a/image", "\"postgres:17\"",
+	            "a:\n  image: postgres:17\n");
+	/* A number where a quoted string was is written plain. */
+	expect_edit("a: \"2\"\n", "/a", "3", "a: 3\n");
+}
+END_TEST
+
+START_TEST(test_new_member)
+{
+	expect_edit(compose, "/services/db/deploy/replicas", "3",
+	            "# the shop\n"
+	            "services:\n"
+	            "  api:\n"
+	            "    image: \"nginx:1.25\" # pinned\n"
+	            "    deploy:\n"
+	            "      # how many\n"
+	            "      replicas: 2 # was 1\n"
+	            "      mode: replicated\n"
+	            "\n"
+	            "  # the database\n"
+	            "  db:\n"
+	            "    image: postgres:16\n"
+	            "    deploy:\n"
+	            "      replicas: 3\n"
+	            "\n"
+	            "  # the front\n"
+	            "  web:\n"
+	            "    image: 'caddy:2'\n");
+	expect_edit("a: 1\n", "/b", "\"x\"", "a: 1\nb: x\n");
+	expect_edit("a: 1", "/b", "2", "a: 1\nb: 2");
+}
+END_TEST
+
+START_TEST(test_nested_creation)
+{
+	expect_edit("services:\n"
+	            "  api:\n"
+	            "    deploy:\n"
+	            "      replicas: 2\n"
+	            "  web:\n"
+	            "    image: x\n",
+	            "/services/api/deploy/placement/constraints",
+	            "[\"node.role == manager\", \"node.labels.zone==a\"]",
+	            "services:\n"
+	            "  api:\n"
+	            "    deploy:\n"
+	            "      replicas: 2\n"
+	            "      placement:\n"
+	            "        constraints:\n"
+	            "          - node.role == manager\n"
+	            "          - node.labels.zone==a\n"
+	            "  web:\n"
+	            "    image: x\n");
+	/* Replacing a list keeps its indentation, even when not indented. */
+	expect_edit("deploy:\n"
+	            "  placement:\n"
+	            "    constraints:\n"
+	            "    - a==b # old\n"
+	            "  replicas: 1\n",
+	            "/deploy/placement/constraints", "[\"c==d\", \"e==f\"]",
+	            "deploy:\n"
+	            "  placement:\n"
+	            "    constraints:\n"
+	            "    - c==d\n"
+	            "    - e==f # old\n"
+	            "  replicas: 1\n");
+	/* A null member becomes the mapping. */
+	expect_edit("a:\nb: 1\n", "/a/c", "true", "a:\n  c: true\nb: 1\n");
+}
+END_TEST
+
+START_TEST(test_flow)
+{
+	expect_edit("labels: {a: \"1\", b: x} # keep\n", "/labels/c", "\"z\"",
+	            "labels: {a: \"1\", b: x, c: z} # keep\n");
+	/* "y" is a boolean in YAML 1.1. */
+	expect_edit("labels: {a: \"1\"}\n", "/labels/c", "\"y\"",
+	            "labels: {a: \"1\", c: \"y\"}\n");
+	expect_edit("labels: {a: \"1\", b: x}\n", "/labels/a", "\"2\"",
+	            "labels: {a: \"2\", b: x}\n");
+	expect_edit("labels: {}\n", "/labels/a", "\"b,c\"",
+	            "labels: {a: \"b,c\"}\n");
+	expect_edit("ports: [80, 443]\n", "/ports/-", "8080",
+	            "ports: [80, 443, 8080]\n");
+	expect_edit("ports: []\n", "/ports/-", "{\"a\": [1]}",
+	            "ports: [{a: [1]}]\n");
+	expect_edit("labels: {a: 1, b: 2, c: 3}\n", "/labels/b", NULL,
+	            "labels: {a: 1, c: 3}\n");
+	expect_edit("labels: {a: 1, b: 2, c: 3}\n", "/labels/c", NULL,
+	            "labels: {a: 1, b: 2}\n");
+	expect_edit("p: [1, 2]\n", "/p/0", NULL, "p: [2]\n");
+	expect_edit("p: [1]\n", "/p/0", NULL, "p: []\n");
+}
+END_TEST
+
+static const char rules[] = "groups:\n"
+                            "  - name: node\n"
+                            "    rules:\n"
+                            "      # load\n"
+                            "      - alert: HighLoad\n"
+                            "        expr: node_load1 > 4\n"
+                            "        for: 5m\n"
+                            "      # disk\n"
+                            "      - alert: DiskFull\n"
+                            "        expr: disk > 0.9\n"
+                            "        annotations:\n"
+                            "          summary: |\n"
+                            "            The disk is full.\n"
+                            "\n"
+                            "  - name: other\n"
+                            "    rules: []\n";
+
+START_TEST(test_append_rule)
+{
+	expect_edit(rules, "/groups/0/rules/-",
+	            "{\"alert\": \"Down\", \"expr\": \"up == 0\", "
+	            "\"for\": \"1m\", \"labels\": {\"severity\": \"page\"}, "
+	            "\"annotations\": {}}",
+	            "groups:\n"
+	            "  - name: node\n"
+	            "    rules:\n"
+	            "      # load\n"
+	            "      - alert: HighLoad\n"
+	            "        expr: node_load1 > 4\n"
+	            "        for: 5m\n"
+	            "      # disk\n"
+	            "      - alert: DiskFull\n"
+	            "        expr: disk > 0.9\n"
+	            "        annotations:\n"
+	            "          summary: |\n"
+	            "            The disk is full.\n"
+	            "      - alert: Down\n"
+	            "        expr: up == 0\n"
+	            "        for: 1m\n"
+	            "        labels:\n"
+	            "          severity: page\n"
+	            "        annotations: {}\n"
+	            "\n"
+	            "  - name: other\n"
+	            "    rules: []\n");
+}
+END_TEST
+
+START_TEST(test_remove_item)
+{
+	expect_edit(rules, "/groups/0/rules/0", NULL,
+	            "groups:\n"
+	            "  - name: node\n"
+	            "    rules:\n"
+	            "      # disk\n"
+	            "      - alert: DiskFull\n"
+	            "        expr: disk > 0.9\n"
+	            "        annotations:\n"
+	            "          summary: |\n"
+	            "            The disk is full.\n"
+	            "\n"
+	            "  - name: other\n"
+	            "    rules: []\n");
+	expect_edit(rules, "/groups/0/rules/1", NULL,
+	            "groups:\n"
+	            "  - name: node\n"
+	            "    rules:\n"
+	            "      # load\n"
+	            "      - alert: HighLoad\n"
+	            "        expr: node_load1 > 4\n"
+	            "        for: 5m\n"
+	            "\n"
+	            "  - name: other\n"
+	            "    rules: []\n");
+	/* The first member of an item goes, the '-' stays. */
+	expect_edit("- a: 1\n  b: 2\n", "/0/a", NULL, "- b: 2\n");
+	expect_edit("x:\n  - 1\n", "/x/0", NULL, "x: []\n");
+}
+END_TEST
+
+START_TEST(test_remove_member)
+{
+	expect_edit(compose, "/services/db", NULL,
+	            "# the shop\n"
+	            "services:\n"
+	            "  api:\n"
+	            "    image: \"nginx:1.25\" # pinned\n"
+	            "    deploy:\n"
+	            "      # how many\n"
+	            "      replicas: 2 # was 1\n"
+	            "      mode: replicated\n"
+	            "\n"
+	            "  # the front\n"
+	            "  web:\n"
+	            "    image: 'caddy:2'\n");
+	expect_edit(compose, "/services/api/deploy/replicas", NULL,
+	            "# the shop\n"
+	            "services:\n"
+	            "  api:\n"
+	            "    image: \"nginx:1.25\" # pinned\n"
+	            "    deploy:\n"
+	            "      mode: replicated\n"
+	            "\n"
+	            "  # the database\n"
+	            "  db:\n"
+	            "    image: postgres:16\n"
+	            "\n"
+	            "  # the front\n"
+	            "  web:\n"
+	            "    image: 'caddy:2'\n");
+	expect_edit("a:\n  b: 1 # c\nd: 2\n", "/a/b", NULL, "a: {}\nd: 2\n");
+	expect_edit("a: 1\n", "/a", NULL, "{}\n");
+}
+END_TEST
+
+START_TEST(test_alias_to_merge)
+{
+	expect_edit("x-defaults: &defaults\n"
+	            "  replicas: 2\n"
+	            "  mode: replicated\n"
+	            "services:\n"
+	            "  api:\n"
+	            "    deploy: *defaults\n"
+	            "  web:\n"
+	            "    deploy: *defaults\n",
+	            "/services/api/deploy/replicas", "5",
+	            "x-defaults: &defaults\n"
+	            "  replicas: 2\n"
+	            "  mode: replicated\n"
+	            "services:\n"
+	            "  api:\n"
+	            "    deploy:\n"
+	            "      <<: *defaults\n"
+	            "      replicas: 5\n"
+	            "  web:\n"
+	            "    deploy: *defaults\n");
+	/* A member that comes from a merge key gets an explicit one. */
+	expect_edit("base: &b {replicas: 2, mode: global}\n"
+	            "api:\n"
+	            "  <<: *b\n"
+	            "  image: x\n",
+	            "/api/replicas", "4",
+	            "base: &b {replicas: 2, mode: global}\n"
+	            "api:\n"
+	            "  <<: *b\n"
+	            "  image: x\n"
+	            "  replicas: 4\n");
+	/* Replacing the alias itself leaves the anchor alone. */
+	expect_edit("a: &v 1\nb: *v\n", "/b", "2", "a: &v 1\nb: 2\n");
+}
+END_TEST
+
+START_TEST(test_alias_refused)
+{
+	expect_fail("a: &v 1\nb: *v\n", "/a", "2", ERR_UNSUPPORTED, "&v");
+	expect_fail("a: &l [1, 2]\nb: *l\n", "/b/-", "3", ERR_UNSUPPORTED,
+	            "*l");
+	expect_fail("a: &m\n  x: 1\nb: *m\n", "/a/x", "2", ERR_UNSUPPORTED,
+	            "&m");
+	expect_fail("a: &m\n  x: 1\nb: *m\n", "/b/x", NULL, ERR_UNSUPPORTED,
+	            "*m");
+}
+END_TEST
+
+START_TEST(test_type_looking_strings)
+{
+	static const char *const table[][2] = {
+	        {"\"5\"", "a: \"5\"\n"},       {"\"true\"", "a: \"true\"\n"},
+	        {"\"null\"", "a: \"null\"\n"}, {"\"yes\"", "a: \"yes\"\n"},
+	        {"\"1.0\"", "a: \"1.0\"\n"},   {"\"\"", "a: \"\"\n"},
+	        {"\"a: b\"", "a: \"a: b\"\n"}, {"\"x #y\"", "a: \"x #y\"\n"},
+	        {"\"- x\"", "a: \"- x\"\n"},   {"\"*x\"", "a: \"*x\"\n"},
+	        {"\" x\"", "a: \" x\"\n"},     {"\"a\\nb\"", "a: \"a\\nb\"\n"},
+	        {"\"0x1F\"", "a: \"0x1F\"\n"}, {"\"~\"", "a: \"~\"\n"},
+	        {"\"x#y\"", "a: x#y\n"},       {"1.5", "a: 1.5\n"},
+	        {"null", "a: null\n"},         {"false", "a: false\n"},
+	        {"2.0", "a: 2.0\n"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		expect_edit("a: old\n", "/a", table[i][0], table[i][1]);
+	expect_edit("a: 1\n", "/<<", "2", "a: 1\n\"<<\": 2\n");
+}
+END_TEST
+
+START_TEST(test_not_found)
+{
+	expect_fail(compose, "/services/api/image/tag", "1", ERR_NOTFOUND,
+	            "'/services/api/image' is a string, not a mapping");
+	expect_fail("p: [1]\n", "/p/3", "1", ERR_NOTFOUND,
+	            "'/p' has no item '3'");
+	expect_fail("p: [1]\n", "/p/x/y", "1", ERR_NOTFOUND,
+	            "'/p' has no item 'x'");
+	expect_fail(compose, "/services/nope", NULL, ERR_NOTFOUND,
+	            "there is nothing at '/services/nope'");
+	expect_fail(compose, "services", "1", ERR_INVALID, "JSON Pointer");
+	expect_fail(compose, "", NULL, ERR_UNSUPPORTED, "whole document");
+}
+END_TEST
+
+START_TEST(test_crlf)
+{
+	expect_edit("a:\r\n  b: 1\r\n  c: 2\r\nd: 3\r\n", "/a/e", "{\"f\": 1}",
+	            "a:\r\n  b: 1\r\n  c: 2\r\n  e:\r\n    f: 1\r\nd: 3\r\n");
+	expect_edit("a:\r\n  # c\r\n  b: 1\r\n  c: 2\r\n", "/a/b", NULL,
+	            "a:\r\n  c: 2\r\n");
+}
+END_TEST
+
+START_TEST(test_four_spaces)
+{
+	expect_edit("services:\n"
+	            "    api:\n"
+	            "        image: x\n",
+	            "/services/api/deploy", "{\"replicas\": 2}",
+	            "services:\n"
+	            "    api:\n"
+	            "        image: x\n"
+	            "        deploy:\n"
+	            "            replicas: 2\n");
+	/* Tabs inside values are not indentation. */
+	expect_edit("a:\n  b: \"x\ty\"\t# t\n", "/a/c", "\"p\\tq\"",
+	            "a:\n  b: \"x\ty\"\t# t\n  c: \"p\\tq\"\n");
+}
+END_TEST
+
+START_TEST(test_empty_document)
+{
+	expect_edit("", "/services/api/image", "\"x\"",
+	            "services:\n  api:\n    image: x\n");
+	expect_edit("# nothing yet", "/a", "1", "# nothing yet\na: 1\n");
+	expect_edit("---\n", "/a", "1", "---\na: 1\n");
+}
+END_TEST
+
+START_TEST(test_several_edits)
+{
+	struct yamledit *e = open_text(compose);
+	json_t *v = json_integer(7);
+	struct err err;
+
+	err_clear(&err);
+	ck_assert_int_eq(
+	        yamledit_set(e, "/services/web/deploy/replicas", v, &err), 0);
+	ck_assert_int_eq(
+	        yamledit_set(e, "/services/web/deploy/replicas", v, &err), 0);
+	ck_assert_int_eq(yamledit_remove(e, "/services/api", &err), 0);
+	ck_assert_str_eq(yamledit_text(e, NULL), "# the shop\n"
+	                                         "services:\n"
+	                                         "\n"
+	                                         "  # the database\n"
+	                                         "  db:\n"
+	                                         "    image: postgres:16\n"
+	                                         "\n"
+	                                         "  # the front\n"
+	                                         "  web:\n"
+	                                         "    image: 'caddy:2'\n"
+	                                         "    deploy:\n"
+	                                         "      replicas: 7\n");
+	check_reload(e);
+	json_decref(v);
+	yamledit_free(e);
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	struct yamledit *e = NULL;
+	struct err err;
+
+	err_clear(&err);
+	ck_assert_int_eq(yamledit_open(&e, "a: [", 4, "t.yml", &err),
+	                 ERR_INVALID);
+	ck_assert_ptr_null(e);
+	ck_assert_int_eq(
+	        yamledit_open(&e, "a: 1\n---\nb: 2\n", 14, "t.yml", &err),
+	        ERR_INVALID);
+	ck_assert(strstr(err.msg, "only one YAML document"));
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("yamledit");
+
+	UNIT_TCASE(s, test_scale);
+	UNIT_TCASE(s, test_image_keeps_quotes);
+	UNIT_TCASE(s, test_new_member);
+	UNIT_TCASE(s, test_nested_creation);
+	UNIT_TCASE(s, test_flow);
+	UNIT_TCASE(s, test_append_rule);
+	UNIT_TCASE(s, test_remove_item);
+	UNIT_TCASE(s, test_remove_member);
+	UNIT_TCASE(s, test_alias_to_merge);
+	UNIT_TCASE(s, test_alias_refused);
+	UNIT_TCASE(s, test_type_looking_strings);
+	UNIT_TCASE(s, test_not_found);
+	UNIT_TCASE(s, test_crlf);
+	UNIT_TCASE(s, test_four_spaces);
+	UNIT_TCASE(s, test_empty_document);
+	UNIT_TCASE(s, test_several_edits);
+	UNIT_TCASE(s, test_open_errors);
+	return s;
+}
