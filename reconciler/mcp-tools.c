@@ -312,6 +312,8 @@ json_t *mcp_tools_call(struct mcp_session *s, json_t *params,
 		          (s->scopes & MCP_SCOPE_WRITE) ? "write" : "read");
 	else if (check_args(&r, s->m, t, args, &err) < 0)
 		tool_fail(&r, "%s: %s", t->name, err.msg);
+	else if (!r.is_error && !s->m->o.ctx)
+		tool_fail(&r, "%s: this server has no repository", t->name);
 	else if (!r.is_error)
 		run_tool(&r, s, t, args, params);
 	mcpctx_audit(s->m->o.ctx, s->who, t->name, args, &r);

@@ -111,30 +111,23 @@ int mcpwrite_service_set(struct mcpwrite *w, struct tool_result *r,
  * string literal per JSON string (adjacent literals would stringify as
  * two JSON strings).
  */
-#define MCPWRITE_ARGS                                                       \
-	"reason" : {                                                        \
-		"type" : "string",                                          \
-		"minLength" : 1,                                            \
-		"maxLength" : 2000,                                         \
-		"description" : "the person's request, in their words; it " \
-		                "goes into the commit message"              \
-	},                                                                  \
-	           "expected_revision":                                     \
-	{                                                                   \
-		"type" : "string",                                          \
-		         "pattern" : "^[0-9a-f]{7,40}$",                    \
-		                     "description"                          \
-		    : "the commit the change was planned on; a different "  \
-		      "head is a conflict"                                  \
+// clang-format off
+#define MCPWRITE_ARGS \
+	"reason" : { \
+		"type" : "string", "minLength" : 1, "maxLength" : 2000, \
+		"description" : "the person's request, in their words; it goes into the commit message" \
+	}, \
+	"expected_revision" : { \
+		"type" : "string", "pattern" : "^[0-9a-f]{7,40}$", \
+		"description" : "the commit the change was planned on; a different head is a conflict" \
 	}
 /* The confirm member of a destructive tool. */
-#define MCPWRITE_CONFIRM                                                       \
-	"confirm":                                                             \
-	{                                                                      \
-		"type" : "boolean",                                            \
-		         "description" : "true: go ahead without asking (for " \
-		                         "clients that cannot ask the person)" \
+#define MCPWRITE_CONFIRM \
+	"confirm" : { \
+		"type" : "boolean", \
+		"description" : "true: go ahead without asking (for clients that cannot ask the person)" \
 	}
+// clang-format on
 
 /* The output schema of every write tool. */
 #define MCPWRITE_OUTPUT                                                       \
