@@ -229,6 +229,25 @@ int store_approval_pending(struct json_t **out, struct store *s,
                            struct err *err) MUST_CHECK;
 
 /*
+ * Bearer tokens of kedge mcp's HTTP server, kept by the sha256 (hex) of
+ * the token, never the token. scope is "read" or "write" (which includes
+ * read). store_token_add: ERR_CONFLICT "a token named 'x' exists" while
+ * a token of that name is not revoked. store_token_list: *out = [{"name",
+ * "scope", "created":ts, "last_used":ts|null, "revoked":ts|null}] by
+ * name. store_token_revoke: ERR_NOTFOUND "no token named 'x'".
+ * store_token_find: *out = {"name", "scope"} of the live token with that
+ * hash (and its last use is recorded), ERR_NOTFOUND otherwise.
+ */
+int store_token_add(struct store *s, const char *name, const char *hash,
+                    const char *scope, struct err *err) MUST_CHECK;
+int store_token_list(struct json_t **out, struct store *s,
+                     struct err *err) MUST_CHECK;
+int store_token_revoke(struct store *s, const char *name,
+                       struct err *err) MUST_CHECK;
+int store_token_find(struct json_t **out, struct store *s, const char *hash,
+                     struct err *err) MUST_CHECK;
+
+/*
  * Audit of webhooks and API calls: source "webhook:github" / "api"; who is
  * the remote address (or a token's name); what is "push refs/heads/main" or
  * "POST /api/v1/reconcile"; result the HTTP status ("202", "401"). Never
