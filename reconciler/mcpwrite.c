@@ -436,9 +436,13 @@ static int attempt(struct attempt *a, struct tool_result *r, struct mcpwrite *w,
                    void *arg, struct err *err)
 {
 	const struct mcpctx_opts *co = mcpctx_opts(w->c->ctx);
-	struct repo_signature who = {
-	        co->author_name ? co->author_name : "kedge",
-	        co->author_email ? co->author_email : "kedge@localhost"};
+	/* over HTTP the author is the token's owner */
+	int token = w->c->who && strcmp(w->c->who, "stdio");
+	struct repo_signature who = {token             ? w->c->who
+	                             : co->author_name ? co->author_name
+	                                               : "kedge",
+	                             co->author_email ? co->author_email
+	                                              : "kedge@localhost"};
 	struct repo_change *ch;
 	struct repo_opts ro;
 	char *msg;
