@@ -368,19 +368,32 @@ struct push_args {
 	const char *expected; /* NULL: the branch must not exist */
 };
 
-/* A refusal the remote reports per ref ("non-fast-forward", a hook's). */
+/*
+ * A refusal the remote reports per ref: "non-fast-forward", "fetch
+ * first", "stale info", or a ref it could not lock or update because it
+ * changed under receive-pack (a race: ERR_CONFLICT); anything else, such
+ * as a hook's "pre-receive hook declined", is quoted as ERR_REMOTE.
+ */
+static int is_race(const char *status)
+{
+	static const char *const words[] = {"fast-forward", "fetch first",
+	                                    "stale", "lock",
+	                                    "failed to update"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (strstr(status, words[i]))
+			return 1;
+	return 0;
+}
+
 static int push_status_cb(const char *refname, const char *status, void *data)
 {
 	struct repo_remote_ctx *c = data;
 
 	(void)refname;
 	if (status && !c->code) {
-		c->code = strstr(status, "fast-forward") ||
-		                          strstr(status, "fetch first") ||
-		                          strstr(status, "stale") ||
-		                          strstr(status, "lock")
-		                  ? ERR_CONFLICT
-		                  : ERR_REMOTE;
+		c->code = is_race(status) ? ERR_CONFLICT : ERR_REMOTE;
 		snprintf(c->msg, sizeof(c->msg), "%s", status);
 	}
 	return 0;

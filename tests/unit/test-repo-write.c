@@ -519,6 +519,41 @@ START_TEST(push_remote_race_is_a_conflict)
 }
 END_TEST
 
+START_TEST(push_remote_refused_is_quoted)
+{
+	char *w = xasprintf("%s/nonbare", tmp), *before, *s;
+	char *url = xasprintf("file://%s", w);
+	char *cache = xasprintf("%s/cache-refused", tmp);
+	struct repo_opts o = {.cache_dir = cache};
+	struct repo_change ch[] = {CH("f", "new")};
+	struct repo *r;
+	struct err e = {0};
+	char id[41];
+
+	sh("set -e; git init -q -b main %s; cd %s; printf old > f; git add f;"
+	   "git commit -q -m one",
+	   w, w);
+	before = head_of(w, "main");
+	r = open_ok(url, "main", &o);
+	snprintf(id, sizeof(id), "%s", commit_ok(r, ch, 1, "change f"));
+	/* libgit2's file:// transport pushes only to bare repositories */
+	assert_err(repo_push(r, id, "side", NULL, &o, &e), &e, ERR_REMOTE,
+	           "cannot push to 'file://");
+	ck_assert_msg(strstr(e.msg, "non-bare"), "%s", e.msg);
+	s = head_of(w, "main");
+	ck_assert_str_eq(s, before);
+	free(s);
+	s = head_of(w, "refs/heads/side");
+	ck_assert_str_eq(s, "");
+	free(s);
+	repo_free(r);
+	free(before);
+	free(cache);
+	free(url);
+	free(w);
+}
+END_TEST
+
 /* A loopback TCP port that accepts connections and never answers. */
 static int silent_listener(int *port)
 {
@@ -671,6 +706,7 @@ Suite *unit_suite(void)
 	CASE(push_local_refuses_checked_out_branch);
 	CASE(push_remote_file_url);
 	CASE(push_remote_race_is_a_conflict);
+	CASE(push_remote_refused_is_quoted);
 	CASE(push_remote_deadline_and_unreachable);
 	CASE(diff_text_git_format);
 #undef CASE
