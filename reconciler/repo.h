@@ -141,7 +141,9 @@ struct repo_signature {
  * Errors: ERR_INVALID "invalid path 'p': ..." for a path that is empty,
  * starts with '/', has an empty, ".", ".." or ".git" component, is a
  * folder, a submodule or (when written) a symbolic link, is under a file,
- * is changed twice or is under another changed path; ERR_INVALID for an
+ * is changed twice or is under another changed path; ERR_INVALID
+ * "nothing to commit: ..." when the new tree is the parent's (no changes,
+ * or only the same bytes again: no empty commits); ERR_INVALID for an
  * empty message or an author libgit2 refuses (empty, or with '<' '>');
  * ERR_NOTFOUND "cannot delete 'p': not found in <name>"; ERR_IO when
  * objects cannot be written. Nothing but unreferenced objects is left

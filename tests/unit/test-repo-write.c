@@ -280,8 +280,12 @@ START_TEST(commit_rejects_bad_paths)
 	char *bare = seed_bare("badpath"), *refs;
 	struct repo *r = open_ok(bare, NULL, NULL);
 	struct repo_change twice[] = {CH("a.yml", "1"), CH("a.yml", "2")};
-	struct repo_change nested[] = {CH("d/e/f", "1"), CH("d", "2")};
+	/* sorted, "d-x" comes between "d" and "d/e/f" */
+	struct repo_change nested[] = {CH("d/e/f", "1"), CH("d-x", "3"),
+	                               CH("d", "2")};
 	struct repo_change ok[] = {CH("fine.yml", "1")};
+	struct repo_change same[] = {CH("README", "hello\n")};
+	struct repo_change nopath[] = {{NULL, "x", 1}};
 	struct repo_signature nobody = {"", "x@y"};
 	struct err e;
 	char id[41], *s;
@@ -298,7 +302,7 @@ START_TEST(commit_rejects_bad_paths)
 	err_clear(&e);
 	assert_err(repo_commit_create(id, r, twice, 2, &author, "m", &e), &e,
 	           ERR_INVALID, "'a.yml': it is changed twice");
-	assert_err(repo_commit_create(id, r, nested, 2, &author, "m", &e), &e,
+	assert_err(repo_commit_create(id, r, nested, 3, &author, "m", &e), &e,
 	           ERR_INVALID, "'d/e/f': it is under 'd', which is also");
 	assert_err(repo_commit_create(id, r, ok, 1, &author, "", &e), &e,
 	           ERR_INVALID, "the commit message is empty");
@@ -306,6 +310,15 @@ START_TEST(commit_rejects_bad_paths)
 	           &e, ERR_INVALID, "the commit message is empty");
 	assert_err(repo_commit_create(id, r, ok, 1, &nobody, "m", &e), &e,
 	           ERR_INVALID, "invalid author");
+	assert_err(repo_commit_create(id, r, nopath, 1, &author, "m", &e), &e,
+	           ERR_INVALID, "invalid path '': empty");
+	/* no empty commits: none for no change, none for the same bytes */
+	assert_err(repo_commit_create(id, r, NULL, 0, &author, "m", &e), &e,
+	           ERR_INVALID,
+	           "nothing to commit: the changes leave the "
+	           "files of ");
+	assert_err(repo_commit_create(id, r, same, 1, &author, "m", &e), &e,
+	           ERR_INVALID, "nothing to commit");
 	s = capture("git -C %s for-each-ref", bare);
 	ck_assert_str_eq(s, refs);
 	free(s);
