@@ -351,6 +351,16 @@ static int push_local(struct repo *r, const git_oid *id, const char *branch,
 
 	if ((rc = check_not_checked_out(r, refname, branch, err)))
 		goto out;
+	/* never by force: what a remote's fast-forward rule would refuse */
+	if (old && !git_oid_equal(id, old) &&
+	    git_graph_descendant_of(r->gr, id, old) != 1) {
+		rc = err_set(err, ERR_CONFLICT,
+		             "branch '%s' moved on %s: %.12s does not descend "
+		             "from %.12s",
+		             branch, r->name, git_oid_tostr_s(id),
+		             git_oid_tostr_s(old));
+		goto out;
+	}
 	if (old)
 		got = git_reference_create_matching(&ref, r->gr, refname, id, 1,
 		                                    old, "kedge: push");

@@ -157,8 +157,9 @@ int repo_commit_create(char out[41], struct repo *r,
 /*
  * Makes branch (a short name, "main" or "kedge/scale-api") on r's origin
  * point to commit, which must be in r's object database, never by force:
- * with expected (40 hex digits) only when the branch points there now;
- * with expected NULL only when the branch does not exist. A local
+ * with expected (40 hex digits) only when the branch points there now and
+ * commit is expected or descends from it (a fast-forward); with expected
+ * NULL only when the branch does not exist. A local
  * repository gets a compare-and-swap ref update, and only when it is bare
  * or the branch is not checked out (its work tree would go stale). A
  * remote gets a push (no "+" refspec, in a child process killed at

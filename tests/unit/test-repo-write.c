@@ -377,7 +377,17 @@ START_TEST(push_local_compare_and_swap)
 	assert_err(repo_push(r, "0123456789012345678901234567890123456789", "x",
 	                     NULL, NULL, &e),
 	           &e, ERR_NOTFOUND, "no commit 0123456789");
-	/* the CAS succeeds with the right expected */
+	/* never by force: c2 is a sibling of c1, not a fast-forward */
+	assert_err(repo_push(r, c2, "main", c1, NULL, &e), &e, ERR_CONFLICT,
+	           "branch 'main' moved on ");
+	ck_assert_msg(strstr(e.msg, "does not descend from"), "%s", e.msg);
+	s = head_of(bare, "main");
+	ck_assert_str_eq(s, c1);
+	free(s);
+	/* the CAS succeeds with the right expected and a descendant */
+	repo_free(r);
+	r = open_ok(bare, c1, NULL);
+	snprintf(c2, sizeof(c2), "%s", commit_ok(r, two, 1, "two on one"));
 	ck_assert_int_eq(repo_push(r, c2, "main", c1, NULL, &e), 0);
 	s = head_of(bare, "main");
 	ck_assert_str_eq(s, c2);
