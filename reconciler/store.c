@@ -26,9 +26,9 @@ struct store {
 #define TEXT_MAX_LEN (64 * 1024)
 #define PLAN_MAX_LEN (16 * 1024 * 1024)
 
-static const char *const triggers[] = {"interval", "api",     "drift",
-                                       "start",    "approve", "retry",
-                                       "events",   "resume",  NULL};
+static const char *const triggers[] = {"interval", "api",   "drift",  "start",
+                                       "approve",  "retry", "events", "resume",
+                                       "mcp",      NULL};
 static const char *const results[] = {"ok",          "noop",    "failed",
                                       "invalid",     "stalled", "not-converged",
                                       "interrupted", NULL};

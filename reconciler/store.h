@@ -90,7 +90,7 @@ int store_apply_record(struct store *s, const char *revision,
  * Reconciles go queued -> running -> done.
  *
  * store_reconcile_queue records a queued reconcile and puts its id in *id.
- * trigger is "interval", "api", "drift", "start", "approve" or
+ * trigger is "interval", "api", "drift", "start", "approve", "mcp" or
  * "webhook:<provider>" ("webhook:github").
  */
 int store_reconcile_queue(struct store *s, int64_t *id, const char *trigger,
