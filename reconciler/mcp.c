@@ -299,7 +299,10 @@ static int dispatch(struct mcp_session *s, const char *text, size_t len)
 	size_t i;
 	int rc = 0;
 
-	msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* any JSON value parses: a valid one that is not an object is an
+	 * invalid request (-32600), not a parse error */
+	msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	                 &jerr);
 	if (!msg) {
 		rpc_fail(&e, RPC_PARSE_ERROR, "invalid JSON at column %d: %s",
 		         jerr.column, jerr.text);
