@@ -332,11 +332,29 @@ static int dispatch(struct mcp_session *s, const char *text, size_t len)
 	return rc;
 }
 
+/* The answer to a message longer than MCP_MAX_MESSAGE. */
+static int answer_oversized(struct mcp_session *s)
+{
+	struct rpc_error e = {0};
+	json_t *out;
+	int rc;
+
+	rpc_fail(&e, RPC_INVALID_REQUEST, "message larger than %u bytes",
+	         MCP_MAX_MESSAGE);
+	out = error_response(NULL, &e);
+	rc = mcp_send_json(s, out);
+	json_decref(out);
+	return rc;
+}
+
 int mcp_session_handle(struct mcp_session *s, const char *msg, size_t len)
 {
+	int rc;
+
 	if (len > MCP_MAX_MESSAGE) {
-		mcp_session_feed_oversized(s);
-		return 0;
+		/* answered now: nothing runs a queue in this mode */
+		rc = answer_oversized(s);
+		return rc < 0 ? rc : 1;
 	}
 	return dispatch(s, msg, len);
 }
@@ -491,19 +509,10 @@ static struct qmsg *pop(struct mcp_session *s, uint64_t deadline)
 
 static int handle_queued(struct mcp_session *s, struct qmsg *q)
 {
-	struct rpc_error e = {0};
 	int rc;
 
-	if (!q->text) {
-		json_t *out;
-
-		rpc_fail(&e, RPC_INVALID_REQUEST,
-		         "message larger than %u bytes", MCP_MAX_MESSAGE);
-		out = error_response(NULL, &e);
-		rc = mcp_send_json(s, out);
-		json_decref(out);
-		return rc;
-	}
+	if (!q->text)
+		return answer_oversized(s);
 	rc = dispatch(s, q->text, q->len);
 	return rc < 0 ? rc : 0;
 }
