@@ -502,6 +502,8 @@ static struct qmsg *pop(struct mcp_session *s, uint64_t deadline)
 		if (!s->head)
 			s->tail = NULL;
 		s->queued--;
+		q->next =
+		        NULL; /* no longer in the queue (wait_reply links it) */
 	}
 	pthread_mutex_unlock(&s->lock);
 	return q;
