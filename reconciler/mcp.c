@@ -574,12 +574,18 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* A response, or a ping: handled even while a tool waits. */
+/*
+ * A response, a ping, or what is only answered with an error: handled
+ * even while a tool waits. A batch waits: the requests in it would run
+ * inside the waiting tool (2025-03-26, the version with batches, has no
+ * elicitation, so its answer never comes in one).
+ */
 static int answer_now(const char *text, size_t len)
 {
-	json_t *msg = json_loadb(text, len, 0, NULL);
+	json_t *msg = json_loadb(text, len, JSON_DECODE_ANY, NULL);
 	const char *m = json_string_value(json_object_get(msg, "method"));
-	int now = !json_is_object(msg) || !m || !strcmp(m, "ping");
+	int now = !json_is_array(msg) &&
+	          (!json_is_object(msg) || !m || !strcmp(m, "ping"));
 
 	json_decref(msg);
 	return now;
