@@ -450,7 +450,12 @@ static void push(struct mcp_session *s, char *text, size_t len)
 
 void mcp_session_feed(struct mcp_session *s, const char *msg, size_t len)
 {
-	push(s, xstrndup(msg, len), len);
+	/* all len bytes, NULs too: xstrndup would stop at the first one */
+	char *text = xmalloc(len + 1);
+
+	memcpy(text, msg, len);
+	text[len] = '\0';
+	push(s, text, len);
 }
 
 void mcp_session_feed_oversized(struct mcp_session *s)

@@ -1113,6 +1113,42 @@ START_TEST(queued_messages_are_answered_in_order)
 }
 END_TEST
 
+START_TEST(a_line_with_a_nul_is_invalid_json_in_both_modes)
+{
+	static const char line[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	                           "\"ping\"}\0{\"jsonrpc\":\"2.0\"}";
+	static const char cancel[] = "{\"jsonrpc\":\"2.0\",\"method\":"
+	                             "\"notifications/cancelled\",\"params\":{"
+	                             "\"requestId\":7}}\0 ";
+	struct fx f;
+	struct mcp_call c = {0};
+	json_t *id = json_integer(7);
+
+	fx_open(&f, NULL, MCP_SCOPE_READ | MCP_SCOPE_WRITE);
+	ck_assert_int_eq(mcp_session_handle(f.s, line, sizeof(line) - 1), 1);
+	/* with a tool in flight, a fed line is searched for a cancel */
+	c.s = f.s;
+	c.id = id;
+	atomic_init(&c.cancelled, 0);
+	f.s->current = &c;
+	mcp_session_feed(f.s, line, sizeof(line) - 1);
+	mcp_session_feed(f.s, "\0", 1);
+	mcp_session_feed(f.s, cancel, sizeof(cancel) - 1);
+	ck_assert_int_eq(mcp_call_cancelled(&c), 0); /* not valid JSON */
+	f.s->current = NULL;
+	mcp_session_feed_end(f.s);
+	ck_assert_int_eq(mcp_session_run(f.s), 0);
+	ck_assert_uint_eq(sent(&f), 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_error(json_array_get(f.box.msgs, i), RPC_PARSE_ERROR,
+		             "invalid JSON");
+		assert_null_id(json_array_get(f.box.msgs, i));
+	}
+	json_decref(id);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(run_returns_at_once_when_the_input_ended)
 {
 	struct fx f;
@@ -1475,6 +1511,7 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, resources_without_a_repository_are_an_internal_error);
 	UNIT_TCASE(s, a_message_over_the_cap_is_refused_in_handle_mode);
 	UNIT_TCASE(s, queued_messages_are_answered_in_order);
+	UNIT_TCASE(s, a_line_with_a_nul_is_invalid_json_in_both_modes);
 	UNIT_TCASE(s, run_returns_at_once_when_the_input_ended);
 	UNIT_TCASE(s, a_failing_send_stops_the_session);
 	UNIT_TCASE(s, a_failing_send_is_returned_in_handle_mode);
