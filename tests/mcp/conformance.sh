@@ -157,8 +157,9 @@ die() {
 }
 
 [ -x "$KEDGE" ] || die "no kedge at $KEDGE (make build/kedge)"
-[ -x "$NODE" ] && [ -f "$SUITE" ] ||
+if [ ! -x "$NODE" ] || [ ! -f "$SUITE" ]; then
 	die "no Node 22 or suite in $CONF/node_modules (make conformance-deps)"
+fi
 case "$("$NODE" --version 2>/dev/null)" in
 v22.*) ;;
 *) die "$NODE is not Node 22 (make conformance-deps)" ;;
@@ -253,7 +254,7 @@ for s in "${RUN[@]}"; do
 		"$SUITE" server --url "$URL" --scenario "$s" --spec-version "$SPEC" \
 		-o "$out" >"$out/stdout.txt" 2>"$out/stderr.txt")
 	rc=$?
-	checks=$(ls "$out"/*/checks.json 2>/dev/null | head -n 1)
+	checks=$(find "$out" -mindepth 2 -maxdepth 2 -name checks.json | head -n 1)
 	sum=$(summarize "${checks:-$out/none}")
 	verdict=${sum%% *}
 	verdict=${verdict%%$'\n'*}
@@ -268,6 +269,7 @@ for s in "${RUN[@]}"; do
 	else
 		failed=$((failed + 1))
 		echo "FAIL $s ($n checks, suite exit $rc)"
+		[ -n "$checks" ] || sed -n '1,5s/^/  stdout: /p' "$out/stdout.txt"
 		[ -s "$out/stderr.txt" ] && sed -n '1,5s/^/  stderr: /p' "$out/stderr.txt"
 	fi
 	printf '%s\n' "$sum" | tail -n +2
