@@ -127,7 +127,13 @@ NA=(
 
 TMP=""
 SRV=""
+CHILD=""
 cleanup() {
+	if [ -n "$CHILD" ]; then
+		kill -TERM "$CHILD" 2>/dev/null
+		wait "$CHILD" 2>/dev/null
+	fi
+	CHILD=""
 	if [ -n "$SRV" ] && kill -0 "$SRV" 2>/dev/null; then
 		kill -TERM "$SRV" 2>/dev/null
 		for _ in $(seq 50); do
@@ -172,17 +178,18 @@ unset DOCKER_CONTEXT DOCKER_CONFIG GIT_DIR GIT_WORK_TREE
 export DOCKER_HOST=unix://$TMP/no-docker.sock
 
 # the desired-state repository, its bare clone (--repo), the store, a token
-(
-	set -e
-	mkdir "$TMP/r"
-	cd "$TMP/r"
+# shellcheck disable=SC2016
+timeout 60 bash -ec '
+	mkdir "$1/r"
+	cd "$1/r"
 	git init -q -b main
 	mkdir -p stacks/web
-	printf 'services:\n  web:\n    image: nginx:1.25\n' >stacks/web/compose.yml
+	printf "services:\n  web:\n    image: nginx:1.25\n" >stacks/web/compose.yml
 	git add -A
 	git -c user.name=t -c user.email=t@t commit -qm init
-	git clone -q --bare "$TMP/r" "$TMP/r.git"
-) >"$TMP/setup.log" 2>&1 || die "repository setup failed: $(cat "$TMP/setup.log")"
+	git clone -q --bare "$1/r" "$1/r.git"
+' _ "$TMP" >"$TMP/setup.log" 2>&1 ||
+	die "repository setup failed: $(cat "$TMP/setup.log")"
 TOKEN=$(timeout 30 "$KEDGE" token create --name conf --scope write \
 	--state-dir "$TMP/state" 2>"$TMP/token.err" | tail -n 1)
 case "$TOKEN" in
@@ -226,6 +233,7 @@ done
 # summary of one scenario's checks.json: "PASS|FAIL <n checks>" then one line
 # per check that is not SUCCESS
 summarize() {
+	# shellcheck disable=SC2016
 	"$NODE" -e '
 const fs = require("fs");
 let checks;
@@ -250,10 +258,14 @@ mkdir -p "$TMP/results"
 for s in "${RUN[@]}"; do
 	out=$TMP/results/$s
 	mkdir -p "$out"
-	(cd "$TMP" && timeout "$TIMEOUT" "$NODE" --import "$CONF/bearer.mjs" \
+	# in the background, so that a signal to us is handled at once
+	(cd "$TMP" && exec timeout "$TIMEOUT" "$NODE" --import "$CONF/bearer.mjs" \
 		"$SUITE" server --url "$URL" --scenario "$s" --spec-version "$SPEC" \
-		-o "$out" >"$out/stdout.txt" 2>"$out/stderr.txt")
+		-o "$out" >"$out/stdout.txt" 2>"$out/stderr.txt") &
+	CHILD=$!
+	wait "$CHILD"
 	rc=$?
+	CHILD=""
 	checks=$(find "$out" -mindepth 2 -maxdepth 2 -name checks.json | head -n 1)
 	sum=$(summarize "${checks:-$out/none}")
 	verdict=${sum%% *}
