@@ -76,6 +76,12 @@ static json_t *response(json_t *id, json_t *result)
 	                 id ? id : json_null(), "result", result);
 }
 
+/*
+ * An error without a readable id (parse error, invalid request) has no
+ * "id" at all: the schema's JSONRPCErrorResponse has an optional id that
+ * is a string or an integer, never null, and the SDK clients drop a
+ * message with "id": null as invalid instead of reading the error.
+ */
 static json_t *error_response(json_t *id, const struct rpc_error *e)
 {
 	json_t *err =
@@ -83,8 +89,10 @@ static json_t *error_response(json_t *id, const struct rpc_error *e)
 
 	if (e->data)
 		json_object_set(err, "data", e->data);
-	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
-	                 id ? id : json_null(), "error", err);
+	if (!id)
+		return json_pack("{s:s, s:o}", "jsonrpc", "2.0", "error", err);
+	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "error",
+	                 err);
 }
 
 /* ---- lifecycle ---------------------------------------------------- */
