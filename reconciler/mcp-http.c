@@ -107,7 +107,7 @@ static void reply_text(struct httpd_reply *rep, int status, const char *msg)
 	rep->content_type = "application/json";
 	buf_reset(&rep->body);
 	if (buf_addf(&rep->body,
-	             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
+	             "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":"
 	             "%d,\"message\":\"%s\"}}",
 	             status == 404   ? -32001
 	             : status == 400 ? -32600
