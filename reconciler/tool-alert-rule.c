@@ -229,6 +229,7 @@ const struct tool_entry tool_add_alert_rule = {
         .output_schema = MCPWRITE_OUTPUT,
         .flags = TOOL_COMMIT,
         .run = run_add,
+        .edit = add_edit,
 };
 
 const struct tool_entry tool_remove_alert_rule = {
@@ -252,4 +253,5 @@ const struct tool_entry tool_remove_alert_rule = {
         .output_schema = MCPWRITE_OUTPUT,
         .flags = TOOL_COMMIT | TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT,
         .run = run_remove,
+        .edit = remove_edit,
 };

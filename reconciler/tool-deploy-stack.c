@@ -120,4 +120,5 @@ const struct tool_entry tool_deploy_stack = {
         .output_schema = MCPWRITE_OUTPUT,
         .flags = TOOL_COMMIT | TOOL_IDEMPOTENT,
         .run = run,
+        .edit = edit,
 };

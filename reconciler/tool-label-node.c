@@ -95,4 +95,5 @@ const struct tool_entry tool_label_node = {
         .output_schema = MCPWRITE_OUTPUT,
         .flags = TOOL_COMMIT | TOOL_IDEMPOTENT,
         .run = run,
+        .edit = edit,
 };

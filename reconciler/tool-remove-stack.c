@@ -64,4 +64,5 @@ const struct tool_entry tool_remove_stack = {
         .output_schema = MCPWRITE_OUTPUT,
         .flags = TOOL_COMMIT | TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT,
         .run = run,
+        .edit = edit,
 };

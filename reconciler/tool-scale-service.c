@@ -94,4 +94,5 @@ const struct tool_entry tool_scale_service = {
         .output_schema = MCPWRITE_OUTPUT,
         .flags = TOOL_COMMIT | TOOL_IDEMPOTENT,
         .run = run,
+        .edit = edit,
 };

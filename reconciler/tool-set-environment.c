@@ -195,4 +195,5 @@ const struct tool_entry tool_set_environment = {
         .output_schema = MCPWRITE_OUTPUT,
         .flags = TOOL_COMMIT | TOOL_IDEMPOTENT,
         .run = run,
+        .edit = edit,
 };

@@ -71,4 +71,5 @@ const struct tool_entry tool_set_placement = {
         .output_schema = MCPWRITE_OUTPUT,
         .flags = TOOL_COMMIT | TOOL_IDEMPOTENT,
         .run = run,
+        .edit = edit,
 };

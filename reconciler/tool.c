@@ -29,6 +29,7 @@ extern const struct tool_entry tool_label_node;
 extern const struct tool_entry tool_add_alert_rule;
 extern const struct tool_entry tool_remove_alert_rule;
 extern const struct tool_entry tool_remove_stack;
+extern const struct tool_entry tool_propose_changes;
 extern const struct tool_entry tool_reconcile_now;
 
 const struct tool_entry *const tool_table[] = {
@@ -50,6 +51,7 @@ const struct tool_entry *const tool_table[] = {
         &tool_add_alert_rule,
         &tool_remove_alert_rule,
         &tool_remove_stack,
+        &tool_propose_changes,
         /* operate: through the daemon, no commit */
         &tool_reconcile_now,
 };

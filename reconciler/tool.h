@@ -22,6 +22,7 @@ struct err;
 struct json_t;
 struct mcpctx;
 struct mcp_call;
+struct mcpwrite;
 
 /*
  * Schemas are written as JSON in the source: TOOL_JSON({"type": "object"})
@@ -81,6 +82,13 @@ struct tool_entry {
 	 */
 	int (*run)(struct tool_result *out, struct tool_call *c,
 	           struct err *err);
+	/*
+	 * A write tool's edit alone (an mcpwrite_edit_fn whose arg is the
+	 * struct tool_call), so that propose_changes can make several edits
+	 * in one commit. NULL for the others.
+	 */
+	int (*edit)(struct mcpwrite *w, struct tool_result *r, void *arg,
+	            struct err *err);
 };
 
 /* Every tool, in the order tools/list gives them. */

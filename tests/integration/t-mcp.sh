@@ -150,7 +150,7 @@ mcp '[{"op":"listTools"},{"op":"ping"}]'
 assert_eq "$MCP_RC" 0 "client exit status"
 check 'L[0]["protocolVersion"] == "2025-11-25" and L[0]["serverVersion"]["name"] == "kedge"'
 check '"tools" in L[0]["capabilities"] and L[0]["instructions"]'
-check 'set("list_nodes list_stacks get_stack show_plan show_drift reconcile_history list_alert_rules deploy_stack scale_service set_image set_environment set_placement label_node add_alert_rule remove_alert_rule remove_stack reconcile_now".split()) <= set(t["name"] for t in R(1)["tools"])'
+check 'set("list_nodes list_stacks get_stack show_plan show_drift reconcile_history list_alert_rules deploy_stack scale_service set_image set_environment set_placement label_node add_alert_rule remove_alert_rule remove_stack propose_changes reconcile_now".split()) <= set(t["name"] for t in R(1)["tools"])'
 check 'all(__import__("re").fullmatch("[a-z0-9_]{1,64}", t["name"]) and t["inputSchema"]["type"] == "object" and "outputSchema" in t and "annotations" in t for t in R(1)["tools"])'
 check '[t for t in R(1)["tools"] if t["name"] == "list_stacks"][0]["annotations"]["readOnlyHint"] is True'
 check '[t for t in R(1)["tools"] if t["name"] == "remove_stack"][0]["annotations"]["destructiveHint"] is True'
@@ -286,6 +286,14 @@ mcp "[$(call deploy_stack '{"stack":"mnew","compose":"services:\n  app:\n    ima
 check 'not E(1) and S(1)["files"] == ["stacks/mnew/compose.yml"] and S(1)["plan"]["summary"]["create"] >= 1'
 check 'E(2) and "stacks/mbad/compose.yml:" in T(2) and "starts at line 3" in T(2)'
 check 'E(3) and "../escape" in T(3)'
+
+case_begin "propose_changes makes several edits one commit, or none when one of them fails"
+before=$(rev)
+mcp "[$(call propose_changes '{"reason":"api gets two and a new alert","summary":"api x2 with an alert","edits":[{"tool":"scale_service","arguments":{"stack":"mapi","service":"api","replicas":3}},{"tool":"add_alert_rule","arguments":{"file":"node","group":"api","alert":"ApiDown","expr":"absent(up)"}}]}'),$(call propose_changes '{"reason":"r","edits":[{"tool":"scale_service","arguments":{"stack":"mapi","service":"api","replicas":4}},{"tool":"set_image","arguments":{"stack":"mapi","service":"ghost","image":"nginx:1.27"}}]}')]" --commit-to tracked
+check 'not E(1) and sorted(S(1)["files"]) == ["alerts/node.yml", "stacks/mapi/compose.yml"]'
+check 'E(2) and "edits/1 (set_image)" in T(2)'
+assert_eq "$(git --git-dir="$BARE" rev-list --count "$before"..main)" 1 "one commit for the two edits, none for the failed pair"
+assert_eq "$(git --git-dir="$BARE" log -1 --format=%s main)" "api x2 with an alert" "the subject"
 
 case_begin "resources are the desired-state documents; secrets and unknown URIs are not"
 mcp '[{"op":"listResources"},{"op":"readResource","uri":"kedge://repo/stacks/mweb/compose.yml"},{"op":"readResource","uri":"kedge://repo/../etc/passwd"},{"op":"listPrompts"},{"op":"getPrompt","name":"scale","arguments":{"stack":"mweb","service":"web","replicas":"4"}}]'
