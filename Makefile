@@ -177,6 +177,10 @@ demo: deps $(BUILD)/kedge
 bench: $(BUILD)/kedge
 	KEDGE=$(abspath $(BUILD)/kedge) bench/run.sh
 
+# the MCP write path (issue 10): docs/benchmarks.md
+bench-mcp: $(BUILD)/kedge
+	KEDGE=$(abspath $(BUILD)/kedge) bench/mcp.sh
+
 # the Prometheus rules part (issue 9): docs/benchmarks.md
 bench-prometheus: $(BUILD)/kedge
 	KEDGE=$(abspath $(BUILD)/kedge) bench/prometheus.sh
