@@ -60,7 +60,7 @@ SUITE_BIN := $(BUILD)/tests/jsonschema-suite
 
 .PHONY: all deps check check-only unit fuzz-replay schema-suite integration \
 	mcp-deps conformance conformance-deps asan demo lint fmt fmt-check fuzz \
-	install clean bench bench-prometheus
+	install clean bench bench-prometheus bench-mcp
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/kedge
