@@ -63,6 +63,10 @@ enum {
 	OPT_STATE_DIR,
 	OPT_LISTEN,
 	OPT_AUTHOR,
+	OPT_FORGE,
+	OPT_FORGE_URL,
+	OPT_FORGE_REPO,
+	OPT_FORGE_TOKEN_FILE,
 };
 
 static const struct option_def {
@@ -116,6 +120,11 @@ static const struct option_def {
         {{"state-dir", required_argument, NULL, OPT_STATE_DIR}, CLI_OPT_MCP},
         {{"listen", required_argument, NULL, OPT_LISTEN}, CLI_OPT_MCP},
         {{"author", required_argument, NULL, OPT_AUTHOR}, CLI_OPT_MCP},
+        {{"forge", required_argument, NULL, OPT_FORGE}, CLI_OPT_MCP},
+        {{"forge-url", required_argument, NULL, OPT_FORGE_URL}, CLI_OPT_MCP},
+        {{"forge-repo", required_argument, NULL, OPT_FORGE_REPO}, CLI_OPT_MCP},
+        {{"forge-token-file", required_argument, NULL, OPT_FORGE_TOKEN_FILE},
+         CLI_OPT_MCP},
 };
 
 const char *cli_env(const char *name, const char *dflt)
@@ -386,6 +395,18 @@ static int mcp_option(struct cli_opts *o, int c, const char *arg)
 		break;
 	case OPT_AUTHOR:
 		o->mcp.author = arg;
+		break;
+	case OPT_FORGE:
+		o->mcp.forge = arg;
+		break;
+	case OPT_FORGE_URL:
+		o->mcp.forge_url = arg;
+		break;
+	case OPT_FORGE_REPO:
+		o->mcp.forge_repo = arg;
+		break;
+	case OPT_FORGE_TOKEN_FILE:
+		o->mcp.forge_token_file = arg;
 		break;
 	default:
 		BUG("option %d not handled", c);

@@ -69,6 +69,7 @@ struct cli_opts {
 	} prom;
 	struct { /* kedge mcp */
 		const char *commit_to, *tools, *state_dir, *listen, *author;
+		const char *forge, *forge_url, *forge_repo, *forge_token_file;
 		int read_only;
 	} mcp;
 };

@@ -11,7 +11,9 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "buf.h"
 #include "err.h"
+#include "forge.h"
 #include "httpd.h"
 #include "log.h"
 #include "mcp-http.h"
@@ -48,8 +50,41 @@ static int parse_author(struct mcpctx_opts *mo, char *buf)
 	return *mo->author_name && *mo->author_email ? 0 : -1;
 }
 
+/* --forge and its settings; the token is read from a file. */
+static int setup_forge(struct mcpctx_opts *mo, struct buf *token,
+                       const struct cli_opts *o)
+{
+	struct err err;
+
+	err_clear(&err);
+	if (forge_kind_parse(&mo->forge.kind, o->mcp.forge, &err))
+		return cli_usage_error(&cmd_mcp, "%s", err.msg);
+	if (!o->mcp.forge_repo || !o->mcp.forge_token_file || !o->src.ref)
+		return cli_usage_error(&cmd_mcp, "%s",
+		                       "--forge needs --forge-repo, "
+		                       "--forge-token-file and --ref (the "
+		                       "branch requests go to)");
+	buf_init(token, 64 * 1024);
+	if (buf_read_file(token, o->mcp.forge_token_file)) {
+		fprintf(stderr, "error: cannot read --forge-token-file '%s'\n",
+		        o->mcp.forge_token_file);
+		return CLI_ERROR;
+	}
+	while (token->len && strchr(" \t\r\n", token->ptr[token->len - 1]))
+		token->ptr[--token->len] = '\0';
+	if (!token->len) {
+		fprintf(stderr, "error: --forge-token-file '%s' is empty\n",
+		        o->mcp.forge_token_file);
+		return CLI_ERROR;
+	}
+	mo->forge.url = o->mcp.forge_url;
+	mo->forge.repo = o->mcp.forge_repo;
+	mo->forge.token = token->ptr;
+	return 0;
+}
+
 static int setup(struct mcpctx_opts *mo, char **store_buf, char *author,
-                 const struct cli_opts *o)
+                 struct buf *token_buf, const struct cli_opts *o)
 {
 	memset(mo, 0, sizeof(*mo));
 	mo->src = o->src;
@@ -75,6 +110,8 @@ static int setup(struct mcpctx_opts *mo, char **store_buf, char *author,
 	if (o->mcp.state_dir)
 		*store_buf = xasprintf("%s/state.db", o->mcp.state_dir);
 	mo->store = *store_buf ? *store_buf : o->store;
+	if (o->mcp.forge && setup_forge(mo, token_buf, o))
+		return CLI_ERROR;
 	if (author && parse_author(mo, author))
 		return cli_usage_error(&cmd_mcp,
 		                       "--author must be 'Name <email>', not "
@@ -151,6 +188,7 @@ static int run(int argc, char **argv)
 	struct mcpctx *ctx = NULL;
 	struct mcp *m = NULL;
 	char *schema_dir = NULL, *store_buf = NULL, *author = NULL;
+	struct buf forge_token = BUF_INIT;
 	struct err err;
 	int rc;
 
@@ -164,7 +202,7 @@ static int run(int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	}
 	author = o.mcp.author ? xstrdup(o.mcp.author) : NULL;
-	if ((rc = setup(&mo, &store_buf, author, &o)))
+	if ((rc = setup(&mo, &store_buf, author, &forge_token, &o)))
 		goto out;
 	schema_dir = cli_schema_dir(&o);
 	mo.schema_dir = schema_dir;
@@ -193,6 +231,9 @@ out:
 	free(schema_dir);
 	free(store_buf);
 	free(author);
+	if (forge_token.ptr)
+		memset(forge_token.ptr, 0, forge_token.len);
+	buf_release(&forge_token);
 	cli_opts_release(&o);
 	return rc;
 }
@@ -222,6 +263,13 @@ const struct cmd_entry cmd_mcp = {
                 "    --tools a,b,...       offer only these tools\n"
                 "    --author 'N <E>'      commit author (default: kedge "
                 "<kedge@localhost>)\n"
+                "    --forge KIND          github, gitlab or gitea: open a "
+                "pull request\n"
+                "                          for each branch pushed\n"
+                "    --forge-url URL       the forge's API (GitHub and "
+                "gitlab.com: known)\n"
+                "    --forge-repo O/N      the repository on the forge\n"
+                "    --forge-token-file F  the forge's API token\n"
                 "    --state-dir DIR       the store (audit log) in "
                 "DIR/state.db, as kedge run\n"
                 "    --store URL           the store, by path or URL\n"

@@ -11,6 +11,7 @@
 #define RECONCILER_MCPCTX_H
 
 #include "diag.h"
+#include "forge.h"
 #include "reconcile.h"
 #include "source.h"
 #include "util.h"
@@ -37,6 +38,7 @@ struct mcpctx_opts {
 	const char *author_email; /* NULL: "kedge@localhost" */
 	const char *prom_url;     /* analyze_metrics; NULL: none */
 	struct daemon *daemon;    /* reconcile_now; NULL: not in kedge run */
+	struct forge_opts forge;  /* pull requests for --commit-to branch */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "desired.h"
 #include "err.h"
+#include "forge.h"
 #include "log.h"
 #include "mcp.h"
 #include "mcpctx.h"
@@ -482,6 +483,39 @@ static int attempt(struct attempt *a, struct tool_result *r, struct mcpwrite *w,
 	return repo_push(w->repo, a->commit, a->branch, NULL, &ro, err);
 }
 
+/*
+ * A pull or merge request for a pushed branch, when a forge is set. Its
+ * failure does not undo the push: the branch is there to be merged by
+ * hand, and the result says why no request was opened.
+ */
+static void open_request(json_t *out, const struct mcpwrite *w,
+                         const struct attempt *a,
+                         const struct mcpwrite_req *req)
+{
+	const struct mcpctx_opts *co = mcpctx_opts(w->c->ctx);
+	char *url = NULL, *body;
+	long number = 0;
+	struct err err;
+
+	if (co->forge.kind == FORGE_NONE ||
+	    co->commit_to != MCPCTX_COMMIT_BRANCH || !a->branch)
+		return;
+	err_clear(&err);
+	body = xasprintf("%s\n\nRequested through kedge's %s tool by %s.\n",
+	                 tool_arg(w->c, "reason"), req->tool,
+	                 w->c->who ? w->c->who : "unknown");
+	if (forge_open_request(&url, &number, &co->forge, a->branch,
+	                       co->src.ref, req->summary, body, &err))
+		json_object_set_new(out, "pull_request_error",
+		                    json_string(err.msg));
+	else
+		json_object_set_new(out, "pull_request",
+		                    json_pack("{s:s, s:I}", "url", url,
+		                              "number", (json_int_t)number));
+	free(url);
+	free(body);
+}
+
 static int result_of(struct tool_result *r, struct attempt *a,
                      struct mcpwrite *w, const struct mcpwrite_req *req)
 {
@@ -492,6 +526,8 @@ static int result_of(struct tool_result *r, struct attempt *a,
 	                        "base", repo_commit(w->repo), "files", a->files,
 	                        "diff", buf_cstr(&a->diff), "pushed", changed);
 
+	if (changed)
+		open_request(out, w, a, req);
 	if (plan)
 		json_object_set_new(out, "plan", plan);
 	if (!changed)

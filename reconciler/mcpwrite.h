@@ -144,7 +144,9 @@ int mcpwrite_service_set(struct mcpwrite *w, struct tool_result *r,
 			},                                                    \
 			"diff" : {"type" : "string"},                         \
 			"plan" : {"type" : "object"},                         \
-			"pushed" : {"type" : "boolean"}                       \
+			"pushed" : {"type" : "boolean"},                      \
+			"pull_request" : {"type" : "object"},                 \
+			"pull_request_error" : {"type" : "string"}            \
 		}                                                             \
 	})
 

@@ -195,7 +195,7 @@ START_TEST(old_store_is_migrated_once)
 	pclose(p);
 	free(cmd);
 	/* the ladder ran to the current version; the old row stayed */
-	ck_assert_str_eq(line, "2\n1\n");
+	ck_assert_str_eq(line, "3\n1\n");
 }
 END_TEST
 
@@ -236,7 +236,8 @@ START_TEST(store_is_in_wal_mode_with_the_daemon_tables)
 	                path);
 	ck_assert_str_eq(sh_out(cmd), "wal\napply_history\napproval\naudit\n"
 	                              "drift\nfailed_spec\nreconcile\n"
-	                              "reconcile_action\nstack_status\n");
+	                              "reconcile_action\nstack_status\n"
+	                              "token\n");
 	free(cmd);
 }
 END_TEST
@@ -275,7 +276,7 @@ START_TEST(version_1_store_is_upgraded_in_place)
 	cmd = xasprintf("sqlite3 '%s' 'PRAGMA user_version; SELECT count(*) "
 	                "FROM reconcile'",
 	                path);
-	ck_assert_str_eq(sh_out(cmd), "2\n1\n");
+	ck_assert_str_eq(sh_out(cmd), "3\n1\n");
 	free(cmd);
 }
 END_TEST
@@ -315,6 +316,43 @@ static const char *stack_field(struct store *s, const char *stack,
 	json_decref(st);
 	return buf;
 }
+
+START_TEST(tokens_are_found_by_hash_until_revoked)
+{
+	struct store *s = NULL;
+	struct err err;
+	json_t *t = NULL, *list = NULL;
+
+	ck_assert_int_eq(store_open(&s, path, &err), 0);
+	ck_assert_int_eq(store_token_add(s, "ann", "h1", "write", &err), 0);
+	ck_assert_int_eq(store_token_add(s, "ann", "h2", "read", &err),
+	                 ERR_CONFLICT);
+	ck_assert_str_eq(err.msg,
+	                 "a token named 'ann' exists; revoke it first");
+	ck_assert_int_eq(store_token_find(&t, s, "h1", &err), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(t, "name")), "ann");
+	ck_assert_str_eq(json_string_value(json_object_get(t, "scope")),
+	                 "write");
+	json_decref(t);
+	ck_assert_int_eq(store_token_find(&t, s, "nope", &err), ERR_NOTFOUND);
+	ck_assert_int_eq(store_token_revoke(s, "ann", &err), 0);
+	ck_assert_int_eq(store_token_find(&t, s, "h1", &err), ERR_NOTFOUND);
+	ck_assert_int_eq(store_token_revoke(s, "ann", &err), ERR_NOTFOUND);
+	ck_assert_str_eq(err.msg, "no token named 'ann'");
+	/* the name is free again once revoked */
+	ck_assert_int_eq(store_token_add(s, "ann", "h3", "read", &err), 0);
+	ck_assert_int_eq(store_token_list(&list, s, &err), 0);
+	ck_assert_int_eq(json_array_size(list), 2);
+	ck_assert(json_is_string(
+	        json_object_get(json_array_get(list, 0), "revoked")));
+	ck_assert(json_is_string(
+	        json_object_get(json_array_get(list, 0), "last_used")));
+	ck_assert(json_is_null(
+	        json_object_get(json_array_get(list, 1), "revoked")));
+	json_decref(list);
+	store_free(s);
+}
+END_TEST
 
 START_TEST(since_moves_only_when_the_status_changes)
 {
@@ -362,6 +400,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, postgres_locations_are_refused_for_now);
 	tcase_add_test(tc, store_is_in_wal_mode_with_the_daemon_tables);
 	tcase_add_test(tc, version_1_store_is_upgraded_in_place);
+	tcase_add_test(tc, tokens_are_found_by_hash_until_revoked);
 	tcase_add_test(tc, read_only_store_refuses_daemon_writes);
 	tcase_add_test(tc, since_moves_only_when_the_status_changes);
 	suite_add_tcase(s, tc);
