@@ -137,7 +137,7 @@ static int blank_line(const struct yamledit *e, size_t off)
 	return 1;
 }
 
-/* True when the line at off is blank or only a comment: '#' ... */
+/* True when the line at off holds only a comment. */
 static int comment_line(const struct yamledit *e, size_t off)
 {
 	size_t i = line_start(e, off);
@@ -157,12 +157,30 @@ static size_t find(const struct yamledit *e, const char *ptr)
 	return NONE;
 }
 
-/* The children of p in order; merge values too, as they take up lines. */
+static int is_inside(const struct yamledit *e, size_t i, size_t top)
+{
+	for (; i != NONE; i = e->sp[i].parent)
+		if (i == top)
+			return 1;
+	return 0;
+}
+
+/*
+ * The children of p in order; merge values too, as they take up lines.
+ * Spans are in document order, a parent before its children, so the
+ * first child is right after p and a sibling after prev's descendants.
+ */
 static size_t kid_after(const struct yamledit *e, size_t p, size_t prev)
 {
-	for (size_t i = prev == NONE ? p + 1 : prev + 1; i < e->nsp; i++)
+	if (prev == NONE)
+		return p + 1 < e->nsp && e->sp[p + 1].parent == p ? p + 1
+		                                                  : NONE;
+	for (size_t i = prev + 1; i < e->nsp; i++) {
 		if (e->sp[i].parent == p)
 			return i;
+		if (!is_inside(e, i, prev))
+			return NONE;
+	}
 	return NONE;
 }
 
@@ -184,14 +202,6 @@ static size_t count_kids(const struct yamledit *e, size_t p)
 	     i = kid_after(e, p, i))
 		n++;
 	return n;
-}
-
-static int is_inside(const struct yamledit *e, size_t i, size_t top)
-{
-	for (; i != NONE; i = e->sp[i].parent)
-		if (i == top)
-			return 1;
-	return 0;
 }
 
 static int in_flow(const struct yamledit *e, size_t i)
@@ -233,24 +243,22 @@ static size_t entry_start(const struct yamledit *e, size_t i)
 	return dash_of(e, i);
 }
 
-static int anchor_used(const struct yamledit *e, const char *name)
+/* The names that aliases use, as the keys of a json object. */
+static json_t *aliased_names(const struct yamledit *e)
 {
+	json_t *names = json_object();
+
 	for (size_t i = 0; i < e->nsp; i++)
-		if (e->sp[i].kind == YAMLDOC_ALIAS &&
-		    !strcmp(e->sp[i].anchor, name))
-			return 1;
-	return 0;
+		if (e->sp[i].kind == YAMLDOC_ALIAS)
+			json_object_set_new(names, e->sp[i].anchor,
+			                    json_true());
+	return names;
 }
 
-static int anchor_refuse(const struct yamledit *e, const char *pointer,
-                         size_t j, struct err *err)
+static int used_anchor(const struct yamledit *e, size_t j, const json_t *names)
 {
-	const char *name = e->sp[j].anchor;
-
-	return err_set(err, ERR_UNSUPPORTED,
-	               "'%s' is inside the anchor &%s that aliases (*%s) "
-	               "use; changing it would change them too",
-	               pointer, name, name);
+	return e->sp[j].kind != YAMLDOC_ALIAS && e->sp[j].anchor &&
+	       json_object_get(names, e->sp[j].anchor);
 }
 
 /*
@@ -260,15 +268,24 @@ static int anchor_refuse(const struct yamledit *e, const char *pointer,
 static int check_anchors(const struct yamledit *e, const char *pointer,
                          size_t i, int inner, struct err *err)
 {
-	for (size_t j = i; j != NONE; j = e->sp[j].parent)
-		if (e->sp[j].kind != YAMLDOC_ALIAS && e->sp[j].anchor &&
-		    anchor_used(e, e->sp[j].anchor))
-			return anchor_refuse(e, pointer, j, err);
-	for (size_t j = i + 1; inner && j < e->nsp && is_inside(e, j, i); j++)
-		if (e->sp[j].kind != YAMLDOC_ALIAS && e->sp[j].anchor &&
-		    anchor_used(e, e->sp[j].anchor))
-			return anchor_refuse(e, pointer, j, err);
-	return 0;
+	json_t *names = aliased_names(e);
+	size_t bad = NONE;
+	int rc = 0;
+
+	for (size_t j = i; j != NONE && bad == NONE; j = e->sp[j].parent)
+		if (used_anchor(e, j, names))
+			bad = j;
+	for (size_t j = i + 1;
+	     inner && bad == NONE && j < e->nsp && is_inside(e, j, i); j++)
+		if (used_anchor(e, j, names))
+			bad = j;
+	if (bad != NONE)
+		rc = err_set(err, ERR_UNSUPPORTED,
+		             "'%s' is inside the anchor &%s that aliases (*%s) "
+		             "use; changing it would change them too",
+		             pointer, e->sp[bad].anchor, e->sp[bad].anchor);
+	json_decref(names);
+	return rc;
 }
 
 static void learn_layout(const struct yamledit *e, struct layout *lay)
@@ -355,18 +372,23 @@ static int plain_ok(const char *s, size_t n, int flow, int key)
 	return ok;
 }
 
+/* True when the character at u (n bytes left) needs an escape. */
+static int needs_escape(const unsigned char *u, size_t n)
+{
+	if (u[0] < 0x20 || u[0] == 0x7f)
+		return 1;
+	if (u[0] == 0xc2 && n > 1 && u[1] == 0x85)
+		return 1; /* NEL, a line break to YAML */
+	if (u[0] == 0xe2 && n > 2 && u[1] == 0x80 && (u[2] & 0xfe) == 0xa8)
+		return 1; /* line and paragraph separators */
+	return u[0] == 0xef && n > 2 && u[1] == 0xbb && u[2] == 0xbf;
+}
+
 static int single_ok(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f ||
-		    (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0x85))
+	for (size_t i = 0; i < n; i++)
+		if (needs_escape((const unsigned char *)s + i, n - i))
 			return 0;
-		if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-		    ((unsigned char)s[i + 2] & 0xfe) == 0xa8)
-			return 0;
-	}
 	return 1;
 }
 
@@ -426,6 +448,48 @@ static void put_double(struct buf *b, const char *s, size_t n)
 		}
 	}
 	put(b, "\"", 1);
+}
+
+/*
+ * True when s can be a literal block scalar ("|" or "|-") whose indentation
+ * is found from its first line: several lines, at most one line break at
+ * the end, no carriage returns or other control characters.
+ */
+static int literal_ok(const char *s, size_t n)
+{
+	size_t last;
+
+	if (!n || !memchr(s, '\n', n) || s[0] == ' ' ||
+	    (n > 1 && s[n - 1] == '\n' && s[n - 2] == '\n'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\n' && s[i] != '\t' &&
+		    needs_escape((const unsigned char *)s + i, n - i))
+			return 0;
+	last = n - (s[n - 1] == '\n');
+	while (last > 0 && s[last - 1] == ' ')
+		last--;
+	return last > 0 && s[last - 1] != '\n';
+}
+
+/* A literal block scalar whose lines are at column in; no final break. */
+static void put_literal(struct buf *b, const char *s, size_t n, unsigned in,
+                        const char *nl)
+{
+	int clip = s[n - 1] == '\n';
+
+	puts_(b, clip ? " |" : " |-");
+	n -= clip;
+	for (size_t i = 0; i <= n;) {
+		const char *eol = memchr(s + i, '\n', n - i);
+		size_t w = eol ? (size_t)(eol - s) - i : n - i;
+
+		puts_(b, nl);
+		if (w)
+			put_spaces(b, in);
+		put(b, s + i, w);
+		i += w + 1;
+	}
 }
 
 static void put_string(struct buf *b, const char *s, size_t n,
@@ -840,6 +904,13 @@ static int op_replace(const struct yamledit *e, size_t i, const json_t *v,
 			puts_(&ed->text, lay->nl);
 		put_value(&ed->text, v, M_ROOT, 0, lay);
 		puts_(&ed->text, lay->nl);
+	} else if ((s->style == YAMLDOC_LITERAL ||
+	            s->style == YAMLDOC_FOLDED) &&
+	           json_is_string(v) && mode != M_ROOT &&
+	           literal_ok(json_string_value(v), json_string_length(v))) {
+		put_literal(
+		        &ed->text, json_string_value(v), json_string_length(v),
+		        mode == M_ITEM ? col + 2 : col + lay->step, lay->nl);
 	} else if (in_flow(e, i)) {
 		puts_(&ed->text, mode == M_MEMBER ? " " : "");
 		put_flow(&ed->text, v);

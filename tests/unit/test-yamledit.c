@@ -499,6 +499,45 @@ START_TEST(test_several_edits)
 }
 END_TEST
 
+START_TEST(test_block_scalar)
+{
+	expect_edit("a:\n  s: |\n    line1\n    line2\n  t: 1\n", "/a/s",
+	            "\"new\\n\\nvalue\\n\"",
+	            "a:\n  s: |\n    new\n\n    value\n  t: 1\n");
+	expect_edit("a:\n  - >-\n    line1\n    line2\n  - 1\n", "/a/0",
+	            "\"new\\nvalue\"",
+	            "a:\n  - |-\n    new\n    value\n  - 1\n");
+	/* Not a block any more when it is one line. */
+	expect_edit("a: |\n  x\nb: 1\n", "/a", "\"z\"", "a: z\nb: 1\n");
+	/* New multi-line strings are double-quoted. */
+	expect_edit("a: 1\n", "/b", "\"x\\ny\"", "a: 1\nb: \"x\\ny\"\n");
+	/* A member goes after the block scalar, not after its blank lines. */
+	expect_edit("a:\n  s: |\n    x\n\n# next\nb: 1\n", "/a/t", "2",
+	            "a:\n  s: |\n    x\n  t: 2\n\n# next\nb: 1\n");
+}
+END_TEST
+
+START_TEST(test_sequence_items)
+{
+	expect_edit("env:\n  - FOO=1 # one\n  - BAR=2\n", "/env/1", "\"BAR=3\"",
+	            "env:\n  - FOO=1 # one\n  - BAR=3\n");
+	expect_edit("env:\n  - FOO=1 # one\n  - BAR=2\n", "/env/-",
+	            "\"X=a: b\"",
+	            "env:\n  - FOO=1 # one\n  - BAR=2\n  - \"X=a: b\"\n");
+	expect_edit("env:\n- FOO=1\nx: 1\n", "/env/-", "\"B=2\"",
+	            "env:\n- FOO=1\n- B=2\nx: 1\n");
+	expect_edit("d: &d {a: 1}\nl:\n  - *d\n  - b\n", "/l/0/c", "2",
+	            "d: &d {a: 1}\nl:\n  - <<: *d\n    c: 2\n  - b\n");
+	expect_edit("d: &d {a: 1}\nl: [*d, b]\n", "/l/0/c", "2",
+	            "d: &d {a: 1}\nl: [{<<: *d, c: 2}, b]\n");
+	expect_edit("l:\n  - a\n  # about b\n  - b\n  - c\n", "/l/1", NULL,
+	            "l:\n  - a\n  - c\n");
+	expect_edit("l:\n  - - a\n    - b\n", "/l/0/0", NULL, "l:\n  - - b\n");
+	expect_edit("l:\n  - [a]\n", "/l/0/-", "{\"k\": \"v\"}",
+	            "l:\n  - [a, {k: v}]\n");
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
 	struct yamledit *e = NULL;
@@ -535,6 +574,8 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, test_four_spaces);
 	UNIT_TCASE(s, test_empty_document);
 	UNIT_TCASE(s, test_several_edits);
+	UNIT_TCASE(s, test_block_scalar);
+	UNIT_TCASE(s, test_sequence_items);
 	UNIT_TCASE(s, test_open_errors);
 	return s;
 }
