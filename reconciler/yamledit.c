@@ -78,9 +78,17 @@ static int is_break(char ch)
 	return ch == '\n' || ch == '\r';
 }
 
+/* A byte order mark is not part of the first line (nor its columns). */
+static size_t bom_len(const struct yamledit *e)
+{
+	return e->len >= 3 && !memcmp(e->text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
 static size_t line_start(const struct yamledit *e, size_t off)
 {
-	while (off > 0 && !is_break(e->text[off - 1]))
+	size_t top = bom_len(e);
+
+	while (off > top && !is_break(e->text[off - 1]))
 		off--;
 	return off;
 }
@@ -852,9 +860,7 @@ static int region(const struct yamledit *e, size_t i, size_t *a,
 	*col = 0;
 	if (p == NONE) {
 		*mode = M_ROOT;
-		*a = s->kind == YAMLDOC_SCALAR && s->start == s->end
-		             ? e->len
-		             : s->pstart;
+		*a = s->pstart;
 		*col = col_of(e, *a);
 		return 0;
 	}
@@ -898,9 +904,11 @@ static int op_replace(const struct yamledit *e, size_t i, const json_t *v,
 	}
 	if ((rc = region(e, i, &ed->a, &mode, &col, err)))
 		return rc;
-	ed->b = mode == M_ROOT && ed->a == e->len ? e->len : s->end;
-	if (mode == M_ROOT && ed->a == e->len) {
-		if (e->len && !is_break(e->text[e->len - 1]))
+	ed->b = s->end;
+	if (mode == M_ROOT && s->pstart == s->end) {
+		/* An empty document ("---"): the value goes on lines of its
+		 * own. */
+		if (ed->a > 0 && !is_break(e->text[ed->a - 1]))
 			puts_(&ed->text, lay->nl);
 		put_value(&ed->text, v, M_ROOT, 0, lay);
 		puts_(&ed->text, lay->nl);
@@ -1256,8 +1264,13 @@ static int plan_set(const struct yamledit *e, const char *p,
 		return op_replace(e, cur, want_at(want, t, i), &lay, ed, err);
 	if (e->sp[cur].kind == YAMLDOC_ALIAS) {
 		const char *name = e->sp[cur].anchor;
+		const json_t *was = want_at(e->doc, t, i);
 
-		if (!json_is_object(want_at(want, t, i)))
+		/* An alias of null is replaced; there is nothing to merge. */
+		if (json_is_null(was))
+			return op_replace(e, cur, want_at(want, t, i), &lay, ed,
+			                  err);
+		if (!json_is_object(was))
 			return err_set(err, ERR_UNSUPPORTED,
 			               "'%s' is inside the alias *%s; changing "
 			               "it would change the anchor &%s and its "

@@ -466,6 +466,26 @@ START_TEST(test_empty_document)
 	            "services:\n  api:\n    image: x\n");
 	expect_edit("# nothing yet", "/a", "1", "# nothing yet\na: 1\n");
 	expect_edit("---\n", "/a", "1", "---\na: 1\n");
+	expect_edit("---\n...\n", "/a", "1", "---\na: 1\n...\n");
+	expect_edit("!!str\n", "", "{\"a\": 1}", "a: 1\n");
+}
+END_TEST
+
+START_TEST(test_bom)
+{
+	expect_edit("\xef\xbb\xbf# c\na: 1\n", "/b/c", "1",
+	            "\xef\xbb\xbf# c\na: 1\nb:\n  c: 1\n");
+	expect_edit("\xef\xbb\xbf"
+	            "a: 1\nb: 2\n",
+	            "/a", NULL,
+	            "\xef\xbb\xbf"
+	            "b: 2\n");
+}
+END_TEST
+
+START_TEST(test_alias_of_null)
+{
+	expect_edit("x: &d\ny: *d\n", "/y/a", "1", "x: &d\ny:\n  a: 1\n");
 }
 END_TEST
 
@@ -573,6 +593,8 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, test_crlf);
 	UNIT_TCASE(s, test_four_spaces);
 	UNIT_TCASE(s, test_empty_document);
+	UNIT_TCASE(s, test_bom);
+	UNIT_TCASE(s, test_alias_of_null);
 	UNIT_TCASE(s, test_several_edits);
 	UNIT_TCASE(s, test_block_scalar);
 	UNIT_TCASE(s, test_sequence_items);
