@@ -4,6 +4,7 @@
 #   make             build build/kedge
 #   make check       every test: unit, fuzz corpus replay, JSON Schema suite,
 #                    integration against real services (starts them itself)
+#   make mcp-deps    npm packages of the MCP test client (tests/mcp, pinned)
 #   make asan        the same suite, built with ASan + UBSan
 #   make demo        an end-to-end run on a throwaway local swarm
 #   make lint        cppcheck, clang-tidy and the banned-function check
@@ -26,7 +27,7 @@ DEB_BUILD := build-essential pkg-config libgit2-dev libyaml-dev libjansson-dev \
 DEB_TEST := docker.io busybox-static prometheus prometheus-alertmanager \
 	postgresql openssh-server \
 	git iproute2 util-linux procps libtest-json-schema-acceptance-perl \
-	python3 curl time
+	python3 curl time nodejs
 DEB_ALL := $(DEB_BUILD) $(DEB_TEST)
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -55,7 +56,8 @@ REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay-%,$(FUZZ_NAMES))
 SUITE_BIN := $(BUILD)/tests/jsonschema-suite
 
 .PHONY: all deps check check-only unit fuzz-replay schema-suite integration \
-	asan demo lint fmt fmt-check fuzz install clean bench bench-prometheus
+	mcp-deps asan demo lint fmt fmt-check fuzz install clean bench \
+	bench-prometheus
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/kedge
@@ -112,7 +114,29 @@ fuzz-replay: $(REPLAY_BINS)
 schema-suite: $(SUITE_BIN)
 	$(SUITE_BIN) --known-failures tests/jsonschema/known-failures.txt
 
-integration: $(BUILD)/kedge
+# The MCP test client (tests/mcp/client.mjs) needs its pinned npm packages.
+# npm is not in DEB_TEST: NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm package, so npm is installed from Debian only when missing.
+MCP_DIR := tests/mcp
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+mcp-deps:
+	@if [ -d $(MCP_DIR)/node_modules ] && \
+		[ ! $(MCP_DIR)/package-lock.json -nt $(MCP_DIR)/node_modules ]; \
+	then echo "mcp-deps: $(MCP_DIR)/node_modules up to date"; exit 0; fi; \
+	if ! command -v npm >/dev/null 2>&1; then \
+		echo "mcp-deps: npm missing, installing nodejs npm"; \
+		$(APT_GET) install -y --no-install-recommends nodejs npm || { \
+		$(APT_GET) update && \
+		$(APT_GET) install -y --no-install-recommends nodejs npm; }; \
+	fi; \
+	command -v npm >/dev/null 2>&1 || { echo "mcp-deps: npm not found;" \
+		"install Node.js >= 18 with npm, then run make mcp-deps" >&2; \
+		exit 1; }; \
+	npm ci --prefix $(MCP_DIR) --no-audit --no-fund || { \
+		rm -rf $(MCP_DIR)/node_modules; exit 1; }; \
+	touch $(MCP_DIR)/node_modules
+
+integration: $(BUILD)/kedge mcp-deps
 	KEDGE=$(abspath $(BUILD)/kedge) KEDGE_IT_TIMEOUT=$${KEDGE_IT_TIMEOUT:-900} \
 		tests/integration/run.sh
 

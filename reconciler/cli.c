@@ -57,6 +57,12 @@ enum {
 	OPT_AM_CONFIG,
 	OPT_AM_ENV_FILE,
 	OPT_PROM_TIMEOUT,
+	OPT_COMMIT_TO,
+	OPT_READ_ONLY,
+	OPT_TOOLS,
+	OPT_STATE_DIR,
+	OPT_LISTEN,
+	OPT_AUTHOR,
 };
 
 static const struct option_def {
@@ -104,6 +110,12 @@ static const struct option_def {
          CLI_OPT_PROM},
         {{"alertmanager-env-file", required_argument, NULL, OPT_AM_ENV_FILE},
          CLI_OPT_PROM},
+        {{"commit-to", required_argument, NULL, OPT_COMMIT_TO}, CLI_OPT_MCP},
+        {{"read-only", no_argument, NULL, OPT_READ_ONLY}, CLI_OPT_MCP},
+        {{"tools", required_argument, NULL, OPT_TOOLS}, CLI_OPT_MCP},
+        {{"state-dir", required_argument, NULL, OPT_STATE_DIR}, CLI_OPT_MCP},
+        {{"listen", required_argument, NULL, OPT_LISTEN}, CLI_OPT_MCP},
+        {{"author", required_argument, NULL, OPT_AUTHOR}, CLI_OPT_MCP},
 };
 
 const char *cli_env(const char *name, const char *dflt)
@@ -208,6 +220,8 @@ static int parse_timeout(struct cli_opts *o, const char *arg)
 	o->timeout_sec = (long)(ns / 1000000000LL);
 	return 0;
 }
+
+static int mcp_option(struct cli_opts *o, int c, const char *arg);
 
 static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
                       const char *arg)
@@ -345,6 +359,33 @@ static int one_option(struct cli_opts *o, const struct cmd_entry *cmd, int c,
 			        "--prometheus-timeout must be seconds or a "
 			        "duration like 10s, not '%s'",
 			        arg);
+		break;
+	default:
+		return mcp_option(o, c, arg);
+	}
+	return 0;
+}
+
+static int mcp_option(struct cli_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_COMMIT_TO:
+		o->mcp.commit_to = arg;
+		break;
+	case OPT_READ_ONLY:
+		o->mcp.read_only = 1;
+		break;
+	case OPT_TOOLS:
+		o->mcp.tools = arg;
+		break;
+	case OPT_STATE_DIR:
+		o->mcp.state_dir = arg;
+		break;
+	case OPT_LISTEN:
+		o->mcp.listen = arg;
+		break;
+	case OPT_AUTHOR:
+		o->mcp.author = arg;
 		break;
 	default:
 		BUG("option %d not handled", c);

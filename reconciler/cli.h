@@ -40,6 +40,8 @@ enum cli_flags {
 	CLI_OPT_ADOPT = 1 << 5,    /* --adopt */
 	CLI_OPT_SHOW_ENV = 1 << 6, /* --show-env */
 	CLI_OPT_PROM = 1 << 7, /* --prometheus-* --promtool --alertmanager-* */
+	CLI_OPT_MCP = 1 << 8,  /* --commit-to --read-only --tools --state-dir
+	                        * --listen --author */
 };
 
 struct cli_opts {
@@ -65,6 +67,10 @@ struct cli_opts {
 		const char *am_url, *am_config, *am_env_file;
 		long timeout_ms; /* --prometheus-timeout; default 10 s */
 	} prom;
+	struct { /* kedge mcp */
+		const char *commit_to, *tools, *state_dir, *listen, *author;
+		int read_only;
+	} mcp;
 };
 
 struct cmd_entry;

@@ -49,8 +49,14 @@ int reconcile_load(struct reconcile *r, const struct reconcile_opts *o,
 
 	memset(r, 0, sizeof(*r));
 	r->o = o;
-	r->schemas = schema_new();
-	error = schema_add_dir(r->schemas, o->schema_dir, err);
+	if (o->schemas) {
+		r->schemas = o->schemas;
+		error = 0;
+	} else {
+		r->schemas = schema_new();
+		r->own_schemas = 1;
+		error = schema_add_dir(r->schemas, o->schema_dir, err);
+	}
 	if (error) {
 		err_prefix(err,
 		           "cannot load the schemas from '%s' (set "
@@ -69,12 +75,20 @@ int reconcile_load(struct reconcile *r, const struct reconcile_opts *o,
 int reconcile_plan(struct reconcile *r, const struct reconcile_opts *o,
                    struct diag *diag, struct err *err)
 {
-	struct plan_opts po = {0};
 	int error;
 
 	error = reconcile_load(r, o, diag, err);
 	if (error)
 		return error;
+	return reconcile_compare(r, o, diag, err);
+}
+
+int reconcile_compare(struct reconcile *r, const struct reconcile_opts *o,
+                      struct diag *diag, struct err *err)
+{
+	struct plan_opts po = {0};
+	int error;
+
 	if (diag->errors)
 		return err_set(err, ERR_INVALID,
 		               "the desired state at %.12s is not valid; "
@@ -203,6 +217,7 @@ void reconcile_release(struct reconcile *r)
 	docker_free(r->docker);
 	desired_free(r->desired);
 	source_free(r->src);
-	schema_free(r->schemas);
+	if (r->own_schemas)
+		schema_free(r->schemas);
 	memset(r, 0, sizeof(*r));
 }

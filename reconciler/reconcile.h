@@ -34,6 +34,8 @@ struct store;
 struct reconcile_opts {
 	const struct source_opts *src;
 	const char *schema_dir;    /* where the JSON Schemas are */
+	struct schema *schemas;    /* loaded already (borrowed); NULL: load
+	                            * them from schema_dir */
 	const char *const *stacks; /* NULL-terminated filter; NULL: all */
 	int allow_empty;           /* allow pruning every service */
 	int adopt;                 /* take over docker stack deploy's objects */
@@ -55,6 +57,7 @@ struct reconcile {
 	struct store *store; /* NULL for a read-only run without one */
 	struct plan *plan;
 	size_t problems; /* diag errors when the plan was built */
+	int own_schemas; /* schemas were loaded here, not borrowed */
 	const struct reconcile_opts *o; /* borrowed */
 };
 
@@ -78,6 +81,9 @@ int reconcile_load(struct reconcile *r, const struct reconcile_opts *o,
  */
 int reconcile_plan(struct reconcile *r, const struct reconcile_opts *o,
                    struct diag *diag, struct err *err) MUST_CHECK;
+/* The second half of reconcile_plan, on an r that reconcile_load filled. */
+int reconcile_compare(struct reconcile *r, const struct reconcile_opts *o,
+                      struct diag *diag, struct err *err) MUST_CHECK;
 
 enum reconcile_outcome {
 	RECONCILE_APPLIED,       /* applied and converged (or nothing to do) */

@@ -47,28 +47,11 @@
 
 #define KNOWN_HOSTS_MAX    (4u << 20)
 #define DEFAULT_TIMEOUT_MS 60000u
-#define HEAD_MAX           256
+#define HEAD_MAX           REPO_HEAD_MAX
 
-/* What the libgit2 callbacks of one clone or fetch need, and what failed. */
-struct remote_ctx {
-	const struct repo_opts *opts;
-	const char *url; /* redacted */
-	struct url u; /* the unredacted spec's parts; u.secret never printed */
-	int tried_key, tried_user, tried_pass;
-	int code; /* ERR_* set by a callback, 0 when none */
-	char msg[ERR_MSG_MAX];
-};
-
-/* What a fetching child sends back through its pipe. */
-struct fetch_result {
-	int code; /* 0 or ERR_* */
-	char msg[ERR_MSG_MAX];
-	char head[HEAD_MAX]; /* the remote's default branch; "" if none */
-};
-
-static int cb_fail(struct remote_ctx *c, int code, const char *fmt, ...)
+static int cb_fail(struct repo_remote_ctx *c, int code, const char *fmt, ...)
         PRINTF(3, 4);
-static int cb_fail(struct remote_ctx *c, int code, const char *fmt, ...)
+static int cb_fail(struct repo_remote_ctx *c, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -77,6 +60,26 @@ static int cb_fail(struct remote_ctx *c, int code, const char *fmt, ...)
 	va_end(ap);
 	c->code = code;
 	return GIT_EUSER;
+}
+
+int repo_remote_ctx_init(struct repo_remote_ctx *c, const char *spec,
+                         const char *name, const struct repo_opts *opts,
+                         struct err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->opts = opts;
+	c->url = name;
+	if (url_parse(&c->u, spec))
+		return err_set(err, ERR_INVALID,
+		               "'%s' is not a usable URL (a host and a port in "
+		               "1-65535)",
+		               name);
+	return 0;
+}
+
+void repo_remote_ctx_release(struct repo_remote_ctx *c)
+{
+	url_release(&c->u);
 }
 
 /* --- known_hosts ----------------------------------------------------- */
@@ -92,7 +95,7 @@ static const char *known_hosts_path(const struct repo_opts *o, char **tofree)
 	return *tofree;
 }
 
-static int check_host_key(struct remote_ctx *c, const git_cert_hostkey *hk)
+static int check_host_key(struct repo_remote_ctx *c, const git_cert_hostkey *hk)
 {
 	char *tofree, *name = knownhosts_name(c->u.host, c->u.port);
 	const char *file = known_hosts_path(c->opts, &tofree);
@@ -136,9 +139,9 @@ out:
 
 /* --- callbacks --------------------------------------------------------- */
 
-static int cert_cb(git_cert *cert, int valid, const char *host, void *payload)
+int repo_cert_cb(git_cert *cert, int valid, const char *host, void *payload)
 {
-	struct remote_ctx *c = payload;
+	struct repo_remote_ctx *c = payload;
 
 	if (cert->cert_type == GIT_CERT_HOSTKEY_LIBSSH2)
 		return check_host_key(c, (const git_cert_hostkey *)cert);
@@ -150,7 +153,7 @@ static int cert_cb(git_cert *cert, int valid, const char *host, void *payload)
 	               host);
 }
 
-static int ssh_key_cred(git_credential **out, struct remote_ctx *c,
+static int ssh_key_cred(git_credential **out, struct repo_remote_ctx *c,
                         const char *user)
 {
 	const char *key = c->opts->ssh_key;
@@ -178,10 +181,10 @@ out:
 	return rc;
 }
 
-static int cred_cb(git_credential **out, const char *url, const char *url_user,
-                   unsigned int allowed, void *payload)
+int repo_cred_cb(git_credential **out, const char *url, const char *url_user,
+                 unsigned int allowed, void *payload)
 {
-	struct remote_ctx *c = payload;
+	struct repo_remote_ctx *c = payload;
 	const char *user = url_user ? url_user : c->u.user;
 	const char *secret = c->opts->token ? c->opts->token : c->u.secret;
 
@@ -206,7 +209,7 @@ static int cred_cb(git_credential **out, const char *url, const char *url_user,
 }
 
 /* Turns a failed libgit2 network call into an ERR_* with a message. */
-static int remote_error(struct remote_ctx *c, int rc, struct err *err)
+int repo_remote_error(struct repo_remote_ctx *c, int rc, struct err *err)
 {
 	if (c->code)
 		return err_set(err, c->code, "%s", c->msg);
@@ -285,6 +288,24 @@ static int lock_cache(int *out, const char *path, unsigned wait_ms,
 	return 0;
 }
 
+int repo_cache_lock(int *out, git_repository *cache,
+                    const struct repo_opts *opts, struct err *err)
+{
+	/* the cache is "<root>/<key>/", its lock "<root>/<key>.lock" */
+	const char *dir = git_repository_path(cache);
+	size_t n = strlen(dir);
+	unsigned wait = opts->lock_wait_ms ? opts->lock_wait_ms : 60000;
+	char *lock;
+	int rc;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	lock = xasprintf("%.*s.lock", (int)n, dir);
+	rc = lock_cache(out, lock, wait, err);
+	free(lock);
+	return rc;
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
                     struct FTW *ftw)
 {
@@ -309,15 +330,22 @@ static void default_branch(char head[HEAD_MAX], git_remote *remote)
 	git_buf_dispose(&def);
 }
 
+/* Where child_fetch fetches to: the repository dir, below ns. */
+struct fetch_args {
+	const char *dir, *ns;
+};
+
 /*
  * Fetches every branch and tag of the remote into dir's namespace ns,
  * with an in-memory remote and explicit refspecs: a named remote would
  * make libgit2 match config keys with regexes, which leak in Debian's
  * libgit2 1.5 build, and nothing needs the remote in the config.
  */
-static void child_fetch(struct fetch_result *res, const char *dir,
-                        const char *ns, struct remote_ctx *c)
+static void child_fetch(struct repo_child_result *res, const void *arg,
+                        struct repo_remote_ctx *c)
 {
+	const struct fetch_args *fa = arg;
+	const char *dir = fa->dir, *ns = fa->ns;
 	char *heads = xasprintf("+refs/heads/*:%s/heads/*", ns);
 	char *tags = xasprintf("+refs/tags/*:%s/tags/*", ns);
 	char *specs[] = {heads, tags};
@@ -341,8 +369,8 @@ static void child_fetch(struct fetch_result *res, const char *dir,
 	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
 	           GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
 	(void)git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks.credentials = cred_cb;
-	fo.callbacks.certificate_check = cert_cb;
+	fo.callbacks.credentials = repo_cred_cb;
+	fo.callbacks.certificate_check = repo_cert_cb;
 	fo.callbacks.payload = c;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	if (git_remote_create_with_opts(&remote, c->url, &ro) < 0) {
@@ -352,7 +380,7 @@ static void child_fetch(struct fetch_result *res, const char *dir,
 	}
 	rc = git_remote_fetch(remote, &refspecs, &fo, "kedge: fetch");
 	if (rc < 0) {
-		rc = remote_error(c, rc, &err);
+		rc = repo_remote_error(c, rc, &err);
 		goto out;
 	}
 	default_branch(res->head, remote);
@@ -378,7 +406,7 @@ static int64_t now_ms(void)
  * is killed. Returns 0 when *res was read whole, ERR_TIMEOUT, or ERR_REMOTE
  * when the child died without answering.
  */
-static int wait_child(struct fetch_result *res, pid_t pid, int fd,
+static int wait_child(struct repo_child_result *res, pid_t pid, int fd,
                       unsigned timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
@@ -435,17 +463,9 @@ static char *timeout_text(unsigned ms)
 	                 : xasprintf("%u s", ms / 1000);
 }
 
-/*
- * Runs job(res, a, b, c) in a child process bounded by the deadline, and
- * turns what it reported (or its death, or the deadline) into the return
- * value. verb names the work in messages: "fetch", "ask".
- */
-typedef void (*child_fn)(struct fetch_result *res, const char *a, const char *b,
-                         struct remote_ctx *c);
-
-static int run_bounded(struct fetch_result *res, child_fn job, const char *a,
-                       const char *b, struct remote_ctx *c, const char *verb,
-                       struct err *err)
+int repo_run_bounded(struct repo_child_result *res, repo_child_fn job,
+                     const void *arg, struct repo_remote_ctx *c,
+                     const char *verb, struct err *err)
 {
 	unsigned ms = c->opts->git_timeout_ms ? c->opts->git_timeout_ms
 	                                      : DEFAULT_TIMEOUT_MS;
@@ -467,7 +487,7 @@ static int run_bounded(struct fetch_result *res, child_fn job, const char *a,
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		job(res, a, b, c);
+		job(res, arg, c);
 		write_all(fds[1], res, sizeof(*res));
 		_exit(0);
 	}
@@ -496,10 +516,11 @@ static int run_bounded(struct fetch_result *res, child_fn job, const char *a,
 
 /* Runs child_fetch in a child process, bounded by the deadline. */
 static int fetch_bounded(char head[HEAD_MAX], const char *dir, const char *ns,
-                         struct remote_ctx *c, struct err *err)
+                         struct repo_remote_ctx *c, struct err *err)
 {
-	struct fetch_result res;
-	int rc = run_bounded(&res, child_fetch, dir, ns, c, "fetch", err);
+	struct repo_child_result res;
+	struct fetch_args fa = {dir, ns};
+	int rc = repo_run_bounded(&res, child_fetch, &fa, c, "fetch", err);
 
 	if (!rc)
 		memcpy(head, res.head, HEAD_MAX);
@@ -625,8 +646,8 @@ static int publish(const char *dir, const char *ns, const char *head,
  * dir is the cache itself, or a fresh clone that only this process sees
  * (then the lock is not needed to publish: lock is NULL).
  */
-static int fetch_into(const char *dir, const char *lock, struct remote_ctx *c,
-                      struct err *err)
+static int fetch_into(const char *dir, const char *lock,
+                      struct repo_remote_ctx *c, struct err *err)
 {
 	char *ns = xasprintf("refs/kedge/fetch-%ld", (long)getpid());
 	char head[HEAD_MAX] = "";
@@ -650,8 +671,8 @@ static int fetch_into(const char *dir, const char *lock, struct remote_ctx *c,
  * so no half cache stays and two first runs do not collide: the second
  * keeps the first one's cache.
  */
-static int clone_cache(const char *dir, const char *lock, struct remote_ctx *c,
-                       struct err *err)
+static int clone_cache(const char *dir, const char *lock,
+                       struct repo_remote_ctx *c, struct err *err)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", dir, (long)getpid());
 	unsigned wait = c->opts->lock_wait_ms ? c->opts->lock_wait_ms : 60000;
@@ -682,19 +703,14 @@ out:
 int repo_remote_open(git_repository **out, const char *spec, const char *name,
                      const struct repo_opts *o, struct err *err)
 {
-	struct remote_ctx c = {.opts = o, .url = name};
+	struct repo_remote_ctx c;
 	char *root = cache_root(o), *key = url_cache_key(name);
 	char *dir = xasprintf("%s/%s", root, key);
 	char *lock = xasprintf("%s.lock", dir);
 	int rc, have;
 
-	if (url_parse(&c.u, spec)) {
-		rc = err_set(err, ERR_INVALID,
-		             "'%s' is not a usable URL (a host and a port in "
-		             "1-65535)",
-		             name);
+	if ((rc = repo_remote_ctx_init(&c, spec, name, o, err)))
 		goto out;
-	}
 	if ((rc = mkdirs(root, err)))
 		goto out;
 	have = !access(dir, F_OK);
@@ -711,7 +727,7 @@ int repo_remote_open(git_repository **out, const char *spec, const char *name,
 		rc = err_set(err, ERR_IO, "cannot open the cache '%s': %s", dir,
 		             repo_lg_msg());
 out:
-	url_release(&c.u);
+	repo_remote_ctx_release(&c);
 	free(lock);
 	free(dir);
 	free(key);
@@ -764,10 +780,11 @@ static const git_oid *find_head(const git_remote_head **heads, size_t n,
 	return id;
 }
 
-/* The child's part: connect, list the refs, pick ref. */
-static void child_ls(struct fetch_result *res, const char *ref,
-                     struct remote_ctx *c)
+/* The child's part: connect, list the refs, pick ref (arg; may be NULL). */
+static void child_ls(struct repo_child_result *res, const void *arg,
+                     struct repo_remote_ctx *c)
 {
+	const char *ref = arg;
 	git_remote_callbacks cb;
 	git_remote *remote = NULL;
 	const git_remote_head **heads = NULL;
@@ -778,8 +795,8 @@ static void child_ls(struct fetch_result *res, const char *ref,
 
 	err_clear(&err);
 	(void)git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
-	cb.credentials = cred_cb;
-	cb.certificate_check = cert_cb;
+	cb.credentials = repo_cred_cb;
+	cb.certificate_check = repo_cert_cb;
 	cb.payload = c;
 	/* Detached: no repository, no config, nothing written. */
 	if (git_remote_create_detached(&remote, c->url) < 0) {
@@ -789,11 +806,11 @@ static void child_ls(struct fetch_result *res, const char *ref,
 	}
 	rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL);
 	if (rc < 0) {
-		rc = remote_error(c, rc, &err);
+		rc = repo_remote_error(c, rc, &err);
 		goto out;
 	}
 	if (git_remote_ls(&heads, &n, remote) < 0) {
-		rc = remote_error(c, -1, &err);
+		rc = repo_remote_error(c, -1, &err);
 		goto out;
 	}
 	id = find_head(heads, n, ref);
@@ -813,20 +830,12 @@ out:
 	git_remote_free(remote);
 }
 
-/* child_ls's signature for run_bounded; b is unused. */
-static void child_ls_job(struct fetch_result *res, const char *ref,
-                         const char *unused, struct remote_ctx *c)
-{
-	(void)unused;
-	child_ls(res, ref, c);
-}
-
 /* Runs child_ls in a child process, bounded by the deadline. */
 static int ls_bounded(char out[GIT_OID_HEXSZ + 1], const char *ref,
-                      struct remote_ctx *c, struct err *err)
+                      struct repo_remote_ctx *c, struct err *err)
 {
-	struct fetch_result res;
-	int rc = run_bounded(&res, child_ls_job, ref, NULL, c, "ask", err);
+	struct repo_child_result res;
+	int rc = repo_run_bounded(&res, child_ls, ref, c, "ask", err);
 
 	if (!rc && strlen(res.head) != GIT_OID_HEXSZ)
 		rc = err_set(err, ERR_INTERNAL,
@@ -846,7 +855,7 @@ int repo_remote_head(char out[41], const char *spec, const char *ref,
                      const struct repo_opts *opts, struct err *err)
 {
 	static const struct repo_opts none;
-	struct remote_ctx c = {.opts = opts ? opts : &none};
+	struct repo_remote_ctx c;
 	struct repo *r = NULL;
 	char *name;
 	size_t i;
@@ -868,15 +877,10 @@ int repo_remote_head(char out[41], const char *spec, const char *ref,
 	}
 	repo_global_init();
 	name = url_redact(spec);
-	c.url = name;
-	if (url_parse(&c.u, spec))
-		rc = err_set(err, ERR_INVALID,
-		             "'%s' is not a usable URL (a host and a port in "
-		             "1-65535)",
-		             name);
-	else
+	rc = repo_remote_ctx_init(&c, spec, name, opts ? opts : &none, err);
+	if (!rc)
 		rc = ls_bounded(out, ref, &c, err);
-	url_release(&c.u);
+	repo_remote_ctx_release(&c);
 	free(name);
 	return rc;
 }

@@ -1,10 +1,12 @@
 /*
- * repo.c: the libgit2 adapter declared in repo.h, with repo-remote.c.
+ * repo.c: the libgit2 adapter declared in repo.h, with repo-remote.c and
+ * repo-write.c.
  *
  * Owns: starting libgit2 once per process, opening a local repository,
  * ref resolution, and reading one commit's tree, with every size cap
  * checked against the object's header before the object is inflated.
- * Does not own: remotes and the cache (repo-remote.c), URL syntax
+ * Does not own: remotes and the cache (repo-remote.c), commits and pushes
+ * (repo-write.c), URL syntax
  * (url.c), path rules (source.c) or what the files mean.
  */
 #include <pthread.h>
@@ -16,15 +18,6 @@
 #include "log.h"
 #include "repo-int.h"
 #include "url.h"
-
-struct repo {
-	git_repository *gr;
-	git_commit *commit;
-	git_tree *tree;
-	char id[GIT_OID_HEXSZ + 1];
-	char *name;
-	int remote;
-};
 
 const char *repo_lg_msg(void)
 {
@@ -166,6 +159,7 @@ int repo_open(struct repo **out, const char *spec, const char *ref,
 
 	repo_global_init();
 	r->name = url_redact(spec);
+	r->spec = xstrdup(spec);
 	r->remote = url_is_remote(spec);
 	if (r->remote) {
 		rc = repo_remote_open(&r->gr, spec, r->name,
@@ -197,6 +191,7 @@ void repo_free(struct repo *r)
 	git_commit_free(r->commit);
 	git_repository_free(r->gr);
 	free(r->name);
+	free(r->spec);
 	free(r);
 }
 

@@ -1,13 +1,15 @@
 /*
- * repo.h: the libgit2 adapter: one git commit's tree, read-only.
+ * repo.h: the libgit2 adapter: one git commit's tree, and commits on it.
  *
  * Owns: the only use of libgit2 in kedge: opening a local repository,
  * cloning or fetching a remote into a cache folder (under a deadline, with
  * a lock so two kedge processes never update one cache at once), resolving a
  * ref to a commit, asking a remote where a ref points without fetching
  * (repo_remote_head), reading tree entries and blobs of that commit, SSH key
- * and HTTPS token credentials, and the known_hosts check of an SSH server's
- * host key. Does not own: which paths may be read (source.c confines reads to
+ * and HTTPS token credentials, the known_hosts check of an SSH server's
+ * host key, writing a commit on top of the opened one without a work tree,
+ * pushing it (a compare-and-swap of a branch), and unified diffs of one
+ * file. Does not own: which paths may be read (source.c confines reads to
  * the desired-state root and follows symlinks); what the files mean.
  *
  * Paths given to this module are relative to the top of the repository,
@@ -130,11 +132,20 @@ struct repo_signature {
  * Writes a commit into r's object database (the local repository, or the
  * cache clone of a remote) whose parent is r's commit (repo_commit(r)) and
  * whose tree is that commit's tree with changes applied (files created,
- * replaced or deleted; folders created and emptied ones dropped; a
- * change of a path that is a folder, or under a file, is ERR_INVALID).
- * author is also the committer, the time is now. No ref moves. *out is
- * the new commit id (40 hex digits and a NUL). ERR_INVALID for a bad path
- * or an empty message, ERR_IO when objects cannot be written.
+ * replaced or deleted; folders created and emptied ones dropped; a file
+ * keeps its executable bit). author is also the committer, the time is
+ * now; message is cleaned up as git does (trailing spaces and blank lines
+ * dropped, one final newline). No ref moves, and r still names its old
+ * commit: reopen with the new id to build on it. *out is the new commit
+ * id (40 hex digits and a NUL).
+ * Errors: ERR_INVALID "invalid path 'p': ..." for a path that is empty,
+ * starts with '/', has an empty, ".", ".." or ".git" component, is a
+ * folder, a submodule or (when written) a symbolic link, is under a file,
+ * is changed twice or is under another changed path; ERR_INVALID for an
+ * empty message or an author libgit2 refuses (empty, or with '<' '>');
+ * ERR_NOTFOUND "cannot delete 'p': not found in <name>"; ERR_IO when
+ * objects cannot be written. Nothing but unreferenced objects is left
+ * behind by a failure.
  */
 int repo_commit_create(char out[41], struct repo *r,
                        const struct repo_change *changes, size_t nchanges,
@@ -146,23 +157,35 @@ int repo_commit_create(char out[41], struct repo *r,
  * point to commit, which must be in r's object database, never by force:
  * with expected (40 hex digits) only when the branch points there now;
  * with expected NULL only when the branch does not exist. A local
- * repository gets a compare-and-swap ref update; a remote gets a push
- * (no "+" refspec, under opts->git_timeout_ms, with opts' credentials and
- * host key check) and the cache's remote-tracking ref follows.
- * ERR_CONFLICT "branch 'x' moved on <name>" (or "branch 'x' exists on
- * <name>") when the remote refuses it as not a fast-forward or the ref is
- * not what was expected; ERR_AUTH, ERR_REMOTE, ERR_TIMEOUT as for a fetch
- * (and when the remote refuses the push for another reason, quoted).
- * Messages never contain a token.
+ * repository gets a compare-and-swap ref update, and only when it is bare
+ * or the branch is not checked out (its work tree would go stale). A
+ * remote gets a push (no "+" refspec, in a child process killed at
+ * opts->git_timeout_ms, with opts' credentials and host key check; opts
+ * may be NULL) over one connection that first checks the branch's head
+ * there; then the cache's refs/remotes/origin/<branch> follows. r itself
+ * does not change.
+ * Errors: ERR_CONFLICT "branch 'x' moved on <name>" (or "branch 'x'
+ * exists on <name>") when the branch is not what was expected or the
+ * remote refuses the push as not a fast-forward; ERR_UNSUPPORTED "branch
+ * 'x' is checked out in <path>; ..."; ERR_INVALID for a bad branch name
+ * or id; ERR_NOTFOUND "no commit <id> in <name>"; ERR_AUTH, ERR_REMOTE,
+ * ERR_TIMEOUT as for a fetch (ERR_REMOTE also when the remote refuses the
+ * push for another reason, quoted). After ERR_TIMEOUT the remote may or
+ * may not have taken the push: the next fetch tells. Messages never
+ * contain a token.
  */
 int repo_push(struct repo *r, const char *commit, const char *branch,
               const char *expected, const struct repo_opts *opts,
               struct err *err) MUST_CHECK;
 
 /*
- * Appends to out a unified diff (git's format, "--- a/path", "+++ b/path",
- * three lines of context) of one file from old to new; old or new NULL
- * for a file created or deleted. Nothing is appended when they are equal.
+ * Appends to out a unified diff (git's format: "diff --git a/path
+ * b/path", an "index" line, "--- a/path" or "--- /dev/null", "+++ b/path"
+ * or "+++ /dev/null", "@@ -l,n +l,n @@" hunks with three lines of context,
+ * "\ No newline at end of file") of one file from old to new; old or new
+ * NULL for a file created or deleted. Binary contents give git's "Binary
+ * files ... differ". Nothing is appended when they are equal. ERR_TOOBIG
+ * (nothing appended) when the diff does not fit out's cap.
  */
 int repo_diff_text(struct buf *out, const char *path, const char *old,
                    size_t oldlen, const char *new_text, size_t newlen,

@@ -23,6 +23,14 @@ struct json_t;
 struct mcpctx;
 struct mcp_call;
 
+/*
+ * Schemas are written as JSON in the source: TOOL_JSON({"type": "object"})
+ * is the string "{\"type\": \"object\"}". Macros inside are expanded
+ * first (MCPWRITE_ARGS).
+ */
+#define TOOL_JSON(...)  TOOL_JSON_(__VA_ARGS__)
+#define TOOL_JSON_(...) #__VA_ARGS__
+
 /* tool_entry.flags */
 #define TOOL_READ_ONLY   (1u << 0) /* annotations.readOnlyHint */
 #define TOOL_DESTRUCTIVE (1u << 1) /* annotations.destructiveHint */
@@ -87,5 +95,25 @@ int tool_fail(struct tool_result *r, const char *fmt, ...) PRINTF(2, 3);
 
 /* Frees what r holds and zeroes it. */
 void tool_result_release(struct tool_result *r);
+
+/*
+ * For handlers. tool_ok sets r to the structured content out (stolen)
+ * and returns 0. tool_view opens a view of the tracked branch (mcpctx.h,
+ * flags MCPVIEW_*): 1 when it is usable, 0 when the files are invalid
+ * (r is then an error result with the validator's messages), negative on
+ * kedge's error. Release v whatever it returns.
+ */
+struct mcpview;
+int tool_ok(struct tool_result *r, struct json_t *out);
+int tool_view(struct mcpview *v, struct tool_call *c, unsigned flags,
+              struct tool_result *r, struct err *err) MUST_CHECK;
+/*
+ * The plan of a view read with MCPVIEW_SWARM, as plan_to_json gives it
+ * plus "text" (plan_print's lines); without a plan (the swarm could not
+ * be read) {"error": why}. New reference.
+ */
+struct json_t *tool_plan_json(const struct mcpview *v);
+/* A string argument, or NULL. Borrowed from c->args. */
+const char *tool_arg(const struct tool_call *c, const char *name);
 
 #endif

@@ -1,0 +1,174 @@
+/*
+ * cmd-mcp.c: `kedge mcp`: the MCP server on stdio. Tools read the
+ * desired-state repository and the swarm, and write only commits to the
+ * repository (see tool.h, mcpwrite.h). Exit 0 when the client closes
+ * stdin, 2 when it cannot start.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "err.h"
+#include "log.h"
+#include "mcp-stdio.h"
+#include "mcp.h"
+#include "mcpctx.h"
+
+extern const struct cmd_entry cmd_mcp;
+
+static const char instructions[] =
+        "kedge keeps a Docker Swarm in the state that a git repository "
+        "describes (stacks/<name>/compose.yml, nodes.yml, alerts/*.yml, "
+        "backups/*.yml). Read tools show the repository, the live swarm "
+        "and the plan between them. Write tools never touch the swarm: "
+        "each makes one validated commit (pass the person's request as "
+        "'reason') and returns its diff and plan; kedge's daemon applies "
+        "it. Show the person the diff and the plan. Invalid changes are "
+        "refused with the validator's file:line messages and nothing is "
+        "committed.";
+
+/* "Name <email>" into its parts (borrowed into buf). */
+static int parse_author(struct mcpctx_opts *mo, char *buf)
+{
+	char *lt = strchr(buf, '<'), *gt = strrchr(buf, '>');
+
+	if (!lt || !gt || gt < lt || gt[1] || lt == buf)
+		return -1;
+	*gt = '\0';
+	mo->author_email = lt + 1;
+	while (lt > buf && lt[-1] == ' ')
+		lt--;
+	*lt = '\0';
+	mo->author_name = buf;
+	return *mo->author_name && *mo->author_email ? 0 : -1;
+}
+
+static int setup(struct mcpctx_opts *mo, char **store_buf, char *author,
+                 const struct cli_opts *o)
+{
+	memset(mo, 0, sizeof(*mo));
+	mo->src = o->src;
+	mo->docker_host = o->docker_host;
+	mo->prom_url = o->prom.url;
+	if (o->src.worktree)
+		return cli_usage_error(&cmd_mcp, "%s",
+		                       "kedge mcp commits to a repository; "
+		                       "give --repo, not --worktree");
+	if (!o->mcp.commit_to || !strcmp(o->mcp.commit_to, "branch"))
+		mo->commit_to = MCPCTX_COMMIT_BRANCH;
+	else if (!strcmp(o->mcp.commit_to, "tracked"))
+		mo->commit_to = MCPCTX_COMMIT_TRACKED;
+	else
+		return cli_usage_error(&cmd_mcp,
+		                       "--commit-to must be 'branch' or "
+		                       "'tracked', not '%s'",
+		                       o->mcp.commit_to);
+	if (o->store && o->mcp.state_dir)
+		return cli_usage_error(&cmd_mcp, "%s",
+		                       "--store and --state-dir both name the "
+		                       "store; give one");
+	if (o->mcp.state_dir)
+		*store_buf = xasprintf("%s/state.db", o->mcp.state_dir);
+	mo->store = *store_buf ? *store_buf : o->store;
+	if (author && parse_author(mo, author))
+		return cli_usage_error(&cmd_mcp,
+		                       "--author must be 'Name <email>', not "
+		                       "'%s'",
+		                       o->mcp.author);
+	if (o->mcp.listen)
+		return cli_usage_error(&cmd_mcp, "%s",
+		                       "--listen (Streamable HTTP) is not "
+		                       "available yet; run kedge mcp on stdio");
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct mcpctx_opts mo;
+	struct mcp_opts mop = {0};
+	struct mcpctx *ctx = NULL;
+	struct mcp *m = NULL;
+	char *schema_dir = NULL, *store_buf = NULL, *author = NULL;
+	struct err err;
+	int rc;
+
+	err_clear(&err);
+	rc = cli_parse(&o, &cmd_mcp,
+	               CLI_OPT_DOCKER | CLI_OPT_STORE | CLI_OPT_PROM |
+	                       CLI_OPT_MCP,
+	               argc, argv);
+	if (rc) {
+		cli_opts_release(&o);
+		return rc < 0 ? CLI_OK : rc;
+	}
+	author = o.mcp.author ? xstrdup(o.mcp.author) : NULL;
+	if ((rc = setup(&mo, &store_buf, author, &o)))
+		goto out;
+	schema_dir = cli_schema_dir(&o);
+	mo.schema_dir = schema_dir;
+	mop.version = KEDGE_VERSION;
+	mop.instructions = instructions;
+	mop.read_only = o.mcp.read_only;
+	mop.tools = o.mcp.tools;
+	if (mcpctx_new(&ctx, &mo, &err) || (mop.ctx = ctx, 0) ||
+	    mcp_new(&m, &mop, &err)) {
+		cli_error(&err);
+		rc = CLI_ERROR;
+		goto out;
+	}
+	log_info("mcp", "serving on stdio repo=%s ref=%s commit_to=%s%s",
+	         o.src.repo, o.src.ref ? o.src.ref : "(default branch)",
+	         mo.commit_to == MCPCTX_COMMIT_TRACKED ? "tracked" : "branch",
+	         o.mcp.read_only ? " read_only=1" : "");
+	rc = mcp_stdio_serve(m, STDIN_FILENO, STDOUT_FILENO) ? CLI_ERROR
+	                                                     : CLI_OK;
+out:
+	mcp_free(m);
+	mcpctx_free(ctx);
+	free(schema_dir);
+	free(store_buf);
+	free(author);
+	cli_opts_release(&o);
+	return rc;
+}
+
+const struct cmd_entry cmd_mcp = {
+        .name = "mcp",
+        .usage = "kedge mcp [--repo SRC] [--ref BRANCH] "
+                 "[--commit-to branch|tracked] [--read-only] "
+                 "[--tools a,b,...] [--state-dir DIR | --store URL]",
+        .summary = "Serve kedge's MCP tools on stdio: an AI assistant "
+                   "reads the swarm and proposes changes as commits.",
+        .help = "    --repo SRC            desired-state repository, path "
+                "or URL (default: .)\n"
+                "    --ref BRANCH          the tracked branch (default: "
+                "the default branch)\n"
+                "    --commit-to MODE      branch (default): each change "
+                "on a new branch\n"
+                "                          kedge/<slug>; tracked: on the "
+                "tracked branch\n"
+                "    --read-only           offer no tool that writes\n"
+                "    --tools a,b,...       offer only these tools\n"
+                "    --author 'N <E>'      commit author (default: kedge "
+                "<kedge@localhost>)\n"
+                "    --state-dir DIR       the store (audit log) in "
+                "DIR/state.db, as kedge run\n"
+                "    --store URL           the store, by path or URL\n"
+                "    --docker-host URL     the swarm manager (default: "
+                "$DOCKER_HOST)\n"
+                "    --prometheus-url URL  Prometheus, for "
+                "analyze_metrics\n"
+                "    --cache-dir DIR       where remotes are cloned\n"
+                "    --ssh-key FILE        private key for ssh remotes\n"
+                "    --known-hosts FILE    known_hosts for ssh remotes\n"
+                "    --token-file FILE     HTTPS token (or "
+                "$KEDGE_GIT_TOKEN)\n"
+                "    --git-timeout DUR     bound on a clone, fetch or "
+                "push (60s)\n"
+                "    --schema-dir DIR      where the JSON Schemas are\n"
+                "exit status: 0 when the client closes stdin, 2 when "
+                "kedge mcp cannot start\n",
+        .run = run,
+};
