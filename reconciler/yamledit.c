@@ -752,7 +752,9 @@ int yamledit_set(struct yamledit *e, const char *pointer, const json_t *v,
 	if ((rc = ye_pointer_split(pointer, &t, err)))
 		return rc;
 	want = json_deep_copy(e->doc);
+	/* A value that is already there changes no byte. */
 	if (!(rc = ye_want_set(&want, pointer, &t, v, err)) &&
+	    !json_equal(want, e->doc) &&
 	    !(rc = plan_set(e, pointer, &t, want, &ed, err)))
 		rc = commit(e, &ed, want, pointer, err);
 	json_decref(want);

@@ -141,6 +141,9 @@ START_TEST(test_image_keeps_quotes)
 	            "a:\n  image: 'caddy:2.8'\n");
 	expect_edit("a:\n  image: postgres:16\n", "/a/image", "\"postgres:17\"",
 	            "a:\n  image: postgres:17\n");
+	/* The same value again changes nothing, not even the layout. */
+	expect_edit("a: {b: [1,2]}  # c\n", "/a", "{\"b\": [1, 2]}",
+	            "a: {b: [1,2]}  # c\n");
 	/* A number where a quoted string was is written plain. */
 	expect_edit("a: \"2\"\n", "/a", "3", "a: 3\n");
 }
@@ -454,6 +457,12 @@ START_TEST(test_four_spaces)
 	            "        image: x\n"
 	            "        deploy:\n"
 	            "            replicas: 2\n");
+	/* Three spaces, and lists not indented under their key. */
+	expect_edit("a:\n   l:\n   - x\n   b: 1\n", "/a/m",
+	            "[\"z\", {\"k\": 1}]",
+	            "a:\n   l:\n   - x\n   b: 1\n   m:\n   - z\n   - k: 1\n");
+	expect_edit("a:\n   b: 1\n", "/a/c/d/e", "1",
+	            "a:\n   b: 1\n   c:\n      d:\n         e: 1\n");
 	/* Tabs inside values are not indentation. */
 	expect_edit("a:\n  b: \"x\ty\"\t# t\n", "/a/c", "\"p\\tq\"",
 	            "a:\n  b: \"x\ty\"\t# t\n  c: \"p\\tq\"\n");
@@ -516,6 +525,53 @@ START_TEST(test_several_edits)
 	check_reload(e);
 	json_decref(v);
 	yamledit_free(e);
+}
+END_TEST
+
+START_TEST(test_blank_lines)
+{
+	/* A removed entry between blank lines takes one of them along. */
+	expect_edit("a:\n  x: 1\n\n  y: 2\n\nb: 1\n", "/a/y", NULL,
+	            "a:\n  x: 1\n\nb: 1\n");
+	expect_edit("a: 1\n\nb: 2\nc: 3\n", "/b", NULL, "a: 1\n\nc: 3\n");
+	/* A flow mapping over several lines. */
+	expect_edit("l: {\n  a: 1,\n  b: 2\n}\n", "/l/c", "3",
+	            "l: {\n  a: 1,\n  b: 2, c: 3\n}\n");
+}
+END_TEST
+
+START_TEST(test_environment)
+{
+	static const char env[] = "services:\n"
+	                          "  api:\n"
+	                          "    environment:\n"
+	                          "      LOG: debug # for now\n"
+	                          "      PORT: \"8080\"\n";
+
+	expect_edit(env, "/services/api/environment/PORT", "\"9090\"",
+	            "services:\n"
+	            "  api:\n"
+	            "    environment:\n"
+	            "      LOG: debug # for now\n"
+	            "      PORT: \"9090\"\n");
+	expect_edit(env, "/services/api/environment/LOG", "\"on\"",
+	            "services:\n"
+	            "  api:\n"
+	            "    environment:\n"
+	            "      LOG: \"on\" # for now\n"
+	            "      PORT: \"8080\"\n");
+	expect_edit(env, "/services/api/environment/LOG", NULL,
+	            "services:\n"
+	            "  api:\n"
+	            "    environment:\n"
+	            "      PORT: \"8080\"\n");
+	expect_edit(env, "/services/api/environment/NEW_ONE", "\"a b\"",
+	            "services:\n"
+	            "  api:\n"
+	            "    environment:\n"
+	            "      LOG: debug # for now\n"
+	            "      PORT: \"8080\"\n"
+	            "      NEW_ONE: a b\n");
 }
 END_TEST
 
@@ -596,6 +652,8 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, test_bom);
 	UNIT_TCASE(s, test_alias_of_null);
 	UNIT_TCASE(s, test_several_edits);
+	UNIT_TCASE(s, test_blank_lines);
+	UNIT_TCASE(s, test_environment);
 	UNIT_TCASE(s, test_block_scalar);
 	UNIT_TCASE(s, test_sequence_items);
 	UNIT_TCASE(s, test_open_errors);
