@@ -198,14 +198,41 @@ static size_t after_colon(const struct yamledit *e, size_t i)
 	return k < e->len && e->text[k] == ':' ? k + 1 : NONE;
 }
 
-/* The '-' in front of a block sequence item, or NONE. */
+/*
+ * The '-' in front of a block sequence item, or NONE: before the item on
+ * its line, or alone (but for a comment) on a line above it.
+ */
 static size_t dash_of(const struct yamledit *e, size_t i)
 {
-	size_t k = e->sp[i].pstart;
+	size_t k = e->sp[i].pstart, ls;
 
-	while (k > 0 && strchr(" \t\r\n", e->text[k - 1]))
+	while (k > 0 && (e->text[k - 1] == ' ' || e->text[k - 1] == '\t'))
 		k--;
-	return k > 0 && e->text[k - 1] == '-' ? k - 1 : NONE;
+	if (k > 0 && e->text[k - 1] == '-')
+		return k - 1;
+	for (ls = line_start(e, k); k == ls && ls > bom_len(e);) {
+		size_t d;
+
+		ls = prev_line(e, ls);
+		for (d = ls; e->text[d] == ' '; d++)
+			;
+		if (e->text[d] == '-' &&
+		    (d + 1 == e->len || strchr(" \t\r\n", e->text[d + 1]))) {
+			size_t after = d + 1;
+
+			while (after < e->len && (e->text[after] == ' ' ||
+			                          e->text[after] == '\t'))
+				after++;
+			if (after == e->len || is_break(e->text[after]) ||
+			    e->text[after] == '#')
+				return d;
+			return NONE;
+		}
+		if (!comment_line(e, ls) && !blank_line(e, ls))
+			return NONE;
+		k = ls;
+	}
+	return NONE;
 }
 
 /* Where the entry for i (its key or its '-') starts. */
@@ -368,6 +395,13 @@ static int op_replace(const struct yamledit *e, size_t i, const json_t *v,
 	} else if (in_flow(e, i)) {
 		ye_puts(&ed->text, mode == YE_MEMBER ? " " : "");
 		ye_flow(&ed->text, v);
+	} else if (mode == YE_ROOT && ye_is_block(v) &&
+	           !first_on_line(e, ed->a)) {
+		/* "--- x": a block collection cannot start after the "---". */
+		while (ed->a > 0 && e->text[ed->a - 1] == ' ')
+			ed->a--;
+		ye_puts(&ed->text, lay->nl);
+		ye_value(&ed->text, v, YE_ROOT, 0, lay);
 	} else if (mode == YE_MEMBER && ye_is_block(v) &&
 	           s->style == YAMLDOC_BLOCK &&
 	           (s->kind == YAMLDOC_MAPPING) == json_is_object(v)) {

@@ -314,6 +314,11 @@ START_TEST(test_remove_item)
 	/* The first member of an item goes, the '-' stays. */
 	expect_edit("- a: 1\n  b: 2\n", "/0/a", NULL, "- b: 2\n");
 	expect_edit("x:\n  - 1\n", "/x/0", NULL, "x: []\n");
+	/* A '-' alone on its line, or with a comment after it. */
+	expect_edit("r:\n  - a # b\n  - #alert: B\n    expr: y\n  - c\n",
+	            "/r/1", NULL, "r:\n  - a # b\n  - c\n");
+	expect_edit("r:\n  -\n    x: 1\n", "/r/-", "2",
+	            "r:\n  -\n    x: 1\n  - 2\n");
 }
 END_TEST
 
@@ -477,6 +482,7 @@ START_TEST(test_empty_document)
 	expect_edit("---\n", "/a", "1", "---\na: 1\n");
 	expect_edit("---\n...\n", "/a", "1", "---\na: 1\n...\n");
 	expect_edit("!!str\n", "", "{\"a\": 1}", "a: 1\n");
+	expect_edit("--- x\n", "", "{\"a\": 1}", "---\na: 1\n");
 }
 END_TEST
 
