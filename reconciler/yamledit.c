@@ -292,6 +292,36 @@ static int check_anchors(const struct yamledit *e, const char *pointer,
 	return rc;
 }
 
+/* How many tokens lead to the node i (the root: none). */
+static size_t depth_of(const struct yamledit *e, size_t i)
+{
+	size_t d = 0;
+
+	for (; e->sp[i].parent != NONE; i = e->sp[i].parent)
+		d++;
+	return d;
+}
+
+/*
+ * The anchored mapping at or above cur that aliases use, when it is the
+ * only such node there and an edit of n tokens goes inside it: then the
+ * anchor can move into a merge key (op_lift_anchor). Else NONE.
+ */
+static size_t lift_point(const struct yamledit *e, size_t cur, size_t n)
+{
+	json_t *names = aliased_names(e);
+	size_t found = NONE, count = 0;
+
+	for (size_t j = cur; j != NONE; j = e->sp[j].parent)
+		if (used_anchor(e, j, names))
+			found = j, count++;
+	json_decref(names);
+	if (count != 1 || e->sp[found].kind != YAMLDOC_MAPPING ||
+	    e->sp[found].parent == NONE || depth_of(e, found) >= n)
+		return NONE;
+	return found;
+}
+
 static void learn_layout(const struct yamledit *e, struct ye_layout *lay)
 {
 	int step = 0, seq = -1;
@@ -527,6 +557,63 @@ static int op_merge_alias(const struct yamledit *e, size_t i, const char *key,
 	return 0;
 }
 
+/* Copies s (n bytes), indenting each line after the first by shift. */
+static void put_shifted(struct buf *b, const char *s, size_t n, unsigned shift)
+{
+	for (size_t i = 0; i < n; i++) {
+		ye_put(b, s + i, 1);
+		if ((s[i] == '\n' ||
+		     (s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n'))) &&
+		    i + 1 < n && s[i + 1] != '\n' && s[i + 1] != '\r')
+			ye_spaces(b, shift);
+	}
+}
+
+/*
+ * Sets key in the anchored mapping at i without changing what its aliases
+ * see: the anchored mapping moves, as it was written, under a merge key
+ * ("<<: &d ...") and the new member goes beside it.
+ */
+static int op_lift_anchor(const struct yamledit *e, size_t i, const char *key,
+                          const json_t *v, const struct ye_layout *lay,
+                          struct edit *ed, struct err *err)
+{
+	const struct yamldoc_span *s = &e->sp[i];
+	struct buf *b = &ed->text;
+	enum ye_mode mode;
+	unsigned col, in;
+	int rc;
+
+	if ((rc = region(e, i, &ed->a, &mode, &col, err)))
+		return rc;
+	ed->b = s->end;
+	if (in_flow(e, i)) {
+		ye_puts(b, mode == YE_MEMBER ? " {<<: " : "{<<: ");
+		ye_put(b, e->text + s->pstart, s->end - s->pstart);
+		ye_puts(b, ", ");
+		ye_string(b, key, strlen(key), YAMLDOC_PLAIN, 1, 1);
+		ye_puts(b, ": ");
+		ye_flow(b, v);
+		ye_puts(b, "}");
+		return 0;
+	}
+	in = mode == YE_ITEM ? col + 2 : col + lay->step;
+	if (mode == YE_ITEM) {
+		ye_puts(b, " ");
+	} else {
+		ye_puts(b, lay->nl);
+		ye_spaces(b, in);
+	}
+	ye_puts(b, "<<: ");
+	put_shifted(b, e->text + s->pstart, s->end - s->pstart, lay->step);
+	ye_puts(b, lay->nl);
+	ye_spaces(b, in);
+	ye_key(b, key);
+	ye_puts(b, ":");
+	ye_value(b, v, YE_MEMBER, in, lay);
+	return 0;
+}
+
 /* The start of the comment lines directly above the line at off. */
 static size_t comments_above(const struct yamledit *e, size_t off)
 {
@@ -733,13 +820,20 @@ static int plan_set(const struct yamledit *e, const char *p,
                     struct edit *ed, struct err *err)
 {
 	struct ye_layout lay;
-	size_t i, cur;
+	size_t i, cur, lift;
 	int rc;
 
 	learn_layout(e, &lay);
 	if (!e->nsp)
 		return op_first(e, want, &lay, ed);
 	cur = walk_spans(e, t, &i);
+	if ((lift = lift_point(e, cur, t->n)) != NONE) {
+		size_t d = depth_of(e, lift);
+
+		return op_lift_anchor(e, lift, t->v[d],
+		                      ye_want_at(want, t, d + 1), &lay, ed,
+		                      err);
+	}
 	if ((rc = check_anchors(e, p, cur, i == t->n, err)))
 		return rc;
 	if (i == t->n || e->sp[cur].kind == YAMLDOC_SCALAR)

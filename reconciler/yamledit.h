@@ -16,9 +16,13 @@
  * sees. Setting a member inside an aliased mapping (deploy: *defaults)
  * turns the alias into a mapping that merges it ("<<: *defaults") with
  * the new member beside it; a member that comes from a merge key is
- * overridden by an explicit member. An edit that would have to change an
- * aliased sequence or scalar in place is ERR_UNSUPPORTED with a message
- * naming the anchor.
+ * overridden by an explicit member. Setting a member inside the anchored
+ * mapping itself (deploy: &defaults ...) moves it, as written, under a
+ * merge key ("deploy: {<<: &defaults ..., replicas: 5}" in block style),
+ * so that its aliases still see the old one. An edit that would have to
+ * change an aliased sequence or scalar in place, remove from or replace
+ * an anchored node that aliases use, or that is inside two such anchors
+ * is ERR_UNSUPPORTED with a message naming the anchor.
  *
  * Does not own: what the document means (schemas, the tools), files.
  */

@@ -389,6 +389,28 @@ START_TEST(test_alias_to_merge)
 	            "  <<: *b\n"
 	            "  image: x\n"
 	            "  replicas: 4\n");
+	/* Inside the anchor, the anchored mapping moves under a merge key. */
+	expect_edit("services:\n"
+	            "  api:\n"
+	            "    deploy: &d\n"
+	            "      replicas: 2 # two\n"
+	            "      mode: replicated\n"
+	            "  web:\n"
+	            "    deploy: *d\n",
+	            "/services/api/deploy/replicas", "5",
+	            "services:\n"
+	            "  api:\n"
+	            "    deploy:\n"
+	            "      <<: &d\n"
+	            "        replicas: 2 # two\n"
+	            "        mode: replicated\n"
+	            "      replicas: 5\n"
+	            "  web:\n"
+	            "    deploy: *d\n");
+	expect_edit("l:\n  - &d\n    a: 1\n  - *d\n", "/l/0/b", "2",
+	            "l:\n  - <<: &d\n      a: 1\n    b: 2\n  - *d\n");
+	expect_edit("x: {d: &d {a: 1}}\ny: *d\n", "/x/d/a", "3",
+	            "x: {d: {<<: &d {a: 1}, a: 3}}\ny: *d\n");
 	/* Replacing the alias itself leaves the anchor alone. */
 	expect_edit("a: &v 1\nb: *v\n", "/b", "2", "a: &v 1\nb: 2\n");
 }
@@ -399,7 +421,11 @@ START_TEST(test_alias_refused)
 	expect_fail("a: &v 1\nb: *v\n", "/a", "2", ERR_UNSUPPORTED, "&v");
 	expect_fail("a: &l [1, 2]\nb: *l\n", "/b/-", "3", ERR_UNSUPPORTED,
 	            "*l");
-	expect_fail("a: &m\n  x: 1\nb: *m\n", "/a/x", "2", ERR_UNSUPPORTED,
+	expect_fail("a: &m\n  x: &n 1\nb: *m\nc: *n\n", "/a/x", "2",
+	            ERR_UNSUPPORTED, "&n");
+	expect_fail("a: &m\n  x: 1\nb: *m\n", "/a/x", NULL, ERR_UNSUPPORTED,
+	            "&m");
+	expect_fail("a: &m\n  x: 1\nb: *m\n", "/a", "{}", ERR_UNSUPPORTED,
 	            "&m");
 	expect_fail("a: &m\n  x: 1\nb: *m\n", "/b/x", NULL, ERR_UNSUPPORTED,
 	            "*m");
