@@ -85,7 +85,7 @@ static int parse_index(const char *tok, size_t size, size_t *out)
 
 static const char *type_name(const json_t *v)
 {
-	switch (json_typeof(v)) {
+	switch (v ? json_typeof(v) : JSON_NULL) {
 	case JSON_OBJECT:
 		return "a mapping";
 	case JSON_ARRAY:
