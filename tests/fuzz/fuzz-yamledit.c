@@ -19,6 +19,7 @@
 #include "err.h"
 #include "yamldoc.h"
 #include "yamledit.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,8 +68,8 @@ static void check_edit(struct yamledit *e, int rc, const struct err *err,
 		/* jansson has no pointer lookup: walk the members. */
 		for (const char *p = pointer; *p && (at || p == pointer);) {
 			const char *q = strchr(p + 1, '/');
-			char *tok = q ? strndup(p + 1, (size_t)(q - p - 1))
-			              : strdup(p + 1);
+			char *tok = q ? xstrndup(p + 1, (size_t)(q - p - 1))
+			              : xstrdup(p + 1);
 			json_t *from = p == pointer ? doc : at;
 
 			at = json_is_object(from) ? json_object_get(from, tok)
@@ -104,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	before = strdup(yamledit_text(e, NULL));
+	before = xstrdup(yamledit_text(e, NULL));
 	if (ops[op].json)
 		v = json_loads(ops[op].json, JSON_DECODE_ANY, NULL);
 	if (ops[op].json && !v)
