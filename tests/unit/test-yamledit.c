@@ -560,6 +560,36 @@ START_TEST(test_several_edits)
 }
 END_TEST
 
+START_TEST(test_nested_values)
+{
+	expect_edit("l:\n  - x\n", "/l/-",
+	            "[[1, 2], {\"a\": [3], \"b\": {\"c\": {}}}, [], \"\"]",
+	            "l:\n"
+	            "  - x\n"
+	            "  - - - 1\n"
+	            "      - 2\n"
+	            "    - a:\n"
+	            "        - 3\n"
+	            "      b:\n"
+	            "        c: {}\n"
+	            "    - []\n"
+	            "    - \"\"\n");
+	expect_edit("a: 1\n", "/m",
+	            "{\"k\": [{\"a\": 1, \"b\": [true, null, 1.5, -0.0, "
+	            "1e300]}]}",
+	            "a: 1\n"
+	            "m:\n"
+	            "  k:\n"
+	            "    - a: 1\n"
+	            "      b:\n"
+	            "        - true\n"
+	            "        - null\n"
+	            "        - 1.5\n"
+	            "        - -0.0\n"
+	            "        - 1e+300\n");
+}
+END_TEST
+
 START_TEST(test_blank_lines)
 {
 	/* A removed entry between blank lines takes one of them along. */
@@ -684,6 +714,7 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, test_bom);
 	UNIT_TCASE(s, test_alias_of_null);
 	UNIT_TCASE(s, test_several_edits);
+	UNIT_TCASE(s, test_nested_values);
 	UNIT_TCASE(s, test_blank_lines);
 	UNIT_TCASE(s, test_environment);
 	UNIT_TCASE(s, test_block_scalar);
