@@ -24,6 +24,7 @@ void ye_tokens_free(struct ye_tokens *t)
 		free(t->v[i]);
 	free(t->v);
 	free(t->off);
+	memset(t, 0, sizeof(*t));
 }
 
 int ye_pointer_split(const char *p, struct ye_tokens *t, struct err *err)
