@@ -891,12 +891,51 @@ int yamledit_set(struct yamledit *e, const char *pointer, const json_t *v,
 	return rc;
 }
 
+/* The value at pointer ptr in doc, or NULL. */
+static const json_t *doc_at(const json_t *doc, const char *ptr)
+{
+	struct ye_tokens t;
+	const json_t *v;
+
+	if (ye_pointer_split(ptr, &t, NULL))
+		return NULL;
+	v = ye_want_at(doc, &t, t.n);
+	ye_tokens_free(&t);
+	return v;
+}
+
+/*
+ * The anchor that a merge key of mapping p ("<<: *name") brings in when
+ * that mapping has key too, or NULL.
+ */
+static const char *merged_anchor(const struct yamledit *e, size_t p,
+                                 const char *key)
+{
+	for (size_t k = kid_after(e, p, NONE); k != NONE;
+	     k = kid_after(e, p, k)) {
+		size_t src = NONE;
+
+		if (!e->sp[k].merge || e->sp[k].kind != YAMLDOC_ALIAS)
+			continue;
+		/* The latest definition of the anchor before the alias. */
+		for (size_t j = 0; j < k; j++)
+			if (e->sp[j].kind != YAMLDOC_ALIAS && e->sp[j].anchor &&
+			    !strcmp(e->sp[j].anchor, e->sp[k].anchor))
+				src = j;
+		if (src != NONE &&
+		    json_object_get(doc_at(e->doc, e->sp[src].pointer), key))
+			return e->sp[k].anchor;
+	}
+	return NULL;
+}
+
 static int plan_remove(const struct yamledit *e, const char *p,
                        const struct ye_tokens *t, struct edit *ed,
                        struct err *err)
 {
 	struct ye_layout lay;
 	size_t i, cur = walk_spans(e, t, &i);
+	const char *name;
 	int rc;
 
 	learn_layout(e, &lay);
@@ -913,6 +952,12 @@ static int plan_remove(const struct yamledit *e, const char *p,
 		               p);
 	if ((rc = check_anchors(e, p, cur, 1, err)))
 		return rc;
+	if ((name = merged_anchor(e, e->sp[cur].parent, t->v[t->n - 1])))
+		return err_set(err, ERR_UNSUPPORTED,
+		               "'%s' is also in &%s, which '<<: *%s' merges in "
+		               "beside it; removing it would bring that value "
+		               "back",
+		               p, name, name);
 	return op_remove(e, cur, &lay, ed, err);
 }
 

@@ -427,6 +427,11 @@ START_TEST(test_alias_refused)
 	            "&m");
 	expect_fail("a: &m\n  x: 1\nb: *m\n", "/a", "{}", ERR_UNSUPPORTED,
 	            "&m");
+	expect_fail("d: &d\n  r: 1\nx:\n  <<: *d\n  r: 3\n", "/x/r", NULL,
+	            ERR_UNSUPPORTED,
+	            "'/x/r' is also in &d, which '<<: *d' merges in");
+	expect_fail("d: &d\n  r: 1\nx:\n  <<: *d\n", "/x/r", NULL,
+	            ERR_UNSUPPORTED, "comes from a merge key");
 	expect_fail("a: &m\n  x: 1\nb: *m\n", "/b/x", NULL, ERR_UNSUPPORTED,
 	            "*m");
 }
