@@ -3,8 +3,11 @@
 #   make deps        install every Debian package the build, tests and demo need
 #   make             build build/kedge
 #   make check       every test: unit, fuzz corpus replay, JSON Schema suite,
-#                    integration against real services (starts them itself)
+#                    integration against real services (starts them itself),
+#                    the MCP conformance suite
 #   make mcp-deps    npm packages of the MCP test client (tests/mcp, pinned)
+#   make conformance the official MCP conformance suite against kedge mcp
+#                    --listen (Node 22 and the suite: tests/mcp/conformance)
 #   make asan        the same suite, built with ASan + UBSan
 #   make demo        an end-to-end run on a throwaway local swarm
 #   make lint        cppcheck, clang-tidy and the banned-function check
@@ -56,8 +59,8 @@ REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay-%,$(FUZZ_NAMES))
 SUITE_BIN := $(BUILD)/tests/jsonschema-suite
 
 .PHONY: all deps check check-only unit fuzz-replay schema-suite integration \
-	mcp-deps asan demo lint fmt fmt-check fuzz install clean bench \
-	bench-prometheus
+	mcp-deps conformance conformance-deps asan demo lint fmt fmt-check fuzz \
+	install clean bench bench-prometheus
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/kedge
@@ -140,7 +143,27 @@ integration: $(BUILD)/kedge mcp-deps
 	KEDGE=$(abspath $(BUILD)/kedge) KEDGE_IT_TIMEOUT=$${KEDGE_IT_TIMEOUT:-900} \
 		tests/integration/run.sh
 
-check-only: $(BUILD)/kedge unit fuzz-replay schema-suite integration
+# The official MCP conformance suite and the Node 22 it needs, both pinned in
+# tests/mcp/conformance (package-lock.json); npm ci fetches them from the npm
+# registry (the package node@22 brings the node binary).
+CONF_DIR := tests/mcp/conformance
+conformance-deps:
+	@if [ -d $(CONF_DIR)/node_modules ] && \
+		[ ! $(CONF_DIR)/package-lock.json -nt $(CONF_DIR)/node_modules ]; \
+	then echo "conformance-deps: $(CONF_DIR)/node_modules up to date"; \
+		exit 0; fi; \
+	command -v npm >/dev/null 2>&1 || { echo "conformance-deps: npm not" \
+		"found; run make mcp-deps (installs it) or install npm" >&2; \
+		exit 1; }; \
+	npm ci --prefix $(CONF_DIR) --no-audit --no-fund || { \
+		rm -rf $(CONF_DIR)/node_modules; exit 1; }; \
+	touch $(CONF_DIR)/node_modules
+
+conformance: $(BUILD)/kedge conformance-deps
+	KEDGE=$(abspath $(BUILD)/kedge) tests/mcp/conformance.sh
+
+check-only: $(BUILD)/kedge unit fuzz-replay schema-suite integration \
+	conformance
 
 check: deps
 	$(MAKE) check-only

@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "httpd.h"
 #include "log.h"
+#include "mcp-http.h"
 #include "metrics.h"
 #include "store.h"
 #include "webhook.h"
@@ -381,6 +382,8 @@ void api_handle(void *ctx, const struct httpd_request *req,
 
 	if (starts_with(p, "/hooks/")) {
 		hook(a, req, p + 7, rep);
+	} else if (!strcmp(p, "/mcp") && a->mcp) {
+		mcp_http_handle(a->mcp, req, rep);
 	} else if (req->too_big) {
 		reply_error(rep, 413, "the body is larger than 1 MiB");
 	} else if (!strcmp(p, "/healthz")) {

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 struct daemon;
+struct mcp_http;
 struct httpd_reply;
 struct httpd_request;
 struct metrics;
@@ -27,6 +28,7 @@ struct api {
 	const char *webhook_secret; /* NULL: the hooks answer 401 */
 	size_t webhook_secret_len;
 	const char *api_token; /* NULL: the write API answers 401 */
+	struct mcp_http *mcp;  /* /mcp; NULL: 404 */
 };
 
 /* An httpd_handler_fn; ctx is a struct api. Thread-safe. */

@@ -4,13 +4,17 @@
  * repository (see tool.h, mcpwrite.h). Exit 0 when the client closes
  * stdin, 2 when it cannot start.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "err.h"
+#include "httpd.h"
 #include "log.h"
+#include "mcp-http.h"
 #include "mcp-stdio.h"
 #include "mcp.h"
 #include "mcpctx.h"
@@ -76,11 +80,67 @@ static int setup(struct mcpctx_opts *mo, char **store_buf, char *author,
 		                       "--author must be 'Name <email>', not "
 		                       "'%s'",
 		                       o->mcp.author);
-	if (o->mcp.listen)
-		return cli_usage_error(&cmd_mcp, "%s",
-		                       "--listen (Streamable HTTP) is not "
-		                       "available yet; run kedge mcp on stdio");
 	return 0;
+}
+
+static void on_http(void *ctx, const struct httpd_request *req,
+                    struct httpd_reply *rep)
+{
+	if (strcmp(req->path, "/mcp")) {
+		rep->status = 404;
+		if (buf_addstr(&rep->body, "{\"error\":\"not found: kedge "
+		                           "serves MCP at /mcp\"}"))
+			rep->status = 500;
+		return;
+	}
+	mcp_http_handle(ctx, req, rep);
+}
+
+static int is_loopback(const char *listen)
+{
+	char host[256];
+	unsigned port;
+	struct err err;
+
+	err_clear(&err);
+	if (httpd_listen_parse(host, sizeof(host), &port, listen, &err))
+		return 0;
+	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
+	       !strcmp(host, "::1");
+}
+
+/* Streamable HTTP at /mcp until SIGTERM or SIGINT. */
+static int serve_http(struct mcp *m, struct mcpctx *ctx, const char *listen)
+{
+	struct mcp_http_opts ho = {.loopback = is_loopback(listen)};
+	struct httpd_opts hopts = {.listen = listen,
+	                           .max_body = MCP_MAX_MESSAGE};
+	struct mcp_http *h = NULL;
+	struct httpd *srv = NULL;
+	struct err err;
+	sigset_t sigs;
+	int sig = 0;
+
+	err_clear(&err);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	/* every thread the server starts inherits the mask */
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if (mcp_http_new(&h, m, mcpctx_store(ctx), &ho, &err) ||
+	    httpd_start(&srv, &hopts, on_http, h, &err)) {
+		cli_error(&err);
+		mcp_http_free(h);
+		return CLI_ERROR;
+	}
+	fprintf(stderr, "kedge mcp: serving MCP at /mcp listen=%s port=%u%s\n",
+	        listen, httpd_port(srv),
+	        ho.loopback ? "" : " (not loopback: only tokens guard it)");
+	sigwait(&sigs, &sig);
+	log_info("mcp", "stopping signal=%d", sig);
+	httpd_stop(srv);
+	mcp_http_free(h);
+	return CLI_OK;
 }
 
 static int run(int argc, char **argv)
@@ -122,8 +182,11 @@ static int run(int argc, char **argv)
 	         o.src.repo, o.src.ref ? o.src.ref : "(default branch)",
 	         mo.commit_to == MCPCTX_COMMIT_TRACKED ? "tracked" : "branch",
 	         o.mcp.read_only ? " read_only=1" : "");
-	rc = mcp_stdio_serve(m, STDIN_FILENO, STDOUT_FILENO) ? CLI_ERROR
-	                                                     : CLI_OK;
+	if (o.mcp.listen)
+		rc = serve_http(m, ctx, o.mcp.listen);
+	else
+		rc = mcp_stdio_serve(m, STDIN_FILENO, STDOUT_FILENO) ? CLI_ERROR
+		                                                     : CLI_OK;
 out:
 	mcp_free(m);
 	mcpctx_free(ctx);
@@ -138,9 +201,11 @@ const struct cmd_entry cmd_mcp = {
         .name = "mcp",
         .usage = "kedge mcp [--repo SRC] [--ref BRANCH] "
                  "[--commit-to branch|tracked] [--read-only] "
-                 "[--tools a,b,...] [--state-dir DIR | --store URL]",
-        .summary = "Serve kedge's MCP tools on stdio: an AI assistant "
-                   "reads the swarm and proposes changes as commits.",
+                 "[--tools a,b,...] [--state-dir DIR | --store URL] "
+                 "[--listen ADDR:PORT]",
+        .summary = "Serve kedge's MCP tools (stdio, or HTTP with --listen): "
+                   "an AI assistant reads the swarm and proposes changes "
+                   "as commits.",
         .help = "    --repo SRC            desired-state repository, path "
                 "or URL (default: .)\n"
                 "    --ref BRANCH          the tracked branch (default: "
@@ -150,6 +215,10 @@ const struct cmd_entry cmd_mcp = {
                 "                          kedge/<slug>; tracked: on the "
                 "tracked branch\n"
                 "    --read-only           offer no tool that writes\n"
+                "    --listen ADDR:PORT    Streamable HTTP at /mcp instead "
+                "of stdio (bearer\n"
+                "                          tokens: kedge token create; "
+                "127.0.0.1 advised)\n"
                 "    --tools a,b,...       offer only these tools\n"
                 "    --author 'N <E>'      commit author (default: kedge "
                 "<kedge@localhost>)\n"

@@ -28,6 +28,7 @@
 #include "err.h"
 #include "httpd.h"
 #include "log.h"
+#include "mcpd.h"
 #include "metrics.h"
 #include "notify.h"
 #include "prom.h"
@@ -56,6 +57,7 @@ struct run {
 	struct notify *notify;
 	struct daemon *daemon;
 	struct httpd *httpd;
+	struct mcpd *mcpd;
 	struct api api;
 	sigset_t sigs;
 };
@@ -383,6 +385,7 @@ static int start(struct run *r)
 {
 	struct daemon_opts dopts = {0};
 	struct httpd_opts hopts = {0};
+	struct mcpd_opts mopts = {0};
 	char *db;
 	long keep = 0, debounce, dedup;
 	struct err e;
@@ -408,7 +411,7 @@ static int start(struct run *r)
 	err_clear(&e);
 	db = xasprintf("%s/state.db", r->state_dir);
 	rc = store_open(&r->store, db, &e);
-	free(db);
+	r->store_path = db;
 	if (rc) {
 		cli_error(&e);
 		return CLI_ERROR;
@@ -435,6 +438,20 @@ static int start(struct run *r)
 		cli_error(&e);
 		return CLI_ERROR;
 	}
+	mopts.cfg = r->cfg.mcp;
+	mopts.src = r->src;
+	mopts.schema_dir = r->schema_dir;
+	mopts.docker_host = r->cfg.v[RC_DOCKER_HOST];
+	mopts.store = r->store_path;
+	mopts.listen =
+	        r->cfg.v[RC_LISTEN] ? r->cfg.v[RC_LISTEN] : "127.0.0.1:8750";
+	mopts.prom_url = r->cfg.v[RC_PROM_URL];
+	mopts.daemon = r->daemon;
+	if (mcpd_start(&r->mcpd, &mopts, &e)) {
+		cli_error(&e);
+		return CLI_ERROR;
+	}
+	r->api.mcp = mcpd_http(r->mcpd);
 	r->api.daemon = r->daemon;
 	r->api.store = r->store;
 	r->api.metrics = r->metrics;
@@ -523,6 +540,7 @@ static void *signals(void *arg)
 static void release(struct run *r)
 {
 	httpd_stop(r->httpd);
+	mcpd_free(r->mcpd); /* it holds the daemon */
 	daemon_free(r->daemon);
 	notify_free(r->notify);
 	metrics_free(r->metrics);
@@ -534,6 +552,7 @@ static void release(struct run *r)
 	wipe(&r->api_token);
 	free(r->schema_dir);
 	free(r->state_dir);
+	free(r->store_path);
 	free(r->repo_shown);
 	runcfg_release(&r->cfg);
 }

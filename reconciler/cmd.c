@@ -17,11 +17,12 @@ extern const struct cmd_entry cmd_suspend;
 extern const struct cmd_entry cmd_resume;
 extern const struct cmd_entry cmd_approve;
 extern const struct cmd_entry cmd_mcp;
+extern const struct cmd_entry cmd_token;
 
 const struct cmd_entry *const cmd_table[] = {
-        &cmd_validate, &cmd_diff,    &cmd_apply,     &cmd_run,
-        &cmd_status,   &cmd_history, &cmd_reconcile, &cmd_suspend,
-        &cmd_resume,   &cmd_approve, &cmd_mcp,       &cmd_version,
+        &cmd_validate, &cmd_diff,      &cmd_apply,   &cmd_run,    &cmd_status,
+        &cmd_history,  &cmd_reconcile, &cmd_suspend, &cmd_resume, &cmd_approve,
+        &cmd_mcp,      &cmd_token,     &cmd_version,
 };
 
 const size_t cmd_table_nr = ARRAY_SIZE(cmd_table);

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "hash.h"
 #include "util.h"
@@ -75,4 +76,24 @@ void hash_hmac_sha256(unsigned char out[HASH_SHA256_LEN], const void *key,
 int hash_equal(const void *a, const void *b, size_t n)
 {
 	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+void hash_random(void *out, size_t n)
+{
+	if (n > INT_MAX || RAND_bytes(out, (int)n) != 1)
+		BUG("the random generator failed");
+}
+
+void hash_random_hex(char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char *b = xmalloc(n ? n : 1);
+
+	hash_random(b, n);
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+	free(b);
 }

@@ -42,4 +42,13 @@ void hash_hmac_sha256(unsigned char out[HASH_SHA256_LEN], const void *key,
  */
 int hash_equal(const void *a, const void *b, size_t n);
 
+/*
+ * Fills out with n bytes from a cryptographically secure generator
+ * (tokens, session ids). Aborts when the generator fails: nothing may go
+ * on with a guessable secret.
+ */
+void hash_random(void *out, size_t n);
+/* n random bytes as 2n hex digits and a NUL into out (2n + 1 bytes). */
+void hash_random_hex(char *out, size_t n);
+
 #endif

@@ -254,6 +254,17 @@ static void add_header(struct MHD_Response *r, const char *name,
 		log_warn("httpd", "reply header refused header=%s", name);
 }
 
+void httpd_reply_header(struct httpd_reply *rep, const char *name,
+                        const char *value)
+{
+	if (rep->nextra >= ARRAY_SIZE(rep->extra))
+		return;
+	rep->extra[rep->nextra].name = name;
+	snprintf(rep->extra[rep->nextra].value,
+	         sizeof(rep->extra[rep->nextra].value), "%s", value);
+	rep->nextra++;
+}
+
 /* Calls the handler for the request and queues its reply. */
 static enum MHD_Result answer(struct httpd *h, struct MHD_Connection *c,
                               struct conn *st, const char *url,
@@ -288,6 +299,8 @@ static enum MHD_Result answer(struct httpd *h, struct MHD_Connection *c,
 	           rep.content_type ? rep.content_type : "application/json");
 	add_header(r, MHD_HTTP_HEADER_ALLOW, rep.allow);
 	add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, rep.www_authenticate);
+	for (size_t i = 0; i < rep.nextra; i++)
+		add_header(r, rep.extra[i].name, rep.extra[i].value);
 	if (rep.status < 100 || rep.status > 599)
 		rep.status = 500;
 	ret = MHD_queue_response(c, (unsigned)rep.status, r);

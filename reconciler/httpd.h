@@ -81,7 +81,17 @@ struct httpd_reply {
 	struct buf body;
 	const char *allow;            /* sent as "Allow:" when not NULL (405) */
 	const char *www_authenticate; /* sent as "WWW-Authenticate:" (401) */
+	/* more headers (Mcp-Session-Id, Retry-After): httpd_reply_header */
+	struct {
+		const char *name; /* a static string */
+		char value[128];
+	} extra[4];
+	size_t nextra;
 };
+
+/* Adds a header (name static, value copied; at most 4, else dropped). */
+void httpd_reply_header(struct httpd_reply *rep, const char *name,
+                        const char *value);
 
 typedef void (*httpd_handler_fn)(void *ctx, const struct httpd_request *req,
                                  struct httpd_reply *rep);

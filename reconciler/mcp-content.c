@@ -56,6 +56,13 @@ static int open_view(struct mcpview *v, struct mcp_session *s,
 	int rc;
 
 	err_clear(&err);
+	if (!s->m->o.ctx) {
+		/* a server built without a repository (tests, fuzzing) */
+		memset(v, 0, sizeof(*v));
+		rpc_fail(e, RPC_INTERNAL_ERROR, "%s",
+		         "cannot read the repository: this server has none");
+		return -1;
+	}
 	rc = mcpctx_view(v, s->m->o.ctx, NULL, 0, &err);
 	if (rc || !v->r.desired) {
 		rpc_fail(e, RPC_INTERNAL_ERROR,

@@ -76,6 +76,12 @@ static json_t *response(json_t *id, json_t *result)
 	                 id ? id : json_null(), "result", result);
 }
 
+/*
+ * An error without a readable id (parse error, invalid request) has no
+ * "id" at all: the schema's JSONRPCErrorResponse has an optional id that
+ * is a string or an integer, never null, and the SDK clients drop a
+ * message with "id": null as invalid instead of reading the error.
+ */
 static json_t *error_response(json_t *id, const struct rpc_error *e)
 {
 	json_t *err =
@@ -83,8 +89,10 @@ static json_t *error_response(json_t *id, const struct rpc_error *e)
 
 	if (e->data)
 		json_object_set(err, "data", e->data);
-	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id",
-	                 id ? id : json_null(), "error", err);
+	if (!id)
+		return json_pack("{s:s, s:o}", "jsonrpc", "2.0", "error", err);
+	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "error",
+	                 err);
 }
 
 /* ---- lifecycle ---------------------------------------------------- */
@@ -299,7 +307,10 @@ static int dispatch(struct mcp_session *s, const char *text, size_t len)
 	size_t i;
 	int rc = 0;
 
-	msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* any JSON value parses: a valid one that is not an object is an
+	 * invalid request (-32600), not a parse error */
+	msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	                 &jerr);
 	if (!msg) {
 		rpc_fail(&e, RPC_PARSE_ERROR, "invalid JSON at column %d: %s",
 		         jerr.column, jerr.text);
@@ -329,11 +340,29 @@ static int dispatch(struct mcp_session *s, const char *text, size_t len)
 	return rc;
 }
 
+/* The answer to a message longer than MCP_MAX_MESSAGE. */
+static int answer_oversized(struct mcp_session *s)
+{
+	struct rpc_error e = {0};
+	json_t *out;
+	int rc;
+
+	rpc_fail(&e, RPC_INVALID_REQUEST, "message larger than %u bytes",
+	         MCP_MAX_MESSAGE);
+	out = error_response(NULL, &e);
+	rc = mcp_send_json(s, out);
+	json_decref(out);
+	return rc;
+}
+
 int mcp_session_handle(struct mcp_session *s, const char *msg, size_t len)
 {
+	int rc;
+
 	if (len > MCP_MAX_MESSAGE) {
-		mcp_session_feed_oversized(s);
-		return 0;
+		/* answered now: nothing runs a queue in this mode */
+		rc = answer_oversized(s);
+		return rc < 0 ? rc : 1;
 	}
 	return dispatch(s, msg, len);
 }
@@ -429,7 +458,12 @@ static void push(struct mcp_session *s, char *text, size_t len)
 
 void mcp_session_feed(struct mcp_session *s, const char *msg, size_t len)
 {
-	push(s, xstrndup(msg, len), len);
+	/* all len bytes, NULs too: xstrndup would stop at the first one */
+	char *text = xmalloc(len + 1);
+
+	memcpy(text, msg, len);
+	text[len] = '\0';
+	push(s, text, len);
 }
 
 void mcp_session_feed_oversized(struct mcp_session *s)
@@ -481,6 +515,8 @@ static struct qmsg *pop(struct mcp_session *s, uint64_t deadline)
 		if (!s->head)
 			s->tail = NULL;
 		s->queued--;
+		q->next =
+		        NULL; /* no longer in the queue (wait_reply links it) */
 	}
 	pthread_mutex_unlock(&s->lock);
 	return q;
@@ -488,19 +524,10 @@ static struct qmsg *pop(struct mcp_session *s, uint64_t deadline)
 
 static int handle_queued(struct mcp_session *s, struct qmsg *q)
 {
-	struct rpc_error e = {0};
 	int rc;
 
-	if (!q->text) {
-		json_t *out;
-
-		rpc_fail(&e, RPC_INVALID_REQUEST,
-		         "message larger than %u bytes", MCP_MAX_MESSAGE);
-		out = error_response(NULL, &e);
-		rc = mcp_send_json(s, out);
-		json_decref(out);
-		return rc;
-	}
+	if (!q->text)
+		return answer_oversized(s);
 	rc = dispatch(s, q->text, q->len);
 	return rc < 0 ? rc : 0;
 }
@@ -560,12 +587,18 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* A response, or a ping: handled even while a tool waits. */
+/*
+ * A response, a ping, or what is only answered with an error: handled
+ * even while a tool waits. A batch waits: the requests in it would run
+ * inside the waiting tool (2025-03-26, the version with batches, has no
+ * elicitation, so its answer never comes in one).
+ */
 static int answer_now(const char *text, size_t len)
 {
-	json_t *msg = json_loadb(text, len, 0, NULL);
+	json_t *msg = json_loadb(text, len, JSON_DECODE_ANY, NULL);
 	const char *m = json_string_value(json_object_get(msg, "method"));
-	int now = !json_is_object(msg) || !m || !strcmp(m, "ping");
+	int now = !json_is_array(msg) &&
+	          (!json_is_object(msg) || !m || !strcmp(m, "ping"));
 
 	json_decref(msg);
 	return now;

@@ -15,6 +15,7 @@
 #include "source.h"
 #include "util.h"
 
+struct daemon;
 struct err;
 struct json_t;
 struct mcpctx;
@@ -35,6 +36,7 @@ struct mcpctx_opts {
 	const char *author_name;  /* NULL: "kedge" */
 	const char *author_email; /* NULL: "kedge@localhost" */
 	const char *prom_url;     /* analyze_metrics; NULL: none */
+	struct daemon *daemon;    /* reconcile_now; NULL: not in kedge run */
 };
 
 /*

@@ -368,6 +368,31 @@ static int confirmed(struct tool_result *r, struct tool_call *c,
 	return 0;
 }
 
+/*
+ * Does the plan remove (or scale to zero) something of a stack whose
+ * files this write changed? Only those count: the swarm may differ from
+ * git elsewhere (a removal the daemon has not applied yet), and that is
+ * not this change's doing.
+ */
+static int destroys(const struct mcpwrite *w, const struct plan *p)
+{
+	for (size_t i = 0; p && i < p->nr; i++) {
+		const struct plan_action *a = &p->actions[i];
+		char *dir;
+		int mine = 0;
+
+		if (!a->destructive || !a->stack)
+			continue;
+		dir = xasprintf("%sstacks/%s/", w->prefix, a->stack);
+		for (size_t j = 0; j < w->nst && !mine; j++)
+			mine = starts_with(w->st[j].path, dir);
+		free(dir);
+		if (mine)
+			return 1;
+	}
+	return 0;
+}
+
 struct attempt {
 	char commit[41];
 	char *branch;
@@ -411,9 +436,13 @@ static int attempt(struct attempt *a, struct tool_result *r, struct mcpwrite *w,
                    void *arg, struct err *err)
 {
 	const struct mcpctx_opts *co = mcpctx_opts(w->c->ctx);
-	struct repo_signature who = {
-	        co->author_name ? co->author_name : "kedge",
-	        co->author_email ? co->author_email : "kedge@localhost"};
+	/* over HTTP the author is the token's owner */
+	int token = w->c->who && strcmp(w->c->who, "stdio");
+	struct repo_signature who = {token             ? w->c->who
+	                             : co->author_name ? co->author_name
+	                                               : "kedge",
+	                             co->author_email ? co->author_email
+	                                              : "kedge@localhost"};
 	struct repo_change *ch;
 	struct repo_opts ro;
 	char *msg;
@@ -440,7 +469,7 @@ static int attempt(struct attempt *a, struct tool_result *r, struct mcpwrite *w,
 		return rc;
 	if (a->v.diag.errors)
 		return invalid(r, a);
-	if ((req->destructive || (a->v.r.plan && a->v.r.plan->destructive)) &&
+	if ((req->destructive || destroys(w, a->v.r.plan)) &&
 	    !confirmed(r, w->c, req, err))
 		return 1;
 	repo_opts_of(&ro, &co->src);

@@ -6,7 +6,8 @@
  * (repo_remote_head, ls-remote style, under the same deadline),
  * credentials, and the SSH host key check (the known_hosts format itself is
  * knownhosts.c). Does not own: URL syntax (url.c), refs and reading a commit
- * (repo.c).
+ * (repo.c), commits and pushes (repo-write.c, whose push uses the
+ * callbacks, the bounded child and the cache lock declared in repo-int.h).
  *
  * The deadline. libgit2 1.5 has no timeout, and a server that accepts a
  * connection and then never answers gives libgit2 no chance to call back,

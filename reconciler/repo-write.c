@@ -40,7 +40,7 @@ static int check_syntax(const char *path, struct err *err)
 {
 	const char *p = path;
 
-	if (!*path)
+	if (!path || !*path)
 		return err_set(err, ERR_INVALID, "invalid path '': empty");
 	if (*path == '/')
 		return bad_path(path, "it starts with '/'", err);
@@ -60,34 +60,46 @@ static int check_syntax(const char *path, struct err *err)
 	}
 }
 
-/* True when dir is a folder above path ("a" above "a/b"). */
-static int is_above(const char *dir, const char *path)
+static int cmp_str(const void *a, const void *b)
 {
-	size_t n = strlen(dir);
-
-	return !strncmp(dir, path, n) && path[n] == '/';
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* No path twice, none under another one of the set. */
+/*
+ * No path twice, none under another one of the set ("d" and "d/e/f"):
+ * sorted, a twin is a neighbour, and each folder above a path is looked
+ * up, so a large set costs n log n.
+ */
 static int check_set(const struct repo_change *ch, size_t n, struct err *err)
 {
-	size_t i, j;
+	const char **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
+	char *dir = NULL, *s;
+	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n; j++) {
-			if (i == j)
-				continue;
-			if (j > i && !strcmp(ch[i].path, ch[j].path))
-				return bad_path(ch[i].path,
-				                "it is changed twice", err);
-			if (is_above(ch[i].path, ch[j].path))
-				return err_set(err, ERR_INVALID,
-				               "invalid path '%s': it is under "
-				               "'%s', which is also changed",
-				               ch[j].path, ch[i].path);
+	for (i = 0; i < n; i++)
+		sorted[i] = ch[i].path;
+	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	for (i = 0; i + 1 < n && !rc; i++)
+		if (!strcmp(sorted[i], sorted[i + 1]))
+			rc = bad_path(sorted[i], "it is changed twice", err);
+	for (i = 0; i < n && !rc; i++) {
+		dir = xstrdup(ch[i].path);
+		for (s = strchr(dir, '/'); s && !rc; s = strchr(s + 1, '/')) {
+			const char *key = dir;
+
+			*s = '\0';
+			if (bsearch(&key, sorted, n, sizeof(*sorted), cmp_str))
+				rc = err_set(err, ERR_INVALID,
+				             "invalid path '%s': it is under "
+				             "'%s', which is also changed",
+				             ch[i].path, dir);
+			*s = '/';
 		}
+		free(dir);
 	}
-	return 0;
+	free(sorted);
+	return rc;
 }
 
 /*
@@ -206,8 +218,7 @@ int repo_commit_create(char out[41], struct repo *r,
 
 	if (nchanges > MAX_CHANGES)
 		return err_set(err, ERR_TOOBIG,
-		               "more than %d changes in one "
-		               "commit",
+		               "more than %d changes in one commit",
 		               MAX_CHANGES);
 	for (i = 0; i < nchanges; i++)
 		if ((rc = check_syntax(changes[i].path, err)))
@@ -230,6 +241,14 @@ int repo_commit_create(char out[41], struct repo *r,
 	}
 	if ((rc = write_tree(&tree_id, r, changes, nchanges, err)))
 		goto out;
+	if (git_oid_equal(&tree_id, git_tree_id(r->tree))) {
+		rc = err_set(
+		        err, ERR_INVALID,
+		        "nothing to commit: the changes leave the files of "
+		        "%.12s in %s as they are",
+		        r->id, r->name);
+		goto out;
+	}
 	if (git_tree_lookup(&tree, r->gr, &tree_id) < 0) {
 		rc = err_set(err, ERR_IO, "cannot read the new tree in %s: %s",
 		             r->name, repo_lg_msg());
@@ -332,6 +351,16 @@ static int push_local(struct repo *r, const git_oid *id, const char *branch,
 
 	if ((rc = check_not_checked_out(r, refname, branch, err)))
 		goto out;
+	/* never by force: what a remote's fast-forward rule would refuse */
+	if (old && !git_oid_equal(id, old) &&
+	    git_graph_descendant_of(r->gr, id, old) != 1) {
+		rc = err_set(err, ERR_CONFLICT,
+		             "branch '%s' moved on %s: %.12s does not descend "
+		             "from %.12s",
+		             branch, r->name, git_oid_tostr_s(id),
+		             git_oid_tostr_s(old));
+		goto out;
+	}
 	if (old)
 		got = git_reference_create_matching(&ref, r->gr, refname, id, 1,
 		                                    old, "kedge: push");
@@ -368,19 +397,32 @@ struct push_args {
 	const char *expected; /* NULL: the branch must not exist */
 };
 
-/* A refusal the remote reports per ref ("non-fast-forward", a hook's). */
+/*
+ * A refusal the remote reports per ref: "non-fast-forward", "fetch
+ * first", "stale info", or a ref it could not lock or update because it
+ * changed under receive-pack (a race: ERR_CONFLICT); anything else, such
+ * as a hook's "pre-receive hook declined", is quoted as ERR_REMOTE.
+ */
+static int is_race(const char *status)
+{
+	static const char *const words[] = {"fast-forward", "fetch first",
+	                                    "stale", "lock",
+	                                    "failed to update"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (strstr(status, words[i]))
+			return 1;
+	return 0;
+}
+
 static int push_status_cb(const char *refname, const char *status, void *data)
 {
 	struct repo_remote_ctx *c = data;
 
 	(void)refname;
 	if (status && !c->code) {
-		c->code = strstr(status, "fast-forward") ||
-		                          strstr(status, "fetch first") ||
-		                          strstr(status, "stale") ||
-		                          strstr(status, "lock")
-		                  ? ERR_CONFLICT
-		                  : ERR_REMOTE;
+		c->code = is_race(status) ? ERR_CONFLICT : ERR_REMOTE;
 		snprintf(c->msg, sizeof(c->msg), "%s", status);
 	}
 	return 0;

@@ -6,8 +6,8 @@
  * ref resolution, and reading one commit's tree, with every size cap
  * checked against the object's header before the object is inflated.
  * Does not own: remotes and the cache (repo-remote.c), commits and pushes
- * (repo-write.c), URL syntax
- * (url.c), path rules (source.c) or what the files mean.
+ * (repo-write.c), URL syntax (url.c), path rules (source.c) or what the
+ * files mean.
  */
 #include <pthread.h>
 

@@ -141,7 +141,9 @@ struct repo_signature {
  * Errors: ERR_INVALID "invalid path 'p': ..." for a path that is empty,
  * starts with '/', has an empty, ".", ".." or ".git" component, is a
  * folder, a submodule or (when written) a symbolic link, is under a file,
- * is changed twice or is under another changed path; ERR_INVALID for an
+ * is changed twice or is under another changed path; ERR_INVALID
+ * "nothing to commit: ..." when the new tree is the parent's (no changes,
+ * or only the same bytes again: no empty commits); ERR_INVALID for an
  * empty message or an author libgit2 refuses (empty, or with '<' '>');
  * ERR_NOTFOUND "cannot delete 'p': not found in <name>"; ERR_IO when
  * objects cannot be written. Nothing but unreferenced objects is left
@@ -155,8 +157,9 @@ int repo_commit_create(char out[41], struct repo *r,
 /*
  * Makes branch (a short name, "main" or "kedge/scale-api") on r's origin
  * point to commit, which must be in r's object database, never by force:
- * with expected (40 hex digits) only when the branch points there now;
- * with expected NULL only when the branch does not exist. A local
+ * with expected (40 hex digits) only when the branch points there now and
+ * commit is expected or descends from it (a fast-forward); with expected
+ * NULL only when the branch does not exist. A local
  * repository gets a compare-and-swap ref update, and only when it is bare
  * or the branch is not checked out (its work tree would go stale). A
  * remote gets a push (no "+" refspec, in a child process killed at

@@ -173,6 +173,8 @@ static int load_file(struct runcfg *c, struct schema *schemas,
 		}
 		json_decref(c->notify);
 		c->notify = json_incref(json_object_get(doc.doc, "notify"));
+		json_decref(c->mcp);
+		c->mcp = json_incref(json_object_get(doc.doc, "mcp"));
 	}
 	srcmap_free(doc.map);
 	json_decref(doc.doc);
@@ -213,6 +215,8 @@ void runcfg_clear_values(struct runcfg *c)
 	}
 	json_decref(c->notify);
 	c->notify = NULL;
+	json_decref(c->mcp);
+	c->mcp = NULL;
 }
 
 void runcfg_release(struct runcfg *c)

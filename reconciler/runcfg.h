@@ -67,6 +67,7 @@ struct runcfg {
 	char *flag[RC_NR];     /* what the command line said; owned */
 	char *config;          /* --config / KEDGE_CONFIG, or NULL */
 	struct json_t *notify; /* the file's notify: list, or NULL */
+	struct json_t *mcp;    /* the file's mcp: object, or NULL */
 };
 
 /*

@@ -112,6 +112,18 @@ struct store_ops {
 	int (*approval_pending)(json_t **out, struct store_backend *b,
 	                        struct err *err);
 
+	/* ERR_CONFLICT for a live token of that name */
+	int (*token_add)(struct store_backend *b, const char *name,
+	                 const char *hash, const char *scope, int64_t now,
+	                 struct err *err);
+	int (*token_list)(json_t **out, struct store_backend *b,
+	                  struct err *err);
+	/* ERR_NOTFOUND when there is no live token of that name */
+	int (*token_revoke)(struct store_backend *b, const char *name,
+	                    int64_t now, struct err *err);
+	/* ERR_NOTFOUND when no live token has that hash */
+	int (*token_find)(json_t **out, struct store_backend *b,
+	                  const char *hash, int64_t now, struct err *err);
 	int (*audit)(struct store_backend *b, const char *source,
 	             const char *who, const char *what, const char *result,
 	             int64_t now, struct err *err);

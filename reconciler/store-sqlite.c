@@ -80,6 +80,13 @@ static const char *const migrations[] = {
         " id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
         " source TEXT NOT NULL, who TEXT NOT NULL, what TEXT NOT NULL,"
         " result TEXT NOT NULL);",
+        /* 2: MCP bearer tokens, by the sha256 of the token */
+        "CREATE TABLE token ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
+        " hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,"
+        " created INTEGER NOT NULL, last_used INTEGER, revoked INTEGER);"
+        "CREATE UNIQUE INDEX token_live ON token (name)"
+        " WHERE revoked IS NULL;",
 };
 
 #define STORE_VERSION ((int)ARRAY_SIZE(migrations))
@@ -1017,6 +1024,88 @@ static int sqlite_approval_pending(json_t **out, struct store_backend *b,
 	            err);
 }
 
+static int sqlite_token_add(struct store_backend *b, const char *name,
+                            const char *hash, const char *scope, int64_t now,
+                            struct err *err)
+{
+	sqlite3_stmt *st;
+	int error, rc;
+
+	if ((error = prep(&st, b, err,
+	                  "INSERT INTO token (name, hash, scope, created) "
+	                  "VALUES (?1, ?2, ?3, ?4)",
+	                  "sssi", name, hash, scope, now)))
+		return error;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return err_set(err, ERR_CONFLICT,
+		               "a token named '%s' exists; revoke it first",
+		               name);
+	return rc == SQLITE_DONE ? 0 : db_error(b, err, "write");
+}
+
+static int sqlite_token_list(json_t **out, struct store_backend *b,
+                             struct err *err)
+{
+	sqlite3_stmt *st;
+	int error;
+
+	if ((error = prep(&st, b, err,
+	                  "SELECT name, scope, created, last_used, revoked "
+	                  "FROM token ORDER BY name, id",
+	                  "")))
+		return error;
+	return rows(out, b, st,
+	            "name=s scope=s created=t last_used=t revoked=t", err);
+}
+
+static int sqlite_token_revoke(struct store_backend *b, const char *name,
+                               int64_t now, struct err *err)
+{
+	sqlite3_stmt *st;
+	int error;
+
+	if ((error = prep(&st, b, err,
+	                  "UPDATE token SET revoked = ?2 "
+	                  "WHERE name = ?1 AND revoked IS NULL",
+	                  "si", name, now)) ||
+	    (error = run(b, st, err)))
+		return error;
+	if (!sqlite3_changes(b->db))
+		return err_set(err, ERR_NOTFOUND, "no token named '%s'", name);
+	return 0;
+}
+
+static int sqlite_token_find(json_t **out, struct store_backend *b,
+                             const char *hash, int64_t now, struct err *err)
+{
+	sqlite3_stmt *st;
+	json_t *list;
+	int error;
+
+	*out = NULL;
+	if ((error = prep(&st, b, err,
+	                  "SELECT name, scope FROM token "
+	                  "WHERE hash = ?1 AND revoked IS NULL",
+	                  "s", hash)) ||
+	    (error = rows(&list, b, st, "name=s scope=s", err)))
+		return error;
+	if (!json_array_size(list)) {
+		json_decref(list);
+		return err_set(err, ERR_NOTFOUND, "%s", "no such token");
+	}
+	*out = json_incref(json_array_get(list, 0));
+	json_decref(list);
+	/* when it was last used: for `kedge token ls`; best effort */
+	if (!prep(&st, b, err,
+	          "UPDATE token SET last_used = ?2 WHERE hash = ?1", "si", hash,
+	          now))
+		(void)run(b, st, err);
+	err_clear(err);
+	return 0;
+}
+
 static int sqlite_audit(struct store_backend *b, const char *source,
                         const char *who, const char *what, const char *result,
                         int64_t now, struct err *err)
@@ -1074,6 +1163,10 @@ const struct store_ops store_sqlite_ops = {
         .approval_get = sqlite_approval_get,
         .approval_set = sqlite_approval_set,
         .approval_pending = sqlite_approval_pending,
+        .token_add = sqlite_token_add,
+        .token_list = sqlite_token_list,
+        .token_revoke = sqlite_token_revoke,
+        .token_find = sqlite_token_find,
         .audit = sqlite_audit,
         .audit_list = sqlite_audit_list,
 };

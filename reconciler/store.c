@@ -26,9 +26,9 @@ struct store {
 #define TEXT_MAX_LEN (64 * 1024)
 #define PLAN_MAX_LEN (16 * 1024 * 1024)
 
-static const char *const triggers[] = {"interval", "api",     "drift",
-                                       "start",    "approve", "retry",
-                                       "events",   "resume",  NULL};
+static const char *const triggers[] = {"interval", "api",   "drift",  "start",
+                                       "approve",  "retry", "events", "resume",
+                                       "mcp",      NULL};
 static const char *const results[] = {"ok",          "noop",    "failed",
                                       "invalid",     "stalled", "not-converged",
                                       "interrupted", NULL};
@@ -483,6 +483,41 @@ int store_approval_set(struct store *s, const char *id, const char *state,
 int store_approval_pending(json_t **out, struct store *s, struct err *err)
 {
 	CALL(s, approval_pending, out, s->be, err);
+}
+
+int store_token_add(struct store *s, const char *name, const char *hash,
+                    const char *scope, struct err *err)
+{
+	int error;
+
+	if ((error = NAME("name", name)) || (error = NAME("hash", hash)) ||
+	    (error = NAME("scope", scope)))
+		return error;
+	CALL(s, token_add, s->be, name, hash, scope, now(), err);
+}
+
+int store_token_list(json_t **out, struct store *s, struct err *err)
+{
+	CALL(s, token_list, out, s->be, err);
+}
+
+int store_token_revoke(struct store *s, const char *name, struct err *err)
+{
+	int error;
+
+	if ((error = NAME("name", name)))
+		return error;
+	CALL(s, token_revoke, s->be, name, now(), err);
+}
+
+int store_token_find(json_t **out, struct store *s, const char *hash,
+                     struct err *err)
+{
+	int error;
+
+	if ((error = NAME("hash", hash)))
+		return error;
+	CALL(s, token_find, out, s->be, hash, now(), err);
 }
 
 int store_audit(struct store *s, const char *source, const char *who,

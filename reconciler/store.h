@@ -90,7 +90,7 @@ int store_apply_record(struct store *s, const char *revision,
  * Reconciles go queued -> running -> done.
  *
  * store_reconcile_queue records a queued reconcile and puts its id in *id.
- * trigger is "interval", "api", "drift", "start", "approve" or
+ * trigger is "interval", "api", "drift", "start", "approve", "mcp" or
  * "webhook:<provider>" ("webhook:github").
  */
 int store_reconcile_queue(struct store *s, int64_t *id, const char *trigger,
@@ -227,6 +227,25 @@ int store_approval_set(struct store *s, const char *id, const char *state,
 /* *out = the pending approvals, oldest first, without "plan". */
 int store_approval_pending(struct json_t **out, struct store *s,
                            struct err *err) MUST_CHECK;
+
+/*
+ * Bearer tokens of kedge mcp's HTTP server, kept by the sha256 (hex) of
+ * the token, never the token. scope is "read" or "write" (which includes
+ * read). store_token_add: ERR_CONFLICT "a token named 'x' exists" while
+ * a token of that name is not revoked. store_token_list: *out = [{"name",
+ * "scope", "created":ts, "last_used":ts|null, "revoked":ts|null}] by
+ * name. store_token_revoke: ERR_NOTFOUND "no token named 'x'".
+ * store_token_find: *out = {"name", "scope"} of the live token with that
+ * hash (and its last use is recorded), ERR_NOTFOUND otherwise.
+ */
+int store_token_add(struct store *s, const char *name, const char *hash,
+                    const char *scope, struct err *err) MUST_CHECK;
+int store_token_list(struct json_t **out, struct store *s,
+                     struct err *err) MUST_CHECK;
+int store_token_revoke(struct store *s, const char *name,
+                       struct err *err) MUST_CHECK;
+int store_token_find(struct json_t **out, struct store *s, const char *hash,
+                     struct err *err) MUST_CHECK;
 
 /*
  * Audit of webhooks and API calls: source "webhook:github" / "api"; who is

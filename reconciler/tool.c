@@ -29,6 +29,7 @@ extern const struct tool_entry tool_label_node;
 extern const struct tool_entry tool_add_alert_rule;
 extern const struct tool_entry tool_remove_alert_rule;
 extern const struct tool_entry tool_remove_stack;
+extern const struct tool_entry tool_reconcile_now;
 
 const struct tool_entry *const tool_table[] = {
         /* read */
@@ -49,6 +50,8 @@ const struct tool_entry *const tool_table[] = {
         &tool_add_alert_rule,
         &tool_remove_alert_rule,
         &tool_remove_stack,
+        /* operate: through the daemon, no commit */
+        &tool_reconcile_now,
 };
 
 const size_t tool_table_nr = ARRAY_SIZE(tool_table);

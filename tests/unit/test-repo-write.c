@@ -280,8 +280,12 @@ START_TEST(commit_rejects_bad_paths)
 	char *bare = seed_bare("badpath"), *refs;
 	struct repo *r = open_ok(bare, NULL, NULL);
 	struct repo_change twice[] = {CH("a.yml", "1"), CH("a.yml", "2")};
-	struct repo_change nested[] = {CH("d/e/f", "1"), CH("d", "2")};
+	/* sorted, "d-x" comes between "d" and "d/e/f" */
+	struct repo_change nested[] = {CH("d/e/f", "1"), CH("d-x", "3"),
+	                               CH("d", "2")};
 	struct repo_change ok[] = {CH("fine.yml", "1")};
+	struct repo_change same[] = {CH("README", "hello\n")};
+	struct repo_change nopath[] = {{NULL, "x", 1}};
 	struct repo_signature nobody = {"", "x@y"};
 	struct err e;
 	char id[41], *s;
@@ -298,7 +302,7 @@ START_TEST(commit_rejects_bad_paths)
 	err_clear(&e);
 	assert_err(repo_commit_create(id, r, twice, 2, &author, "m", &e), &e,
 	           ERR_INVALID, "'a.yml': it is changed twice");
-	assert_err(repo_commit_create(id, r, nested, 2, &author, "m", &e), &e,
+	assert_err(repo_commit_create(id, r, nested, 3, &author, "m", &e), &e,
 	           ERR_INVALID, "'d/e/f': it is under 'd', which is also");
 	assert_err(repo_commit_create(id, r, ok, 1, &author, "", &e), &e,
 	           ERR_INVALID, "the commit message is empty");
@@ -306,6 +310,15 @@ START_TEST(commit_rejects_bad_paths)
 	           &e, ERR_INVALID, "the commit message is empty");
 	assert_err(repo_commit_create(id, r, ok, 1, &nobody, "m", &e), &e,
 	           ERR_INVALID, "invalid author");
+	assert_err(repo_commit_create(id, r, nopath, 1, &author, "m", &e), &e,
+	           ERR_INVALID, "invalid path '': empty");
+	/* no empty commits: none for no change, none for the same bytes */
+	assert_err(repo_commit_create(id, r, NULL, 0, &author, "m", &e), &e,
+	           ERR_INVALID,
+	           "nothing to commit: the changes leave the "
+	           "files of ");
+	assert_err(repo_commit_create(id, r, same, 1, &author, "m", &e), &e,
+	           ERR_INVALID, "nothing to commit");
 	s = capture("git -C %s for-each-ref", bare);
 	ck_assert_str_eq(s, refs);
 	free(s);
@@ -364,7 +377,17 @@ START_TEST(push_local_compare_and_swap)
 	assert_err(repo_push(r, "0123456789012345678901234567890123456789", "x",
 	                     NULL, NULL, &e),
 	           &e, ERR_NOTFOUND, "no commit 0123456789");
-	/* the CAS succeeds with the right expected */
+	/* never by force: c2 is a sibling of c1, not a fast-forward */
+	assert_err(repo_push(r, c2, "main", c1, NULL, &e), &e, ERR_CONFLICT,
+	           "branch 'main' moved on ");
+	ck_assert_msg(strstr(e.msg, "does not descend from"), "%s", e.msg);
+	s = head_of(bare, "main");
+	ck_assert_str_eq(s, c1);
+	free(s);
+	/* the CAS succeeds with the right expected and a descendant */
+	repo_free(r);
+	r = open_ok(bare, c1, NULL);
+	snprintf(c2, sizeof(c2), "%s", commit_ok(r, two, 1, "two on one"));
 	ck_assert_int_eq(repo_push(r, c2, "main", c1, NULL, &e), 0);
 	s = head_of(bare, "main");
 	ck_assert_str_eq(s, c2);
@@ -516,6 +539,41 @@ START_TEST(push_remote_race_is_a_conflict)
 	free(url);
 	free(seed);
 	free(bare);
+}
+END_TEST
+
+START_TEST(push_remote_refused_is_quoted)
+{
+	char *w = xasprintf("%s/nonbare", tmp), *before, *s;
+	char *url = xasprintf("file://%s", w);
+	char *cache = xasprintf("%s/cache-refused", tmp);
+	struct repo_opts o = {.cache_dir = cache};
+	struct repo_change ch[] = {CH("f", "new")};
+	struct repo *r;
+	struct err e = {0};
+	char id[41];
+
+	sh("set -e; git init -q -b main %s; cd %s; printf old > f; git add f;"
+	   "git commit -q -m one",
+	   w, w);
+	before = head_of(w, "main");
+	r = open_ok(url, "main", &o);
+	snprintf(id, sizeof(id), "%s", commit_ok(r, ch, 1, "change f"));
+	/* libgit2's file:// transport pushes only to bare repositories */
+	assert_err(repo_push(r, id, "side", NULL, &o, &e), &e, ERR_REMOTE,
+	           "cannot push to 'file://");
+	ck_assert_msg(strstr(e.msg, "non-bare"), "%s", e.msg);
+	s = head_of(w, "main");
+	ck_assert_str_eq(s, before);
+	free(s);
+	s = head_of(w, "refs/heads/side");
+	ck_assert_str_eq(s, "");
+	free(s);
+	repo_free(r);
+	free(before);
+	free(cache);
+	free(url);
+	free(w);
 }
 END_TEST
 
@@ -671,6 +729,7 @@ Suite *unit_suite(void)
 	CASE(push_local_refuses_checked_out_branch);
 	CASE(push_remote_file_url);
 	CASE(push_remote_race_is_a_conflict);
+	CASE(push_remote_refused_is_quoted);
 	CASE(push_remote_deadline_and_unreachable);
 	CASE(diff_text_git_format);
 #undef CASE
