@@ -292,6 +292,39 @@ static int check_anchors(const struct yamledit *e, const char *pointer,
 	return rc;
 }
 
+/* True when mapping m has a member with an explicit key ("? key"). */
+static int explicit_key(const struct yamledit *e, size_t m)
+{
+	if (m == NONE || e->sp[m].kind != YAMLDOC_MAPPING)
+		return 0;
+	for (size_t k = kid_after(e, m, NONE); k != NONE;
+	     k = kid_after(e, m, k)) {
+		size_t at = e->sp[k].key_start;
+
+		while (at > 0 &&
+		       (e->text[at - 1] == ' ' || e->text[at - 1] == '\t'))
+			at--;
+		if (at > 0 && e->text[at - 1] == '?')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Refuses an edit at i, and in the mapping around it, when keys there
+ * are explicit ("? key"): the editor does not write that form.
+ */
+static int check_keys(const struct yamledit *e, const char *pointer, size_t i,
+                      struct err *err)
+{
+	if (!explicit_key(e, i) && !explicit_key(e, e->sp[i].parent))
+		return 0;
+	return err_set(err, ERR_UNSUPPORTED,
+	               "'%s' is in a mapping with explicit keys ('? key'); "
+	               "edit it by hand",
+	               pointer);
+}
+
 /* How many tokens lead to the node i (the root: none). */
 static size_t depth_of(const struct yamledit *e, size_t i)
 {
@@ -827,6 +860,8 @@ static int plan_set(const struct yamledit *e, const char *p,
 	if (!e->nsp)
 		return op_first(e, want, &lay, ed);
 	cur = walk_spans(e, t, &i);
+	if ((rc = check_keys(e, p, cur, err)))
+		return rc;
 	if ((lift = lift_point(e, cur, t->n)) != NONE) {
 		size_t d = depth_of(e, lift);
 
@@ -950,7 +985,8 @@ static int plan_remove(const struct yamledit *e, const char *p,
 		               "'%s' comes from a merge key ('<<'); it can be "
 		               "overridden but not removed",
 		               p);
-	if ((rc = check_anchors(e, p, cur, 1, err)))
+	if ((rc = check_anchors(e, p, cur, 1, err)) ||
+	    (rc = check_keys(e, p, cur, err)))
 		return rc;
 	if ((name = merged_anchor(e, e->sp[cur].parent, t->v[t->n - 1])))
 		return err_set(err, ERR_UNSUPPORTED,

@@ -470,6 +470,9 @@ START_TEST(test_not_found)
 	            "there is nothing at '/services/nope'");
 	expect_fail(compose, "services", "1", ERR_INVALID, "JSON Pointer");
 	expect_fail(compose, "", NULL, ERR_UNSUPPORTED, "whole document");
+	expect_fail("? a\n: 1\n", "/b", "2", ERR_UNSUPPORTED, "explicit keys");
+	/* A '?' at the end of a value is not an explicit key. */
+	expect_edit("a: why?\nb: 1\n", "/c", "2", "a: why?\nb: 1\nc: 2\n");
 }
 END_TEST
 
