@@ -67,12 +67,14 @@ const struct json_t *yamledit_doc(const struct yamledit *e);
  * a scalar in the way: "'/services/api/deploy' is a string, not a
  * mapping"), ERR_UNSUPPORTED as above. A null on the way ("deploy:")
  * is replaced by the mapping. New lines use the file's line endings
- * (CRLF stays CRLF) and its indentation step.
+ * (CRLF stays CRLF) and its indentation step. Setting the value that is
+ * already there changes nothing.
  *
  * Every edit, here and in yamledit_remove, fails with nothing changed:
- * ERR_INVALID for a pointer that is not one, ERR_INTERNAL (or
- * ERR_TOOBIG) when the new text would not load to what the edit meant
- * (e.g. a removed member that a merge key would bring back).
+ * ERR_INVALID for a pointer that is not one, ERR_UNSUPPORTED in a
+ * mapping with explicit keys ("? key"), ERR_INTERNAL (or ERR_TOOBIG)
+ * when the new text would not load to what the edit meant (e.g. a line
+ * added after a block scalar that ends the file without a line break).
  */
 int yamledit_set(struct yamledit *e, const char *pointer,
                  const struct json_t *v, struct err *err) MUST_CHECK;
@@ -81,8 +83,9 @@ int yamledit_set(struct yamledit *e, const char *pointer,
  * and any comment lines directly above it that belong to it; removing the
  * last member of a block mapping leaves "{}" (and of a sequence "[]").
  * ERR_NOTFOUND when there is nothing at pointer; ERR_UNSUPPORTED for ""
- * (delete the file instead), for a member that only a merge key gives,
- * and, as above, inside an alias or an anchor that aliases use.
+ * (delete the file instead), for a member that only a merge key gives or
+ * that a merge key would bring back, and, as above, inside an alias or an
+ * anchor that aliases use.
  */
 int yamledit_remove(struct yamledit *e, const char *pointer,
                     struct err *err) MUST_CHECK;
