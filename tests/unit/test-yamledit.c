@@ -471,6 +471,10 @@ START_TEST(test_not_found)
 	expect_fail(compose, "services", "1", ERR_INVALID, "JSON Pointer");
 	expect_fail(compose, "", NULL, ERR_UNSUPPORTED, "whole document");
 	expect_fail("? a\n: 1\n", "/b", "2", ERR_UNSUPPORTED, "explicit keys");
+	/* Known limit: a line after "|" at the end of the file would add a
+	 * line break to its value; refused, nothing changed. */
+	expect_fail("c: |\n  e", "/d", "1", ERR_INTERNAL,
+	            "would change more than that value");
 	/* A '?' at the end of a value is not an explicit key. */
 	expect_edit("a: why?\nb: 1\n", "/c", "2", "a: why?\nb: 1\nc: 2\n");
 }
