@@ -3,12 +3,13 @@
  *
  * Owns: turning a set or a remove at a JSON Pointer into one replacement
  * of a byte range of the text, using the node positions yamldoc_spans()
- * reports, and checking the result: the new text must load (yamldoc) to
- * exactly the old document with the change applied, else the edit is
- * refused and the text stays as it was. Also owns writing new values in
- * the file's own layout (indentation step, line endings, block or flow
- * style) and quoting scalars only when YAML needs it. Does not own:
- * parsing (yamldoc.c is the only libyaml user), files, what values mean.
+ * reports (where a member ends, which lines an item takes, the comments
+ * above it, where the braces are), the alias rules, and checking the
+ * result: the new text must load (yamldoc) to exactly the old document
+ * with the change applied, else the edit is refused and the text stays as
+ * it was. Does not own: how values are written (yamledit-write.c), the
+ * pointer and the wanted document (yamledit-pointer.c), parsing
+ * (yamldoc.c is the only libyaml user), files.
  */
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include "err.h"
 #include "srcmap.h"
 #include "yamldoc.h"
+#include "yamledit-int.h"
 #include "yamledit.h"
 #include "util.h"
 
@@ -32,44 +34,11 @@ struct yamledit {
 	size_t nsp;
 };
 
-/* How new lines are laid out, learned from the file. */
-struct layout {
-	const char *nl;
-	unsigned step;     /* extra indent of a nested mapping's keys */
-	unsigned seq_step; /* extra indent of a sequence's '-' under a key */
-};
-
 /* One replacement of the bytes [a, b) by text. */
 struct edit {
 	size_t a, b;
 	struct buf text;
 };
-
-/* Where a value sits in its parent, which decides how it is written. */
-enum mode { M_ROOT, M_MEMBER, M_ITEM, M_FLOW_ITEM };
-
-struct tokens {
-	char **v;
-	size_t *off; /* where the '/' before each token is in the pointer */
-	size_t n;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (buf_add(b, s, n))
-		BUG("an uncapped buffer refused %zu bytes", n);
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void put_spaces(struct buf *b, unsigned n)
-{
-	while (n--)
-		put(b, " ", 1);
-}
 
 /* ---- the text ---- */
 
@@ -78,9 +47,17 @@ static int is_break(char ch)
 	return ch == '\n' || ch == '\r';
 }
 
+/* A byte order mark is not part of the first line (nor its columns). */
+static size_t bom_len(const struct yamledit *e)
+{
+	return e->len >= 3 && !memcmp(e->text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
 static size_t line_start(const struct yamledit *e, size_t off)
 {
-	while (off > 0 && !is_break(e->text[off - 1]))
+	size_t top = bom_len(e);
+
+	while (off > top && !is_break(e->text[off - 1]))
 		off--;
 	return off;
 }
@@ -137,7 +114,7 @@ static int blank_line(const struct yamledit *e, size_t off)
 	return 1;
 }
 
-/* True when the line at off is blank or only a comment: '#' ... */
+/* True when the line at off holds only a comment. */
 static int comment_line(const struct yamledit *e, size_t off)
 {
 	size_t i = line_start(e, off);
@@ -157,12 +134,30 @@ static size_t find(const struct yamledit *e, const char *ptr)
 	return NONE;
 }
 
-/* The children of p in order; merge values too, as they take up lines. */
+static int is_inside(const struct yamledit *e, size_t i, size_t top)
+{
+	for (; i != NONE; i = e->sp[i].parent)
+		if (i == top)
+			return 1;
+	return 0;
+}
+
+/*
+ * The children of p in order; merge values too, as they take up lines.
+ * Spans are in document order, a parent before its children, so the
+ * first child is right after p and a sibling after prev's descendants.
+ */
 static size_t kid_after(const struct yamledit *e, size_t p, size_t prev)
 {
-	for (size_t i = prev == NONE ? p + 1 : prev + 1; i < e->nsp; i++)
+	if (prev == NONE)
+		return p + 1 < e->nsp && e->sp[p + 1].parent == p ? p + 1
+		                                                  : NONE;
+	for (size_t i = prev + 1; i < e->nsp; i++) {
 		if (e->sp[i].parent == p)
 			return i;
+		if (!is_inside(e, i, prev))
+			return NONE;
+	}
 	return NONE;
 }
 
@@ -186,14 +181,6 @@ static size_t count_kids(const struct yamledit *e, size_t p)
 	return n;
 }
 
-static int is_inside(const struct yamledit *e, size_t i, size_t top)
-{
-	for (; i != NONE; i = e->sp[i].parent)
-		if (i == top)
-			return 1;
-	return 0;
-}
-
 static int in_flow(const struct yamledit *e, size_t i)
 {
 	size_t p = e->sp[i].parent;
@@ -211,14 +198,41 @@ static size_t after_colon(const struct yamledit *e, size_t i)
 	return k < e->len && e->text[k] == ':' ? k + 1 : NONE;
 }
 
-/* The '-' in front of a block sequence item, or NONE. */
+/*
+ * The '-' in front of a block sequence item, or NONE: before the item on
+ * its line, or alone (but for a comment) on a line above it.
+ */
 static size_t dash_of(const struct yamledit *e, size_t i)
 {
-	size_t k = e->sp[i].pstart;
+	size_t k = e->sp[i].pstart, ls;
 
-	while (k > 0 && strchr(" \t\r\n", e->text[k - 1]))
+	while (k > 0 && (e->text[k - 1] == ' ' || e->text[k - 1] == '\t'))
 		k--;
-	return k > 0 && e->text[k - 1] == '-' ? k - 1 : NONE;
+	if (k > 0 && e->text[k - 1] == '-')
+		return k - 1;
+	for (ls = line_start(e, k); k == ls && ls > bom_len(e);) {
+		size_t d;
+
+		ls = prev_line(e, ls);
+		for (d = ls; e->text[d] == ' '; d++)
+			;
+		if (e->text[d] == '-' &&
+		    (d + 1 == e->len || strchr(" \t\r\n", e->text[d + 1]))) {
+			size_t after = d + 1;
+
+			while (after < e->len && (e->text[after] == ' ' ||
+			                          e->text[after] == '\t'))
+				after++;
+			if (after == e->len || is_break(e->text[after]) ||
+			    e->text[after] == '#')
+				return d;
+			return NONE;
+		}
+		if (!comment_line(e, ls) && !blank_line(e, ls))
+			return NONE;
+		k = ls;
+	}
+	return NONE;
 }
 
 /* Where the entry for i (its key or its '-') starts. */
@@ -233,24 +247,22 @@ static size_t entry_start(const struct yamledit *e, size_t i)
 	return dash_of(e, i);
 }
 
-static int anchor_used(const struct yamledit *e, const char *name)
+/* The names that aliases use, as the keys of a json object. */
+static json_t *aliased_names(const struct yamledit *e)
 {
+	json_t *names = json_object();
+
 	for (size_t i = 0; i < e->nsp; i++)
-		if (e->sp[i].kind == YAMLDOC_ALIAS &&
-		    !strcmp(e->sp[i].anchor, name))
-			return 1;
-	return 0;
+		if (e->sp[i].kind == YAMLDOC_ALIAS)
+			json_object_set_new(names, e->sp[i].anchor,
+			                    json_true());
+	return names;
 }
 
-static int anchor_refuse(const struct yamledit *e, const char *pointer,
-                         size_t j, struct err *err)
+static int used_anchor(const struct yamledit *e, size_t j, const json_t *names)
 {
-	const char *name = e->sp[j].anchor;
-
-	return err_set(err, ERR_UNSUPPORTED,
-	               "'%s' is inside the anchor &%s that aliases (*%s) "
-	               "use; changing it would change them too",
-	               pointer, name, name);
+	return e->sp[j].kind != YAMLDOC_ALIAS && e->sp[j].anchor &&
+	       json_object_get(names, e->sp[j].anchor);
 }
 
 /*
@@ -260,18 +272,90 @@ static int anchor_refuse(const struct yamledit *e, const char *pointer,
 static int check_anchors(const struct yamledit *e, const char *pointer,
                          size_t i, int inner, struct err *err)
 {
-	for (size_t j = i; j != NONE; j = e->sp[j].parent)
-		if (e->sp[j].kind != YAMLDOC_ALIAS && e->sp[j].anchor &&
-		    anchor_used(e, e->sp[j].anchor))
-			return anchor_refuse(e, pointer, j, err);
-	for (size_t j = i + 1; inner && j < e->nsp && is_inside(e, j, i); j++)
-		if (e->sp[j].kind != YAMLDOC_ALIAS && e->sp[j].anchor &&
-		    anchor_used(e, e->sp[j].anchor))
-			return anchor_refuse(e, pointer, j, err);
+	json_t *names = aliased_names(e);
+	size_t bad = NONE;
+	int rc = 0;
+
+	for (size_t j = i; j != NONE && bad == NONE; j = e->sp[j].parent)
+		if (used_anchor(e, j, names))
+			bad = j;
+	for (size_t j = i + 1;
+	     inner && bad == NONE && j < e->nsp && is_inside(e, j, i); j++)
+		if (used_anchor(e, j, names))
+			bad = j;
+	if (bad != NONE)
+		rc = err_set(err, ERR_UNSUPPORTED,
+		             "'%s' is inside the anchor &%s that aliases (*%s) "
+		             "use; changing it would change them too",
+		             pointer, e->sp[bad].anchor, e->sp[bad].anchor);
+	json_decref(names);
+	return rc;
+}
+
+/* True when mapping m has a member with an explicit key ("? key"). */
+static int explicit_key(const struct yamledit *e, size_t m)
+{
+	if (m == NONE || e->sp[m].kind != YAMLDOC_MAPPING)
+		return 0;
+	for (size_t k = kid_after(e, m, NONE); k != NONE;
+	     k = kid_after(e, m, k)) {
+		size_t at = e->sp[k].key_start;
+
+		while (at > 0 &&
+		       (e->text[at - 1] == ' ' || e->text[at - 1] == '\t'))
+			at--;
+		if (at > 0 && e->text[at - 1] == '?')
+			return 1;
+	}
 	return 0;
 }
 
-static void learn_layout(const struct yamledit *e, struct layout *lay)
+/*
+ * Refuses an edit at i, and in the mapping around it, when keys there
+ * are explicit ("? key"): the editor does not write that form.
+ */
+static int check_keys(const struct yamledit *e, const char *pointer, size_t i,
+                      struct err *err)
+{
+	if (!explicit_key(e, i) && !explicit_key(e, e->sp[i].parent))
+		return 0;
+	return err_set(err, ERR_UNSUPPORTED,
+	               "'%s' is in a mapping with explicit keys ('? key'); "
+	               "edit it by hand",
+	               pointer);
+}
+
+/* How many tokens lead to the node i (the root: none). */
+static size_t depth_of(const struct yamledit *e, size_t i)
+{
+	size_t d = 0;
+
+	for (; e->sp[i].parent != NONE; i = e->sp[i].parent)
+		d++;
+	return d;
+}
+
+/*
+ * The anchored mapping at or above cur that aliases use, when it is the
+ * only such node there and an edit of n tokens goes inside it: then the
+ * anchor can move into a merge key (op_lift_anchor). Else NONE.
+ */
+static size_t lift_point(const struct yamledit *e, size_t cur, size_t n)
+{
+	json_t *names = aliased_names(e);
+	size_t found = NONE, count = 0;
+
+	for (size_t j = cur; j != NONE; j = e->sp[j].parent)
+		if (used_anchor(e, j, names))
+			found = j, count++;
+	json_decref(names);
+	if (count != 1 || e->sp[found].kind != YAMLDOC_MAPPING ||
+	    e->sp[found].parent == NONE || depth_of(e, found) >= n)
+		return NONE;
+	return found;
+}
+
+static void learn_layout(const struct yamledit *e, struct ye_layout *lay)
 {
 	int step = 0, seq = -1;
 
@@ -300,509 +384,31 @@ static void learn_layout(const struct yamledit *e, struct layout *lay)
 	lay->seq_step = seq >= 0 ? (unsigned)seq : lay->step;
 }
 
-/* ---- writing values ---- */
-
-/* Loads text and returns its document, or NULL when it does not load. */
-static json_t *load_quiet(const char *text, size_t len)
-{
-	json_t *doc = NULL;
-
-	if (yamldoc_parse(&doc, NULL, text, len, "", NULL, NULL))
-		return NULL;
-	return doc;
-}
-
-/*
- * True when s can be written without quotes: asks the loader what
- * "k: s" (or "[s]" in a flow collection) reads as, which covers every
- * rule (types, indicators, ": " and " #", spaces at the ends).
- */
-static int plain_ok(const char *s, size_t n, int flow, int key)
-{
-	struct buf b = BUF_INIT;
-	json_t *doc, *v = NULL;
-	int ok = 0;
-
-	if (!n || memchr(s, '\n', n) || memchr(s, '\r', n) ||
-	    memchr(s, '\t', n))
-		return 0;
-	puts_(&b, flow ? "[{" : "");
-	if (key) {
-		put(&b, s, n);
-		puts_(&b, ": x");
-	} else {
-		puts_(&b, "k: ");
-		put(&b, s, n);
-	}
-	puts_(&b, flow ? "}]" : "");
-	doc = load_quiet(b.ptr, b.len);
-	if (flow)
-		v = json_array_get(doc, 0);
-	else
-		v = doc;
-	if (json_is_object(v) && json_object_size(v) == 1) {
-		const char *k = json_object_iter_key(json_object_iter(v));
-		json_t *val = json_object_iter_value(json_object_iter(v));
-
-		ok = key ? strlen(k) == n && !memcmp(k, s, n) &&
-		                     json_is_string(val)
-		         : json_is_string(val) &&
-		                     json_string_length(val) == n &&
-		                     !memcmp(json_string_value(val), s, n);
-	}
-	json_decref(doc);
-	buf_release(&b);
-	return ok;
-}
-
-static int single_ok(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f ||
-		    (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0x85))
-			return 0;
-		if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-		    ((unsigned char)s[i + 2] & 0xfe) == 0xa8)
-			return 0;
-	}
-	return 1;
-}
-
-static void put_single(struct buf *b, const char *s, size_t n)
-{
-	put(b, "'", 1);
-	for (size_t i = 0; i < n; i++)
-		put(b, s[i] == '\'' ? "''" : s + i, s[i] == '\'' ? 2 : 1);
-	put(b, "'", 1);
-}
-
-static const char *escape_of(const unsigned char *u, size_t n, size_t *w)
-{
-	*w = 1;
-	switch (u[0]) {
-	case '"':
-		return "\\\"";
-	case '\\':
-		return "\\\\";
-	case '\n':
-		return "\\n";
-	case '\t':
-		return "\\t";
-	case '\r':
-		return "\\r";
-	case '\0':
-		return "\\0";
-	}
-	if (u[0] == 0xc2 && n > 1 && u[1] == 0x85)
-		return *w = 2, "\\N";
-	if (u[0] == 0xe2 && n > 2 && u[1] == 0x80 && u[2] == 0xa8)
-		return *w = 3, "\\L";
-	if (u[0] == 0xe2 && n > 2 && u[1] == 0x80 && u[2] == 0xa9)
-		return *w = 3, "\\P";
-	if (u[0] == 0xef && n > 2 && u[1] == 0xbb && u[2] == 0xbf)
-		return *w = 3, "\\uFEFF";
-	return NULL;
-}
-
-static void put_double(struct buf *b, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	char hex[8];
-	size_t w;
-
-	put(b, "\"", 1);
-	for (size_t i = 0; i < n; i += w) {
-		const char *x = escape_of(u + i, n - i, &w);
-
-		if (x) {
-			puts_(b, x);
-		} else if (u[i] < 0x20 || u[i] == 0x7f) {
-			snprintf(hex, sizeof(hex), "\\x%02x", u[i]);
-			puts_(b, hex);
-		} else {
-			put(b, s + i, 1);
-		}
-	}
-	put(b, "\"", 1);
-}
-
-static void put_string(struct buf *b, const char *s, size_t n,
-                       enum yamldoc_style keep, int flow, int key)
-{
-	if (keep == YAMLDOC_SINGLE && single_ok(s, n))
-		put_single(b, s, n);
-	else if (keep != YAMLDOC_DOUBLE && plain_ok(s, n, flow, key))
-		put(b, s, n);
-	else
-		put_double(b, s, n);
-}
-
-static void put_real(struct buf *b, double d)
-{
-	char s[64];
-
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(s, sizeof(s), "%.*g", prec, d);
-		if (strtod(s, NULL) == d)
-			break;
-	}
-	puts_(b, s);
-	if (!strpbrk(s, ".eE"))
-		puts_(b, ".0");
-}
-
-/* A scalar, or an empty collection ("{}", "[]"). */
-static void put_scalar(struct buf *b, const json_t *v, enum yamldoc_style keep,
-                       int flow)
-{
-	char num[32];
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		put_string(b, json_string_value(v), json_string_length(v), keep,
-		           flow, 0);
-		break;
-	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(v));
-		puts_(b, num);
-		break;
-	case JSON_REAL:
-		put_real(b, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		puts_(b, "true");
-		break;
-	case JSON_FALSE:
-		puts_(b, "false");
-		break;
-	case JSON_OBJECT:
-		puts_(b, "{}");
-		break;
-	case JSON_ARRAY:
-		puts_(b, "[]");
-		break;
-	default:
-		puts_(b, "null");
-	}
-}
-
-static void put_key(struct buf *b, const char *key)
-{
-	put_string(b, key, strlen(key), YAMLDOC_PLAIN, 0, 1);
-}
-
-static int is_block(const json_t *v)
-{
-	return (json_is_object(v) && json_object_size(v)) ||
-	       (json_is_array(v) && json_array_size(v));
-}
-
-static void put_flow(struct buf *b, const json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-	int first = 1;
-
-	if (json_is_object(v)) {
-		put(b, "{", 1);
-		json_object_foreach ((json_t *)v, k, x) {
-			puts_(b, first ? "" : ", ");
-			put_string(b, k, strlen(k), YAMLDOC_PLAIN, 1, 1);
-			puts_(b, ": ");
-			put_flow(b, x);
-			first = 0;
-		}
-		put(b, "}", 1);
-	} else if (json_is_array(v)) {
-		put(b, "[", 1);
-		json_array_foreach (v, i, x) {
-			puts_(b, i ? ", " : "");
-			put_flow(b, x);
-		}
-		put(b, "]", 1);
-	} else {
-		put_scalar(b, v, YAMLDOC_PLAIN, 1);
-	}
-}
-
-static void put_block(struct buf *b, const json_t *v, unsigned col,
-                      const struct layout *lay);
-
-/* A value after "key:" or "-" (mode) whose line starts at column col. */
-static void put_value(struct buf *b, const json_t *v, enum mode mode,
-                      unsigned col, const struct layout *lay)
-{
-	unsigned in;
-
-	if (!is_block(v)) {
-		puts_(b, mode == M_ROOT || mode == M_FLOW_ITEM ? "" : " ");
-		put_scalar(b, v, YAMLDOC_PLAIN, 0);
-		return;
-	}
-	if (mode == M_ITEM) {
-		put(b, " ", 1);
-		put_block(b, v, col + 2, lay);
-		return;
-	}
-	if (mode == M_ROOT) {
-		put_block(b, v, col, lay);
-		return;
-	}
-	in = col + (json_is_object(v) ? lay->step : lay->seq_step);
-	puts_(b, lay->nl);
-	put_spaces(b, in);
-	put_block(b, v, in, lay);
-}
-
-/*
- * A non-empty collection in block style at column col, the cursor
- * already there (the first line's indentation is written by the caller).
- */
-static void put_block(struct buf *b, const json_t *v, unsigned col,
-                      const struct layout *lay)
-{
-	const char *k;
-	json_t *x;
-	size_t i = 0;
-
-	if (json_is_array(v)) {
-		json_array_foreach (v, i, x) {
-			if (i) {
-				puts_(b, lay->nl);
-				put_spaces(b, col);
-			}
-			put(b, "-", 1);
-			put_value(b, x, M_ITEM, col, lay);
-		}
-		return;
-	}
-	json_object_foreach ((json_t *)v, k, x) {
-		if (i++) {
-			puts_(b, lay->nl);
-			put_spaces(b, col);
-		}
-		put_key(b, k);
-		put(b, ":", 1);
-		put_value(b, x, M_MEMBER, col, lay);
-	}
-}
-
-/* ---- pointers and the document the edit means ---- */
-
-static void tokens_free(struct tokens *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i]);
-	free(t->v);
-	free(t->off);
-}
-
-static int split_pointer(const char *p, struct tokens *t, struct err *err)
-{
-	size_t i = 0;
-
-	memset(t, 0, sizeof(*t));
-	if (*p && *p != '/')
-		return err_set(err, ERR_INVALID,
-		               "'%s' is not a JSON Pointer (it must start with "
-		               "'/')",
-		               p);
-	while (p[i]) {
-		struct buf tok = BUF_INIT;
-		size_t at = i++;
-
-		for (; p[i] && p[i] != '/'; i++) {
-			if (p[i] == '~' && (p[i + 1] == '0' || p[i + 1] == '1'))
-				put(&tok, p[++i] == '0' ? "~" : "/", 1);
-			else if (p[i] == '~')
-				break;
-			else
-				put(&tok, p + i, 1);
-		}
-		t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
-		t->off = xrealloc(t->off, (t->n + 1) * sizeof(*t->off));
-		t->off[t->n] = at;
-		t->v[t->n++] = tok.ptr ? buf_detach(&tok, NULL) : xstrdup("");
-		if (p[i] == '~') {
-			tokens_free(t);
-			return err_set(err, ERR_INVALID,
-			               "'%s': '~' must be followed by 0 or 1",
-			               p);
-		}
-	}
-	return 0;
-}
-
-/* The pointer made of the first n tokens of p. Caller frees. */
-static char *prefix(const char *p, const struct tokens *t, size_t n)
-{
-	return xstrndup(p, n < t->n ? t->off[n] : strlen(p));
-}
-
-static int parse_index(const char *tok, size_t size, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*tok || (tok[0] == '0' && tok[1]) || *tok < '0' || *tok > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(tok, &end, 10);
-	if (*end || errno || v >= size)
-		return -1;
-	*out = (size_t)v;
-	return 0;
-}
-
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "a mapping";
-	case JSON_ARRAY:
-		return "a list";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
-/*
- * Steps from cur into token i of t; creates a missing or null member as
- * a mapping when create is set. NULL with err set when there is no way.
- */
-static json_t *step_into(json_t *cur, const char *p, const struct tokens *t,
-                         size_t i, int create, struct err *err)
-{
-	const char *tok = t->v[i];
-	json_t *next = NULL;
-	size_t idx;
-	char *at = prefix(p, t, i);
-
-	if (json_is_object(cur)) {
-		next = json_object_get(cur, tok);
-		if (create && (!next || json_is_null(next))) {
-			next = json_object();
-			json_object_set_new(cur, tok, next);
-		}
-		if (!next)
-			err_set(err, ERR_NOTFOUND, "'%s' has no member '%s'",
-			        *at ? at : "/", tok);
-	} else if (json_is_array(cur)) {
-		if (parse_index(tok, json_array_size(cur), &idx)) {
-			err_set(err, ERR_NOTFOUND, "'%s' has no item '%s'",
-			        *at ? at : "/", tok);
-		} else {
-			if (create && json_is_null(json_array_get(cur, idx)))
-				json_array_set_new(cur, idx, json_object());
-			next = json_array_get(cur, idx);
-		}
-	} else {
-		err_set(err, ERR_NOTFOUND, "'%s' is %s, not a mapping",
-		        *at ? at : "/", type_name(cur));
-	}
-	free(at);
-	return next;
-}
-
-/* Applies the set to want (a copy of the document). */
-static int want_set(json_t **want, const char *p, const struct tokens *t,
-                    const json_t *v, struct err *err)
-{
-	json_t *cur;
-	const char *last;
-
-	if (!t->n || json_is_null(*want)) {
-		json_decref(*want);
-		*want = t->n ? json_object() : json_deep_copy(v);
-		if (!t->n)
-			return 0;
-	}
-	cur = *want;
-	for (size_t i = 0; i + 1 < t->n; i++)
-		if (!(cur = step_into(cur, p, t, i, 1, err)))
-			return err ? err->code : ERR_NOTFOUND;
-	last = t->v[t->n - 1];
-	if (json_is_object(cur)) {
-		json_object_set_new(cur, last, json_deep_copy(v));
-	} else if (json_is_array(cur) && !strcmp(last, "-")) {
-		json_array_append_new(cur, json_deep_copy(v));
-	} else if (json_is_array(cur)) {
-		size_t idx;
-		char *at = prefix(p, t, t->n - 1);
-		int rc = 0;
-
-		if (parse_index(last, json_array_size(cur), &idx))
-			rc = err_set(err, ERR_NOTFOUND, "'%s' has no item '%s'",
-			             *at ? at : "/", last);
-		else
-			json_array_set_new(cur, idx, json_deep_copy(v));
-		free(at);
-		return rc;
-	} else {
-		char *at = prefix(p, t, t->n - 1);
-		int rc = err_set(err, ERR_NOTFOUND, "'%s' is %s, not a mapping",
-		                 *at ? at : "/", type_name(cur));
-
-		free(at);
-		return rc;
-	}
-	return 0;
-}
-
-/* The value at the first n tokens of t in want ("-": the last item). */
-static const json_t *want_at(const json_t *want, const struct tokens *t,
-                             size_t n)
-{
-	for (size_t i = 0; i < n && want; i++) {
-		if (json_is_object(want))
-			want = json_object_get(want, t->v[i]);
-		else if (!strcmp(t->v[i], "-"))
-			want = json_array_get(want, json_array_size(want) - 1);
-		else
-			want = json_array_get(want, strtoul(t->v[i], NULL, 10));
-	}
-	return want;
-}
-
 /* ---- planning the replacement ---- */
 
 /* Where the value of i is written (from a to its end) and how. */
 static int region(const struct yamledit *e, size_t i, size_t *a,
-                  enum mode *mode, unsigned *col, struct err *err)
+                  enum ye_mode *mode, unsigned *col, struct err *err)
 {
 	const struct yamldoc_span *s = &e->sp[i];
 	size_t p = s->parent, at;
 
 	*col = 0;
 	if (p == NONE) {
-		*mode = M_ROOT;
-		*a = s->kind == YAMLDOC_SCALAR && s->start == s->end
-		             ? e->len
-		             : s->pstart;
+		*mode = YE_ROOT;
+		*a = s->pstart;
 		*col = col_of(e, *a);
 		return 0;
 	}
 	if (s->key_start != NONE) {
-		*mode = M_MEMBER;
+		*mode = YE_MEMBER;
 		*col = col_of(e, s->key_start);
 		at = after_colon(e, i);
 	} else if (e->sp[p].style == YAMLDOC_FLOW) {
-		*mode = M_FLOW_ITEM;
+		*mode = YE_FLOW_ITEM;
 		at = s->pstart;
 	} else {
-		*mode = M_ITEM;
+		*mode = YE_ITEM;
 		at = dash_of(e, i);
 		if (at != NONE)
 			*col = col_of(e, at), at++;
@@ -816,61 +422,77 @@ static int region(const struct yamledit *e, size_t i, size_t *a,
 }
 
 static int op_replace(const struct yamledit *e, size_t i, const json_t *v,
-                      const struct layout *lay, struct edit *ed,
+                      const struct ye_layout *lay, struct edit *ed,
                       struct err *err)
 {
 	const struct yamldoc_span *s = &e->sp[i];
-	enum mode mode;
+	enum ye_mode mode;
 	unsigned col;
 	int rc;
 
-	if (!is_block(v) && s->kind == YAMLDOC_SCALAR && s->start < s->end &&
+	if (!ye_is_block(v) && s->kind == YAMLDOC_SCALAR && s->start < s->end &&
 	    s->style <= YAMLDOC_DOUBLE &&
 	    !memchr(e->text + s->pstart, '!', s->start - s->pstart)) {
 		/* In place, after any anchor, in the same quoting if it can. */
 		ed->a = s->start, ed->b = s->end;
-		put_scalar(&ed->text, v, s->style, in_flow(e, i));
+		ye_scalar(&ed->text, v, s->style, in_flow(e, i));
 		return 0;
 	}
 	if ((rc = region(e, i, &ed->a, &mode, &col, err)))
 		return rc;
-	ed->b = mode == M_ROOT && ed->a == e->len ? e->len : s->end;
-	if (mode == M_ROOT && ed->a == e->len) {
-		if (e->len && !is_break(e->text[e->len - 1]))
-			puts_(&ed->text, lay->nl);
-		put_value(&ed->text, v, M_ROOT, 0, lay);
-		puts_(&ed->text, lay->nl);
+	ed->b = s->end;
+	if (mode == YE_ROOT && s->pstart == s->end) {
+		/* An empty document ("---"): the value goes on lines of its
+		 * own. */
+		if (ed->a > 0 && !is_break(e->text[ed->a - 1]))
+			ye_puts(&ed->text, lay->nl);
+		ye_value(&ed->text, v, YE_ROOT, 0, lay);
+		ye_puts(&ed->text, lay->nl);
+	} else if ((s->style == YAMLDOC_LITERAL ||
+	            s->style == YAMLDOC_FOLDED) &&
+	           json_is_string(v) && mode != YE_ROOT &&
+	           ye_literal_ok(json_string_value(v), json_string_length(v))) {
+		ye_literal(
+		        &ed->text, json_string_value(v), json_string_length(v),
+		        mode == YE_ITEM ? col + 2 : col + lay->step, lay->nl);
 	} else if (in_flow(e, i)) {
-		puts_(&ed->text, mode == M_MEMBER ? " " : "");
-		put_flow(&ed->text, v);
-	} else if (mode == M_MEMBER && is_block(v) &&
+		ye_puts(&ed->text, mode == YE_MEMBER ? " " : "");
+		ye_flow(&ed->text, v);
+	} else if (mode == YE_ROOT && ye_is_block(v) &&
+	           !first_on_line(e, ed->a)) {
+		/* "--- x": a block collection cannot start after the "---". */
+		while (ed->a > 0 && e->text[ed->a - 1] == ' ')
+			ed->a--;
+		ye_puts(&ed->text, lay->nl);
+		ye_value(&ed->text, v, YE_ROOT, 0, lay);
+	} else if (mode == YE_MEMBER && ye_is_block(v) &&
 	           s->style == YAMLDOC_BLOCK &&
 	           (s->kind == YAMLDOC_MAPPING) == json_is_object(v)) {
 		/* A new collection where the old one was: its indentation. */
 		col = col_of(e, s->start);
-		puts_(&ed->text, lay->nl);
-		put_spaces(&ed->text, col);
-		put_block(&ed->text, v, col, lay);
+		ye_puts(&ed->text, lay->nl);
+		ye_spaces(&ed->text, col);
+		ye_block(&ed->text, v, col, lay);
 	} else {
-		put_value(&ed->text, v, mode, col, lay);
+		ye_value(&ed->text, v, mode, col, lay);
 	}
 	return 0;
 }
 
 /* Writes the whole document into an empty (or comment-only) file. */
 static int op_first(const struct yamledit *e, const json_t *want,
-                    const struct layout *lay, struct edit *ed)
+                    const struct ye_layout *lay, struct edit *ed)
 {
 	ed->a = ed->b = e->len;
 	if (e->len && !is_break(e->text[e->len - 1]))
-		puts_(&ed->text, lay->nl);
-	put_value(&ed->text, want, M_ROOT, 0, lay);
-	puts_(&ed->text, lay->nl);
+		ye_puts(&ed->text, lay->nl);
+	ye_value(&ed->text, want, YE_ROOT, 0, lay);
+	ye_puts(&ed->text, lay->nl);
 	return 0;
 }
 
 static int op_add_member(const struct yamledit *e, size_t m, const char *key,
-                         const json_t *v, const struct layout *lay,
+                         const json_t *v, const struct ye_layout *lay,
                          struct edit *ed)
 {
 	const struct yamldoc_span *s = &e->sp[m];
@@ -879,25 +501,26 @@ static int op_add_member(const struct yamledit *e, size_t m, const char *key,
 
 	if (s->style == YAMLDOC_FLOW) {
 		ed->a = ed->b = last == NONE ? s->end - 1 : e->sp[last].end;
-		puts_(&ed->text, last == NONE ? "" : ", ");
-		put_string(&ed->text, key, strlen(key), YAMLDOC_PLAIN, 1, 1);
-		puts_(&ed->text, ": ");
-		put_flow(&ed->text, v);
+		ye_puts(&ed->text, last == NONE ? "" : ", ");
+		ye_string(&ed->text, key, strlen(key), YAMLDOC_PLAIN, 1, 1);
+		ye_puts(&ed->text, ": ");
+		ye_flow(&ed->text, v);
 		return 0;
 	}
 	/* After the line where the last member ends, before what follows. */
 	col = col_of(e, e->sp[first].key_start);
 	ed->a = ed->b = line_end(e, e->sp[last].end);
-	puts_(&ed->text, lay->nl);
-	put_spaces(&ed->text, col);
-	put_key(&ed->text, key);
-	puts_(&ed->text, ":");
-	put_value(&ed->text, v, M_MEMBER, col, lay);
+	ye_puts(&ed->text, lay->nl);
+	ye_spaces(&ed->text, col);
+	ye_key(&ed->text, key);
+	ye_puts(&ed->text, ":");
+	ye_value(&ed->text, v, YE_MEMBER, col, lay);
 	return 0;
 }
 
 static int op_append(const struct yamledit *e, size_t q, const json_t *v,
-                     const struct layout *lay, struct edit *ed, struct err *err)
+                     const struct ye_layout *lay, struct edit *ed,
+                     struct err *err)
 {
 	const struct yamldoc_span *s = &e->sp[q];
 	size_t first = kid_after(e, q, NONE), last = last_kid(e, q), dash;
@@ -905,8 +528,8 @@ static int op_append(const struct yamledit *e, size_t q, const json_t *v,
 
 	if (s->style == YAMLDOC_FLOW) {
 		ed->a = ed->b = last == NONE ? s->end - 1 : e->sp[last].end;
-		puts_(&ed->text, last == NONE ? "" : ", ");
-		put_flow(&ed->text, v);
+		ye_puts(&ed->text, last == NONE ? "" : ", ");
+		ye_flow(&ed->text, v);
 		return 0;
 	}
 	if ((dash = dash_of(e, first)) == NONE)
@@ -916,10 +539,10 @@ static int op_append(const struct yamledit *e, size_t q, const json_t *v,
 		        s->pointer);
 	col = col_of(e, dash);
 	ed->a = ed->b = line_end(e, e->sp[last].end);
-	puts_(&ed->text, lay->nl);
-	put_spaces(&ed->text, col);
-	puts_(&ed->text, "-");
-	put_value(&ed->text, v, M_ITEM, col, lay);
+	ye_puts(&ed->text, lay->nl);
+	ye_spaces(&ed->text, col);
+	ye_puts(&ed->text, "-");
+	ye_value(&ed->text, v, YE_ITEM, col, lay);
 	return 0;
 }
 
@@ -928,12 +551,12 @@ static int op_append(const struct yamledit *e, size_t q, const json_t *v,
  * it, so that the anchor and its other aliases stay as they are.
  */
 static int op_merge_alias(const struct yamledit *e, size_t i, const char *key,
-                          const json_t *v, const struct layout *lay,
+                          const json_t *v, const struct ye_layout *lay,
                           struct edit *ed, struct err *err)
 {
 	const struct yamldoc_span *s = &e->sp[i];
 	struct buf *b = &ed->text;
-	enum mode mode;
+	enum ye_mode mode;
 	unsigned col, in;
 	int rc;
 
@@ -941,29 +564,86 @@ static int op_merge_alias(const struct yamledit *e, size_t i, const char *key,
 		return rc;
 	ed->b = s->end;
 	if (in_flow(e, i)) {
-		puts_(b, mode == M_MEMBER ? " {<<: " : "{<<: ");
-		put(b, e->text + s->start, s->end - s->start);
-		puts_(b, ", ");
-		put_string(b, key, strlen(key), YAMLDOC_PLAIN, 1, 1);
-		puts_(b, ": ");
-		put_flow(b, v);
-		puts_(b, "}");
+		ye_puts(b, mode == YE_MEMBER ? " {<<: " : "{<<: ");
+		ye_put(b, e->text + s->start, s->end - s->start);
+		ye_puts(b, ", ");
+		ye_string(b, key, strlen(key), YAMLDOC_PLAIN, 1, 1);
+		ye_puts(b, ": ");
+		ye_flow(b, v);
+		ye_puts(b, "}");
 		return 0;
 	}
-	in = mode == M_ITEM ? col + 2 : col + lay->step;
-	if (mode == M_ITEM) {
-		puts_(b, " ");
+	in = mode == YE_ITEM ? col + 2 : col + lay->step;
+	if (mode == YE_ITEM) {
+		ye_puts(b, " ");
 	} else {
-		puts_(b, lay->nl);
-		put_spaces(b, in);
+		ye_puts(b, lay->nl);
+		ye_spaces(b, in);
 	}
-	puts_(b, "<<: ");
-	put(b, e->text + s->start, s->end - s->start);
-	puts_(b, lay->nl);
-	put_spaces(b, in);
-	put_key(b, key);
-	puts_(b, ":");
-	put_value(b, v, M_MEMBER, in, lay);
+	ye_puts(b, "<<: ");
+	ye_put(b, e->text + s->start, s->end - s->start);
+	ye_puts(b, lay->nl);
+	ye_spaces(b, in);
+	ye_key(b, key);
+	ye_puts(b, ":");
+	ye_value(b, v, YE_MEMBER, in, lay);
+	return 0;
+}
+
+/* Copies s (n bytes), indenting each line after the first by shift. */
+static void put_shifted(struct buf *b, const char *s, size_t n, unsigned shift)
+{
+	for (size_t i = 0; i < n; i++) {
+		ye_put(b, s + i, 1);
+		if ((s[i] == '\n' ||
+		     (s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n'))) &&
+		    i + 1 < n && s[i + 1] != '\n' && s[i + 1] != '\r')
+			ye_spaces(b, shift);
+	}
+}
+
+/*
+ * Sets key in the anchored mapping at i without changing what its aliases
+ * see: the anchored mapping moves, as it was written, under a merge key
+ * ("<<: &d ...") and the new member goes beside it.
+ */
+static int op_lift_anchor(const struct yamledit *e, size_t i, const char *key,
+                          const json_t *v, const struct ye_layout *lay,
+                          struct edit *ed, struct err *err)
+{
+	const struct yamldoc_span *s = &e->sp[i];
+	struct buf *b = &ed->text;
+	enum ye_mode mode;
+	unsigned col, in;
+	int rc;
+
+	if ((rc = region(e, i, &ed->a, &mode, &col, err)))
+		return rc;
+	ed->b = s->end;
+	if (in_flow(e, i)) {
+		ye_puts(b, mode == YE_MEMBER ? " {<<: " : "{<<: ");
+		ye_put(b, e->text + s->pstart, s->end - s->pstart);
+		ye_puts(b, ", ");
+		ye_string(b, key, strlen(key), YAMLDOC_PLAIN, 1, 1);
+		ye_puts(b, ": ");
+		ye_flow(b, v);
+		ye_puts(b, "}");
+		return 0;
+	}
+	in = mode == YE_ITEM ? col + 2 : col + lay->step;
+	if (mode == YE_ITEM) {
+		ye_puts(b, " ");
+	} else {
+		ye_puts(b, lay->nl);
+		ye_spaces(b, in);
+	}
+	ye_puts(b, "<<: ");
+	put_shifted(b, e->text + s->pstart, s->end - s->pstart, lay->step);
+	ye_puts(b, lay->nl);
+	ye_spaces(b, in);
+	ye_key(b, key);
+	ye_puts(b, ":");
+	ye_value(b, v, YE_MEMBER, in, lay);
 	return 0;
 }
 
@@ -978,7 +658,8 @@ static size_t comments_above(const struct yamledit *e, size_t off)
 }
 
 static int op_remove(const struct yamledit *e, size_t i,
-                     const struct layout *lay, struct edit *ed, struct err *err)
+                     const struct ye_layout *lay, struct edit *ed,
+                     struct err *err)
 {
 	size_t p = e->sp[i].parent, next = kid_after(e, p, i), prev = NONE;
 	size_t es;
@@ -1057,10 +738,10 @@ static int commit(struct yamledit *e, struct edit *ed, const json_t *want,
 		return err_set(err, ERR_INTERNAL,
 		               "editing '%s': bad range %zu-%zu", pointer,
 		               ed->a, ed->b);
-	put(&nt, e->text, ed->a);
-	put(&nt, ed->text.ptr ? ed->text.ptr : "", ed->text.len);
-	put(&nt, e->text + ed->b, e->len - ed->b);
-	put(&nt, "", 0);
+	ye_put(&nt, e->text, ed->a);
+	ye_put(&nt, ed->text.ptr ? ed->text.ptr : "", ed->text.len);
+	ye_put(&nt, e->text + ed->b, e->len - ed->b);
+	ye_put(&nt, "", 0);
 	err_clear(&inner);
 	rc = parse_all(nt.ptr ? nt.ptr : "", nt.len, e->path, &doc, &sp, &n,
 	               &inner);
@@ -1144,7 +825,7 @@ const struct json_t *yamledit_doc(const struct yamledit *e)
  * Follows t through the nodes as written; *depth is how many tokens
  * matched a node, the last of which is returned.
  */
-static size_t walk_spans(const struct yamledit *e, const struct tokens *t,
+static size_t walk_spans(const struct yamledit *e, const struct ye_tokens *t,
                          size_t *depth)
 {
 	size_t cur = 0, i = 0;
@@ -1168,89 +849,128 @@ static size_t walk_spans(const struct yamledit *e, const struct tokens *t,
 }
 
 static int plan_set(const struct yamledit *e, const char *p,
-                    const struct tokens *t, const json_t *want, struct edit *ed,
-                    struct err *err)
+                    const struct ye_tokens *t, const json_t *want,
+                    struct edit *ed, struct err *err)
 {
-	struct layout lay;
-	size_t i, cur;
+	struct ye_layout lay;
+	size_t i, cur, lift;
 	int rc;
 
 	learn_layout(e, &lay);
 	if (!e->nsp)
 		return op_first(e, want, &lay, ed);
 	cur = walk_spans(e, t, &i);
+	if ((rc = check_keys(e, p, cur, err)))
+		return rc;
+	if ((lift = lift_point(e, cur, t->n)) != NONE) {
+		size_t d = depth_of(e, lift);
+
+		return op_lift_anchor(e, lift, t->v[d],
+		                      ye_want_at(want, t, d + 1), &lay, ed,
+		                      err);
+	}
 	if ((rc = check_anchors(e, p, cur, i == t->n, err)))
 		return rc;
 	if (i == t->n || e->sp[cur].kind == YAMLDOC_SCALAR)
-		return op_replace(e, cur, want_at(want, t, i), &lay, ed, err);
+		return op_replace(e, cur, ye_want_at(want, t, i), &lay, ed,
+		                  err);
 	if (e->sp[cur].kind == YAMLDOC_ALIAS) {
 		const char *name = e->sp[cur].anchor;
+		const json_t *was = ye_want_at(e->doc, t, i);
 
-		if (!json_is_object(want_at(want, t, i)))
+		/* An alias of null is replaced; there is nothing to merge. */
+		if (json_is_null(was))
+			return op_replace(e, cur, ye_want_at(want, t, i), &lay,
+			                  ed, err);
+		if (!json_is_object(was))
 			return err_set(err, ERR_UNSUPPORTED,
 			               "'%s' is inside the alias *%s; changing "
 			               "it would change the anchor &%s and its "
 			               "other aliases",
 			               p, name, name);
-		return op_merge_alias(e, cur, t->v[i], want_at(want, t, i + 1),
-		                      &lay, ed, err);
+		return op_merge_alias(e, cur, t->v[i],
+		                      ye_want_at(want, t, i + 1), &lay, ed,
+		                      err);
 	}
 	if (e->sp[cur].kind == YAMLDOC_MAPPING)
-		return op_add_member(e, cur, t->v[i], want_at(want, t, i + 1),
-		                     &lay, ed);
+		return op_add_member(e, cur, t->v[i],
+		                     ye_want_at(want, t, i + 1), &lay, ed);
 	if (strcmp(t->v[i], "-"))
 		return err_set(err, ERR_INTERNAL, "'%s' has no node for '%s'",
 		               e->sp[cur].pointer, t->v[i]);
-	return op_append(e, cur, want_at(want, t, i + 1), &lay, ed, err);
+	return op_append(e, cur, ye_want_at(want, t, i + 1), &lay, ed, err);
 }
 
 int yamledit_set(struct yamledit *e, const char *pointer, const json_t *v,
                  struct err *err)
 {
 	struct edit ed = {0, 0, BUF_INIT};
-	struct tokens t;
+	struct ye_tokens t;
 	json_t *want;
 	int rc;
 
 	if (!v)
 		return err_set(err, ERR_INVALID, "no value to set at '%s'",
 		               pointer);
-	if ((rc = split_pointer(pointer, &t, err)))
+	if ((rc = ye_pointer_split(pointer, &t, err)))
 		return rc;
 	want = json_deep_copy(e->doc);
-	if (!(rc = want_set(&want, pointer, &t, v, err)) &&
+	/* A value that is already there changes no byte. */
+	if (!(rc = ye_want_set(&want, pointer, &t, v, err)) &&
+	    !json_equal(want, e->doc) &&
 	    !(rc = plan_set(e, pointer, &t, want, &ed, err)))
 		rc = commit(e, &ed, want, pointer, err);
 	json_decref(want);
 	buf_release(&ed.text);
-	tokens_free(&t);
+	ye_tokens_free(&t);
 	return rc;
 }
 
-/* Removes the last token of t from want; ERR_NOTFOUND when absent. */
-static int want_remove(json_t *want, const char *p, const struct tokens *t,
-                       struct err *err)
+/* The value at pointer ptr in doc, or NULL. */
+static const json_t *doc_at(const json_t *doc, const char *ptr)
 {
-	json_t *cur = want;
-	const char *last = t->v[t->n - 1];
-	size_t idx;
+	struct ye_tokens t;
+	const json_t *v;
 
-	for (size_t i = 0; i + 1 < t->n; i++)
-		if (!(cur = step_into(cur, p, t, i, 0, err)))
-			return err ? err->code : ERR_NOTFOUND;
-	if (json_is_object(cur) && !json_object_del(cur, last))
-		return 0;
-	if (json_is_array(cur) &&
-	    !parse_index(last, json_array_size(cur), &idx))
-		return json_array_remove(cur, idx), 0;
-	return err_set(err, ERR_NOTFOUND, "there is nothing at '%s'", p);
+	if (ye_pointer_split(ptr, &t, NULL))
+		return NULL;
+	v = ye_want_at(doc, &t, t.n);
+	ye_tokens_free(&t);
+	return v;
+}
+
+/*
+ * The anchor that a merge key of mapping p ("<<: *name") brings in when
+ * that mapping has key too, or NULL.
+ */
+static const char *merged_anchor(const struct yamledit *e, size_t p,
+                                 const char *key)
+{
+	for (size_t k = kid_after(e, p, NONE); k != NONE;
+	     k = kid_after(e, p, k)) {
+		size_t src = NONE;
+
+		if (!e->sp[k].merge || e->sp[k].kind != YAMLDOC_ALIAS)
+			continue;
+		/* The latest definition of the anchor before the alias. */
+		for (size_t j = 0; j < k; j++)
+			if (e->sp[j].kind != YAMLDOC_ALIAS && e->sp[j].anchor &&
+			    !strcmp(e->sp[j].anchor, e->sp[k].anchor))
+				src = j;
+		if (src != NONE &&
+		    json_object_get(doc_at(e->doc, e->sp[src].pointer), key))
+			return e->sp[k].anchor;
+	}
+	return NULL;
 }
 
 static int plan_remove(const struct yamledit *e, const char *p,
-                       const struct tokens *t, struct edit *ed, struct err *err)
+                       const struct ye_tokens *t, struct edit *ed,
+                       struct err *err)
 {
-	struct layout lay;
+	struct ye_layout lay;
 	size_t i, cur = walk_spans(e, t, &i);
+	const char *name;
 	int rc;
 
 	learn_layout(e, &lay);
@@ -1265,19 +985,26 @@ static int plan_remove(const struct yamledit *e, const char *p,
 		               "'%s' comes from a merge key ('<<'); it can be "
 		               "overridden but not removed",
 		               p);
-	if ((rc = check_anchors(e, p, cur, 1, err)))
+	if ((rc = check_anchors(e, p, cur, 1, err)) ||
+	    (rc = check_keys(e, p, cur, err)))
 		return rc;
+	if ((name = merged_anchor(e, e->sp[cur].parent, t->v[t->n - 1])))
+		return err_set(err, ERR_UNSUPPORTED,
+		               "'%s' is also in &%s, which '<<: *%s' merges in "
+		               "beside it; removing it would bring that value "
+		               "back",
+		               p, name, name);
 	return op_remove(e, cur, &lay, ed, err);
 }
 
 int yamledit_remove(struct yamledit *e, const char *pointer, struct err *err)
 {
 	struct edit ed = {0, 0, BUF_INIT};
-	struct tokens t;
+	struct ye_tokens t;
 	json_t *want = NULL;
 	int rc;
 
-	if ((rc = split_pointer(pointer, &t, err)))
+	if ((rc = ye_pointer_split(pointer, &t, err)))
 		return rc;
 	if (!t.n) {
 		rc = err_set(err, ERR_UNSUPPORTED,
@@ -1286,12 +1013,12 @@ int yamledit_remove(struct yamledit *e, const char *pointer, struct err *err)
 		goto out;
 	}
 	want = json_deep_copy(e->doc);
-	if (!(rc = want_remove(want, pointer, &t, err)) &&
+	if (!(rc = ye_want_remove(want, pointer, &t, err)) &&
 	    !(rc = plan_remove(e, pointer, &t, &ed, err)))
 		rc = commit(e, &ed, want, pointer, err);
 out:
 	json_decref(want);
 	buf_release(&ed.text);
-	tokens_free(&t);
+	ye_tokens_free(&t);
 	return rc;
 }

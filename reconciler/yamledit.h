@@ -16,9 +16,13 @@
  * sees. Setting a member inside an aliased mapping (deploy: *defaults)
  * turns the alias into a mapping that merges it ("<<: *defaults") with
  * the new member beside it; a member that comes from a merge key is
- * overridden by an explicit member. An edit that would have to change an
- * aliased sequence or scalar in place is ERR_UNSUPPORTED with a message
- * naming the anchor.
+ * overridden by an explicit member. Setting a member inside the anchored
+ * mapping itself (deploy: &defaults ...) moves it, as written, under a
+ * merge key ("deploy: {<<: &defaults ..., replicas: 5}" in block style),
+ * so that its aliases still see the old one. An edit that would have to
+ * change an aliased sequence or scalar in place, remove from or replace
+ * an anchored node that aliases use, or that is inside two such anchors
+ * is ERR_UNSUPPORTED with a message naming the anchor.
  *
  * Does not own: what the document means (schemas, the tools), files.
  */
@@ -36,7 +40,8 @@ struct yamledit;
 /*
  * Parses text (len bytes) of the file path (for messages). An empty
  * text is an empty document (the first set creates the top mapping).
- * ERR_INVALID / ERR_TOOBIG with yamldoc's located message. Free with
+ * ERR_INVALID / ERR_TOOBIG with yamldoc's located message; a file of
+ * several documents is ERR_INVALID as yamldoc refuses it. Free with
  * yamledit_free.
  */
 int yamledit_open(struct yamledit **out, const char *text, size_t len,
@@ -60,7 +65,16 @@ const struct json_t *yamledit_doc(const struct yamledit *e);
  * an array index must exist ("-" appends, as in RFC 6902). ERR_NOTFOUND
  * when a parent is missing and cannot be created (an index out of range,
  * a scalar in the way: "'/services/api/deploy' is a string, not a
- * mapping"), ERR_UNSUPPORTED as above.
+ * mapping"), ERR_UNSUPPORTED as above. A null on the way ("deploy:")
+ * is replaced by the mapping. New lines use the file's line endings
+ * (CRLF stays CRLF) and its indentation step. Setting the value that is
+ * already there changes nothing.
+ *
+ * Every edit, here and in yamledit_remove, fails with nothing changed:
+ * ERR_INVALID for a pointer that is not one, ERR_UNSUPPORTED in a
+ * mapping with explicit keys ("? key"), ERR_INTERNAL (or ERR_TOOBIG)
+ * when the new text would not load to what the edit meant (e.g. a line
+ * added after a block scalar that ends the file without a line break).
  */
 int yamledit_set(struct yamledit *e, const char *pointer,
                  const struct json_t *v, struct err *err) MUST_CHECK;
@@ -68,7 +82,10 @@ int yamledit_set(struct yamledit *e, const char *pointer,
  * Removes the member or the sequence item at pointer with its line(s)
  * and any comment lines directly above it that belong to it; removing the
  * last member of a block mapping leaves "{}" (and of a sequence "[]").
- * ERR_NOTFOUND when there is nothing at pointer.
+ * ERR_NOTFOUND when there is nothing at pointer; ERR_UNSUPPORTED for ""
+ * (delete the file instead), for a member that only a merge key gives or
+ * that a merge key would bring back, and, as above, inside an alias or an
+ * anchor that aliases use.
  */
 int yamledit_remove(struct yamledit *e, const char *pointer,
                     struct err *err) MUST_CHECK;

@@ -1,10 +1,10 @@
 /*
  * fuzz-yamledit.c: libFuzzer target for yamledit (editing YAML text).
  *
- * Owns: turning arbitrary bytes into one edit and checking what must hold
- * for any input. The first byte picks an edit from a small table (a set
- * or a remove at a pointer the MCP tools use); the rest (capped at 64
- * KiB) is the file. Opening fails with ERR_INVALID or ERR_TOOBIG and a
+ * Owns: turning arbitrary bytes into one or two edits and checking what
+ * must hold for any input. The first byte picks them from a small table
+ * (a set or a remove at a pointer the MCP tools use); the rest (capped at
+ * 64 KiB) is the file. Opening fails with ERR_INVALID or ERR_TOOBIG and a
  * message, or succeeds; an edit fails with a message and leaves the text
  * as it was, or succeeds with a text that loads to the editor's document,
  * in which a set's value is at its pointer. Everything is freed so that
@@ -19,6 +19,7 @@
 #include "err.h"
 #include "yamldoc.h"
 #include "yamledit.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,8 +68,8 @@ static void check_edit(struct yamledit *e, int rc, const struct err *err,
 		/* jansson has no pointer lookup: walk the members. */
 		for (const char *p = pointer; *p && (at || p == pointer);) {
 			const char *q = strchr(p + 1, '/');
-			char *tok = q ? strndup(p + 1, (size_t)(q - p - 1))
-			              : strdup(p + 1);
+			char *tok = q ? xstrndup(p + 1, (size_t)(q - p - 1))
+			              : xstrdup(p + 1);
 			json_t *from = p == pointer ? doc : at;
 
 			at = json_is_object(from) ? json_object_get(from, tok)
@@ -85,26 +86,15 @@ static void check_edit(struct yamledit *e, int rc, const struct err *err,
 	json_decref(doc);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Runs ops[op] on e and checks the outcome. */
+static void run_op(struct yamledit *e, int op)
 {
-	struct yamledit *e = NULL;
 	struct err err;
 	json_t *v = NULL;
-	char *before;
-	int op, rc;
+	char *before = xstrdup(yamledit_text(e, NULL));
+	int rc;
 
-	if (!size || size > (64 << 10) + 1)
-		return 0;
-	op = data[0] % (int)(sizeof(ops) / sizeof(ops[0]));
 	err_clear(&err);
-	rc = yamledit_open(&e, (const char *)data + 1, size - 1, "fuzz.yml",
-	                   &err);
-	if (rc) {
-		if ((rc != ERR_INVALID && rc != ERR_TOOBIG) || !err.msg[0] || e)
-			abort();
-		return 0;
-	}
-	before = strdup(yamledit_text(e, NULL));
 	if (ops[op].json)
 		v = json_loads(ops[op].json, JSON_DECODE_ANY, NULL);
 	if (ops[op].json && !v)
@@ -114,6 +104,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_edit(e, rc, &err, before, ops[op].pointer, v);
 	free(before);
 	json_decref(v);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct yamledit *e = NULL;
+	struct err err;
+	int n = (int)(sizeof(ops) / sizeof(ops[0])), rc;
+
+	if (!size || size > (64 << 10) + 1)
+		return 0;
+	err_clear(&err);
+	rc = yamledit_open(&e, (const char *)data + 1, size - 1, "fuzz.yml",
+	                   &err);
+	if (rc) {
+		if ((rc != ERR_INVALID && rc != ERR_TOOBIG) || !err.msg[0] || e)
+			abort();
+		return 0;
+	}
+	/* The low half of the first byte picks an edit, the high half a
+	 * second one on the edited text (0: none). */
+	run_op(e, (data[0] & 0x0f) % n);
+	if (data[0] >> 4)
+		run_op(e, (data[0] >> 4) % n);
 	yamledit_free(e);
 	return 0;
 }

@@ -141,6 +141,9 @@ START_TEST(test_image_keeps_quotes)
 	            "a:\n  image: 'caddy:2.8'\n");
 	expect_edit("a:\n  image: postgres:16\n", "/a/image", "\"postgres:17\"",
 	            "a:\n  image: postgres:17\n");
+	/* The same value again changes nothing, not even the layout. */
+	expect_edit("a: {b: [1,2]}  # c\n", "/a", "{\"b\": [1, 2]}",
+	            "a: {b: [1,2]}  # c\n");
 	/* A number where a quoted string was is written plain. */
 	expect_edit("a: \"2\"\n", "/a", "3", "a: 3\n");
 }
@@ -311,6 +314,11 @@ START_TEST(test_remove_item)
 	/* The first member of an item goes, the '-' stays. */
 	expect_edit("- a: 1\n  b: 2\n", "/0/a", NULL, "- b: 2\n");
 	expect_edit("x:\n  - 1\n", "/x/0", NULL, "x: []\n");
+	/* A '-' alone on its line, or with a comment after it. */
+	expect_edit("r:\n  - a # b\n  - #alert: B\n    expr: y\n  - c\n",
+	            "/r/1", NULL, "r:\n  - a # b\n  - c\n");
+	expect_edit("r:\n  -\n    x: 1\n", "/r/-", "2",
+	            "r:\n  -\n    x: 1\n  - 2\n");
 }
 END_TEST
 
@@ -381,6 +389,28 @@ START_TEST(test_alias_to_merge)
 	            "  <<: *b\n"
 	            "  image: x\n"
 	            "  replicas: 4\n");
+	/* Inside the anchor, the anchored mapping moves under a merge key. */
+	expect_edit("services:\n"
+	            "  api:\n"
+	            "    deploy: &d\n"
+	            "      replicas: 2 # two\n"
+	            "      mode: replicated\n"
+	            "  web:\n"
+	            "    deploy: *d\n",
+	            "/services/api/deploy/replicas", "5",
+	            "services:\n"
+	            "  api:\n"
+	            "    deploy:\n"
+	            "      <<: &d\n"
+	            "        replicas: 2 # two\n"
+	            "        mode: replicated\n"
+	            "      replicas: 5\n"
+	            "  web:\n"
+	            "    deploy: *d\n");
+	expect_edit("l:\n  - &d\n    a: 1\n  - *d\n", "/l/0/b", "2",
+	            "l:\n  - <<: &d\n      a: 1\n    b: 2\n  - *d\n");
+	expect_edit("x: {d: &d {a: 1}}\ny: *d\n", "/x/d/a", "3",
+	            "x: {d: {<<: &d {a: 1}, a: 3}}\ny: *d\n");
 	/* Replacing the alias itself leaves the anchor alone. */
 	expect_edit("a: &v 1\nb: *v\n", "/b", "2", "a: &v 1\nb: 2\n");
 }
@@ -391,8 +421,17 @@ START_TEST(test_alias_refused)
 	expect_fail("a: &v 1\nb: *v\n", "/a", "2", ERR_UNSUPPORTED, "&v");
 	expect_fail("a: &l [1, 2]\nb: *l\n", "/b/-", "3", ERR_UNSUPPORTED,
 	            "*l");
-	expect_fail("a: &m\n  x: 1\nb: *m\n", "/a/x", "2", ERR_UNSUPPORTED,
+	expect_fail("a: &m\n  x: &n 1\nb: *m\nc: *n\n", "/a/x", "2",
+	            ERR_UNSUPPORTED, "&n");
+	expect_fail("a: &m\n  x: 1\nb: *m\n", "/a/x", NULL, ERR_UNSUPPORTED,
 	            "&m");
+	expect_fail("a: &m\n  x: 1\nb: *m\n", "/a", "{}", ERR_UNSUPPORTED,
+	            "&m");
+	expect_fail("d: &d\n  r: 1\nx:\n  <<: *d\n  r: 3\n", "/x/r", NULL,
+	            ERR_UNSUPPORTED,
+	            "'/x/r' is also in &d, which '<<: *d' merges in");
+	expect_fail("d: &d\n  r: 1\nx:\n  <<: *d\n", "/x/r", NULL,
+	            ERR_UNSUPPORTED, "comes from a merge key");
 	expect_fail("a: &m\n  x: 1\nb: *m\n", "/b/x", NULL, ERR_UNSUPPORTED,
 	            "*m");
 }
@@ -431,6 +470,13 @@ START_TEST(test_not_found)
 	            "there is nothing at '/services/nope'");
 	expect_fail(compose, "services", "1", ERR_INVALID, "JSON Pointer");
 	expect_fail(compose, "", NULL, ERR_UNSUPPORTED, "whole document");
+	expect_fail("? a\n: 1\n", "/b", "2", ERR_UNSUPPORTED, "explicit keys");
+	/* Known limit: a line after "|" at the end of the file would add a
+	 * line break to its value; refused, nothing changed. */
+	expect_fail("c: |\n  e", "/d", "1", ERR_INTERNAL,
+	            "would change more than that value");
+	/* A '?' at the end of a value is not an explicit key. */
+	expect_edit("a: why?\nb: 1\n", "/c", "2", "a: why?\nb: 1\nc: 2\n");
 }
 END_TEST
 
@@ -454,6 +500,12 @@ START_TEST(test_four_spaces)
 	            "        image: x\n"
 	            "        deploy:\n"
 	            "            replicas: 2\n");
+	/* Three spaces, and lists not indented under their key. */
+	expect_edit("a:\n   l:\n   - x\n   b: 1\n", "/a/m",
+	            "[\"z\", {\"k\": 1}]",
+	            "a:\n   l:\n   - x\n   b: 1\n   m:\n   - z\n   - k: 1\n");
+	expect_edit("a:\n   b: 1\n", "/a/c/d/e", "1",
+	            "a:\n   b: 1\n   c:\n      d:\n         e: 1\n");
 	/* Tabs inside values are not indentation. */
 	expect_edit("a:\n  b: \"x\ty\"\t# t\n", "/a/c", "\"p\\tq\"",
 	            "a:\n  b: \"x\ty\"\t# t\n  c: \"p\\tq\"\n");
@@ -466,6 +518,27 @@ START_TEST(test_empty_document)
 	            "services:\n  api:\n    image: x\n");
 	expect_edit("# nothing yet", "/a", "1", "# nothing yet\na: 1\n");
 	expect_edit("---\n", "/a", "1", "---\na: 1\n");
+	expect_edit("---\n...\n", "/a", "1", "---\na: 1\n...\n");
+	expect_edit("!!str\n", "", "{\"a\": 1}", "a: 1\n");
+	expect_edit("--- x\n", "", "{\"a\": 1}", "---\na: 1\n");
+}
+END_TEST
+
+START_TEST(test_bom)
+{
+	expect_edit("\xef\xbb\xbf# c\na: 1\n", "/b/c", "1",
+	            "\xef\xbb\xbf# c\na: 1\nb:\n  c: 1\n");
+	expect_edit("\xef\xbb\xbf"
+	            "a: 1\nb: 2\n",
+	            "/a", NULL,
+	            "\xef\xbb\xbf"
+	            "b: 2\n");
+}
+END_TEST
+
+START_TEST(test_alias_of_null)
+{
+	expect_edit("x: &d\ny: *d\n", "/y/a", "1", "x: &d\ny:\n  a: 1\n");
 }
 END_TEST
 
@@ -496,6 +569,122 @@ START_TEST(test_several_edits)
 	check_reload(e);
 	json_decref(v);
 	yamledit_free(e);
+}
+END_TEST
+
+START_TEST(test_nested_values)
+{
+	expect_edit("l:\n  - x\n", "/l/-",
+	            "[[1, 2], {\"a\": [3], \"b\": {\"c\": {}}}, [], \"\"]",
+	            "l:\n"
+	            "  - x\n"
+	            "  - - - 1\n"
+	            "      - 2\n"
+	            "    - a:\n"
+	            "        - 3\n"
+	            "      b:\n"
+	            "        c: {}\n"
+	            "    - []\n"
+	            "    - \"\"\n");
+	expect_edit("a: 1\n", "/m",
+	            "{\"k\": [{\"a\": 1, \"b\": [true, null, 1.5, -0.0, "
+	            "1e300]}]}",
+	            "a: 1\n"
+	            "m:\n"
+	            "  k:\n"
+	            "    - a: 1\n"
+	            "      b:\n"
+	            "        - true\n"
+	            "        - null\n"
+	            "        - 1.5\n"
+	            "        - -0.0\n"
+	            "        - 1e+300\n");
+}
+END_TEST
+
+START_TEST(test_blank_lines)
+{
+	/* A removed entry between blank lines takes one of them along. */
+	expect_edit("a:\n  x: 1\n\n  y: 2\n\nb: 1\n", "/a/y", NULL,
+	            "a:\n  x: 1\n\nb: 1\n");
+	expect_edit("a: 1\n\nb: 2\nc: 3\n", "/b", NULL, "a: 1\n\nc: 3\n");
+	/* A flow mapping over several lines. */
+	expect_edit("l: {\n  a: 1,\n  b: 2\n}\n", "/l/c", "3",
+	            "l: {\n  a: 1,\n  b: 2, c: 3\n}\n");
+}
+END_TEST
+
+START_TEST(test_environment)
+{
+	static const char env[] = "services:\n"
+	                          "  api:\n"
+	                          "    environment:\n"
+	                          "      LOG: debug # for now\n"
+	                          "      PORT: \"8080\"\n";
+
+	expect_edit(env, "/services/api/environment/PORT", "\"9090\"",
+	            "services:\n"
+	            "  api:\n"
+	            "    environment:\n"
+	            "      LOG: debug # for now\n"
+	            "      PORT: \"9090\"\n");
+	expect_edit(env, "/services/api/environment/LOG", "\"on\"",
+	            "services:\n"
+	            "  api:\n"
+	            "    environment:\n"
+	            "      LOG: \"on\" # for now\n"
+	            "      PORT: \"8080\"\n");
+	expect_edit(env, "/services/api/environment/LOG", NULL,
+	            "services:\n"
+	            "  api:\n"
+	            "    environment:\n"
+	            "      PORT: \"8080\"\n");
+	expect_edit(env, "/services/api/environment/NEW_ONE", "\"a b\"",
+	            "services:\n"
+	            "  api:\n"
+	            "    environment:\n"
+	            "      LOG: debug # for now\n"
+	            "      PORT: \"8080\"\n"
+	            "      NEW_ONE: a b\n");
+}
+END_TEST
+
+START_TEST(test_block_scalar)
+{
+	expect_edit("a:\n  s: |\n    line1\n    line2\n  t: 1\n", "/a/s",
+	            "\"new\\n\\nvalue\\n\"",
+	            "a:\n  s: |\n    new\n\n    value\n  t: 1\n");
+	expect_edit("a:\n  - >-\n    line1\n    line2\n  - 1\n", "/a/0",
+	            "\"new\\nvalue\"",
+	            "a:\n  - |-\n    new\n    value\n  - 1\n");
+	/* Not a block any more when it is one line. */
+	expect_edit("a: |\n  x\nb: 1\n", "/a", "\"z\"", "a: z\nb: 1\n");
+	/* New multi-line strings are double-quoted. */
+	expect_edit("a: 1\n", "/b", "\"x\\ny\"", "a: 1\nb: \"x\\ny\"\n");
+	/* A member goes after the block scalar, not after its blank lines. */
+	expect_edit("a:\n  s: |\n    x\n\n# next\nb: 1\n", "/a/t", "2",
+	            "a:\n  s: |\n    x\n  t: 2\n\n# next\nb: 1\n");
+}
+END_TEST
+
+START_TEST(test_sequence_items)
+{
+	expect_edit("env:\n  - FOO=1 # one\n  - BAR=2\n", "/env/1", "\"BAR=3\"",
+	            "env:\n  - FOO=1 # one\n  - BAR=3\n");
+	expect_edit("env:\n  - FOO=1 # one\n  - BAR=2\n", "/env/-",
+	            "\"X=a: b\"",
+	            "env:\n  - FOO=1 # one\n  - BAR=2\n  - \"X=a: b\"\n");
+	expect_edit("env:\n- FOO=1\nx: 1\n", "/env/-", "\"B=2\"",
+	            "env:\n- FOO=1\n- B=2\nx: 1\n");
+	expect_edit("d: &d {a: 1}\nl:\n  - *d\n  - b\n", "/l/0/c", "2",
+	            "d: &d {a: 1}\nl:\n  - <<: *d\n    c: 2\n  - b\n");
+	expect_edit("d: &d {a: 1}\nl: [*d, b]\n", "/l/0/c", "2",
+	            "d: &d {a: 1}\nl: [{<<: *d, c: 2}, b]\n");
+	expect_edit("l:\n  - a\n  # about b\n  - b\n  - c\n", "/l/1", NULL,
+	            "l:\n  - a\n  - c\n");
+	expect_edit("l:\n  - - a\n    - b\n", "/l/0/0", NULL, "l:\n  - - b\n");
+	expect_edit("l:\n  - [a]\n", "/l/0/-", "{\"k\": \"v\"}",
+	            "l:\n  - [a, {k: v}]\n");
 }
 END_TEST
 
@@ -534,7 +723,14 @@ Suite *unit_suite(void)
 	UNIT_TCASE(s, test_crlf);
 	UNIT_TCASE(s, test_four_spaces);
 	UNIT_TCASE(s, test_empty_document);
+	UNIT_TCASE(s, test_bom);
+	UNIT_TCASE(s, test_alias_of_null);
 	UNIT_TCASE(s, test_several_edits);
+	UNIT_TCASE(s, test_nested_values);
+	UNIT_TCASE(s, test_blank_lines);
+	UNIT_TCASE(s, test_environment);
+	UNIT_TCASE(s, test_block_scalar);
+	UNIT_TCASE(s, test_sequence_items);
 	UNIT_TCASE(s, test_open_errors);
 	return s;
 }
