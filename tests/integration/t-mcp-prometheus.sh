@@ -207,3 +207,7 @@ check '[c["name"] for c in S(1)["checks"]] == ["services_converged", "nodes_read
 check 'all(c["ok"] is None and c["detail"] for c in S(1)["checks"])'
 check '"not checked" in S(1)["checks"][0]["detail"] and "no reconcile is recorded" in S(1)["checks"][2]["detail"]'
 check '"2 backup schedules (1 suspended)" in S(1)["checks"][4]["detail"]'
+
+case_begin "the health prompt starts from execute_health_check"
+mcp '[{"op":"getPrompt","name":"health","arguments":{}}]'
+check '"execute_health_check" in R(1)["messages"][0]["content"]["text"]'
