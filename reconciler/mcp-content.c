@@ -169,9 +169,11 @@ static const struct prompt {
          "Services converged, nodes ready, the daemon's last reconcile.",
          {NULL},
          "Check the health of the swarm that kedge manages: call "
-         "show_plan to see whether it matches git, list_nodes for the "
-         "nodes, and reconcile_history for the daemon's last reconciles, "
-         "then summarise what needs attention."},
+         "execute_health_check, then look closer at each check that "
+         "failed or could not be checked (show_plan for in_sync, "
+         "list_nodes for nodes_ready, reconcile_history for "
+         "last_reconcile, list_backups for backups_fresh), and summarise "
+         "what needs attention."},
 };
 
 json_t *mcp_prompts_list(struct mcp_session *s, json_t *params,

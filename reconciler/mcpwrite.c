@@ -10,6 +10,7 @@
  * moved head is a conflict at once.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -146,6 +147,51 @@ int mcpwrite_remove_tree(struct mcpwrite *w, const char *dir, struct err *err)
 
 	free(full);
 	return rc;
+}
+
+static int list_entry(const char *name, enum repo_kind kind, void *data)
+{
+	if (kind == REPO_BLOB)
+		json_array_append_new(data, json_string(name));
+	return 0;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+	              json_string_value(*(json_t *const *)b));
+}
+
+int mcpwrite_list(json_t **out, struct mcpwrite *w, const char *dir,
+                  struct err *err)
+{
+	char *full = full_path(w, dir);
+	json_t *names = json_array(), *sorted;
+	json_t **v;
+	size_t n;
+	int rc = repo_list(w->repo, full, list_entry, names, err);
+
+	free(full);
+	if (rc == ERR_NOTFOUND) {
+		err_clear(err);
+		rc = 0;
+	}
+	if (rc) {
+		json_decref(names);
+		return rc;
+	}
+	n = json_array_size(names);
+	v = xcalloc(n ? n : 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(names, i);
+	qsort(v, n, sizeof(*v), by_string);
+	sorted = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append(sorted, v[i]);
+	free(v);
+	json_decref(names);
+	*out = sorted;
+	return 0;
 }
 
 static const char *const compose_names[] = {"compose.yml",

@@ -66,6 +66,13 @@ int mcpwrite_read(struct buf *out, struct mcpwrite *w, const char *path,
 /* Stages path's new contents (copied); data NULL deletes the file. */
 void mcpwrite_put(struct mcpwrite *w, const char *path, const char *data,
                   size_t len);
+/*
+ * The names of the files directly under dir (relative to the desired
+ * state's folder) at the base commit, sorted, into *out (a new array of
+ * strings); a missing dir is an empty list. Staged files are not listed.
+ */
+int mcpwrite_list(struct json_t **out, struct mcpwrite *w, const char *dir,
+                  struct err *err) MUST_CHECK;
 /* Stages the deletion of every file under dir. */
 int mcpwrite_remove_tree(struct mcpwrite *w, const char *dir,
                          struct err *err) MUST_CHECK;

@@ -6,7 +6,9 @@
  * hold one positive pid.
  */
 #include <jansson.h>
+#include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "buf.h"
@@ -123,6 +125,39 @@ static int get_data(json_t **out, struct prom *p, const char *path,
 	} else {
 		*out = json_incref(data);
 	}
+	json_decref(j);
+	http_response_release(&r);
+	return error;
+}
+
+int prom_query(json_t **out, struct prom *p, const char *path_and_query,
+               struct err *err)
+{
+	struct http_response r;
+	json_t *j, *data;
+	const char *type, *msg;
+	int error;
+
+	error = http_request(&r, p->http, "GET", path_and_query, NULL, NULL, 0,
+	                     err);
+	if (error)
+		return error;
+	j = json_loadb(r.body.ptr ? r.body.ptr : "", r.body.len, 0, NULL);
+	data = json_object_get(j, "data");
+	type = json_string_value(json_object_get(j, "errorType"));
+	msg = json_string_value(json_object_get(j, "error"));
+	if (r.status == 200 && data &&
+	    str_is(json_object_get(j, "status"), "success"))
+		*out = json_incref(data);
+	else if (msg && str_is(json_object_get(j, "status"), "error"))
+		error = err_set(err, ERR_INVALID, "Prometheus at %s: %s%s%s",
+		                p->url, type ? type : "", type ? ": " : "",
+		                msg);
+	else
+		error = err_set(err, ERR_REMOTE,
+		                "Prometheus at %s answered a query with HTTP "
+		                "%ld and no usable reply",
+		                p->url, r.status);
 	json_decref(j);
 	http_response_release(&r);
 	return error;
@@ -264,4 +299,100 @@ int prom_reload(struct prom *p, enum prom_reload how, const char *pidfile,
 		                p->url, r.status);
 	http_response_release(&r);
 	return error;
+}
+
+/* One duration ("1h30m", "250ms") into seconds; -1 when it is not one. */
+static double duration_of(const char *s)
+{
+	static const struct {
+		const char *unit;
+		double secs;
+	} units[] = {{"ms", 0.001}, {"s", 1},      {"m", 60},      {"h", 3600},
+	             {"d", 86400},  {"w", 604800}, {"y", 31536000}};
+	double total = 0;
+
+	if (!*s)
+		return -1;
+	while (*s) {
+		char *end;
+		unsigned long long n;
+		size_t i;
+
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		n = strtoull(s, &end, 10);
+		if (errno || n > 1000000000ULL)
+			return -1;
+		for (i = 0; i < ARRAY_SIZE(units); i++)
+			if (starts_with(end, units[i].unit)) /* ms first */
+				break;
+		if (i == ARRAY_SIZE(units))
+			return -1;
+		total += (double)n * units[i].secs;
+		s = end + strlen(units[i].unit);
+	}
+	return total;
+}
+
+/* Plain seconds ("15", "1764637323.5"); -1 when s is not a number. */
+static double seconds_of(const char *s)
+{
+	char *end;
+	double v;
+
+	if (!*s || strspn(s, "0123456789.") != strlen(s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return -1;
+	return v;
+}
+
+int prom_time_parse(double *out, const char *s, double now, struct err *err)
+{
+	double v;
+	long long t;
+
+	if (!strcmp(s, "now")) {
+		*out = now;
+		return 0;
+	}
+	if ((v = seconds_of(s)) >= 0) {
+		*out = v;
+		return 0;
+	}
+	if ((v = duration_of(s)) >= 0) {
+		*out = now - v;
+		return 0;
+	}
+	if (strlen(s) >= 20 && s[4] == '-' && s[10] == 'T' &&
+	    (t = parse_time(s)) > 0) {
+		const char *frac = strchr(s + 19, '.');
+
+		*out = (double)t +
+		       (frac && frac == s + 19 ? strtod(frac, NULL) : 0);
+		return 0;
+	}
+	return err_set(err, ERR_INVALID,
+	               "'%s' is not a time: use RFC 3339 "
+	               "(2026-12-02T01:02:03Z), UNIX seconds, \"now\" or a "
+	               "duration before now (\"1h\")",
+	               s);
+}
+
+int prom_duration_parse(double *out, const char *s, struct err *err)
+{
+	double v = seconds_of(s);
+
+	if (v < 0)
+		v = duration_of(s);
+	if (v <= 0)
+		return err_set(err, ERR_INVALID,
+		               "'%s' is not a positive duration: use seconds "
+		               "(\"15\") or units ms s m h d w y (\"1m30s\")",
+		               s);
+	*out = v;
+	return 0;
 }

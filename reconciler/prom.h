@@ -61,6 +61,32 @@ int prom_lifecycle(int *out, struct prom *p, struct err *err) MUST_CHECK;
 int prom_reload(struct prom *p, enum prom_reload how, const char *pidfile,
                 struct err *err) MUST_CHECK;
 
+/*
+ * GET path_and_query (an /api/v1/... path with its query string, already
+ * escaped: http_escape) and, on {"status":"success"}, *out is the whole
+ * "data" member (the caller decrefs). When Prometheus refuses the query
+ * (HTTP 400, 422, 503 with {"status":"error"}), ERR_INVALID with its own
+ * errorType and message ("bad_data: 1:4: parse error: ..."); the transport
+ * errors of http.h (ERR_TIMEOUT, ERR_TOOBIG, ERR_REMOTE) otherwise.
+ */
+int prom_query(struct json_t **out, struct prom *p, const char *path_and_query,
+               struct err *err) MUST_CHECK;
+
+/*
+ * Times as the HTTP API and its users write them: an RFC 3339 time
+ * ("2026-12-02T01:02:03Z", fractions and offsets allowed), UNIX seconds
+ * ("1764637323.5"), "now", or a duration meaning that long before now
+ * ("1h", "90s", "1h30m"). *out is UNIX seconds. ERR_INVALID with the
+ * value quoted.
+ */
+int prom_time_parse(double *out, const char *s, double now,
+                    struct err *err) MUST_CHECK;
+/*
+ * A Prometheus duration ("15s", "1m30s", "250ms"; units ms s m h d w y)
+ * or plain seconds ("15", "0.5") into seconds (> 0). ERR_INVALID.
+ */
+int prom_duration_parse(double *out, const char *s, struct err *err) MUST_CHECK;
+
 /* The server's URL, for messages. Borrowed. */
 const char *prom_url(const struct prom *p);
 

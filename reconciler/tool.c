@@ -20,6 +20,9 @@ extern const struct tool_entry tool_show_plan;
 extern const struct tool_entry tool_show_drift;
 extern const struct tool_entry tool_reconcile_history;
 extern const struct tool_entry tool_list_alert_rules;
+extern const struct tool_entry tool_analyze_metrics;
+extern const struct tool_entry tool_list_backups;
+extern const struct tool_entry tool_execute_health_check;
 extern const struct tool_entry tool_deploy_stack;
 extern const struct tool_entry tool_scale_service;
 extern const struct tool_entry tool_set_image;
@@ -29,6 +32,7 @@ extern const struct tool_entry tool_label_node;
 extern const struct tool_entry tool_add_alert_rule;
 extern const struct tool_entry tool_remove_alert_rule;
 extern const struct tool_entry tool_remove_stack;
+extern const struct tool_entry tool_set_backup_schedule;
 extern const struct tool_entry tool_propose_changes;
 extern const struct tool_entry tool_reconcile_now;
 
@@ -41,6 +45,9 @@ const struct tool_entry *const tool_table[] = {
         &tool_show_drift,
         &tool_reconcile_history,
         &tool_list_alert_rules,
+        &tool_analyze_metrics,
+        &tool_list_backups,
+        &tool_execute_health_check,
         /* write: one commit each */
         &tool_deploy_stack,
         &tool_scale_service,
@@ -51,6 +58,7 @@ const struct tool_entry *const tool_table[] = {
         &tool_add_alert_rule,
         &tool_remove_alert_rule,
         &tool_remove_stack,
+        &tool_set_backup_schedule,
         &tool_propose_changes,
         /* operate: through the daemon, no commit */
         &tool_reconcile_now,

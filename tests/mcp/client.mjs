@@ -205,4 +205,6 @@ await bounded(client.close(), T, 'close').catch((e) => {
   process.stderr.write(`client.mjs: ${e.message}\n`);
   killChild();
 });
-process.exit(0);
+// stdout may be a pipe whose writes are still queued (a big result):
+// exit once it has taken them all, or the last line is cut short
+process.stdout.write('', () => process.exit(0));
