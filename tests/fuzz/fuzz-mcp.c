@@ -81,7 +81,8 @@ static void check_response(const json_t *r)
 			abort();
 		return;
 	}
-	if (!json_is_string(id) && !json_is_integer(id) && !json_is_null(id))
+	/* no id only on an error about a message whose id was unreadable */
+	if (!json_is_string(id) && !json_is_integer(id) && (id || !error))
 		abort();
 	if (!result == !error)
 		abort();
