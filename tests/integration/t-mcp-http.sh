@@ -198,3 +198,50 @@ assert_eq "$?" 0 "exit status after SIGTERM"
 SPID=""
 grep -q "$WTOK" "$PWD/server.log" && fail "the token is in the server's log"
 assert_no_sanitizer_report "$PWD/server.log"
+
+case_begin "--forge opens a pull request (GitHub) or merge request (GitLab) for each pushed branch"
+python3 "$HERE/forgestub.py" "$PWD/forge.log" "$PWD/forge.port" &
+FPID=$!
+wait_for 10 test -s "$PWD/forge.port" || fail "the forge stub did not start"
+FURL=http://127.0.0.1:$(cat "$PWD/forge.port")
+printf 'ghp-s3cret-forge\n' >"$PWD/forge-token"
+# forge STEPS KIND [EXTRA...]: kedge mcp on stdio in branch mode with a forge
+forge() {
+	local steps=$1 kind=$2
+	shift 2
+	MCP_OUT=$(printf '%s' "$steps" | timeout -k 5 120 node "$CLIENT" --timeout 60000 \
+		--stdio -- "$KEDGE" mcp --repo "$BARE" --ref main --state-dir "$STATE" \
+		--forge "$kind" --forge-url "$FURL" --forge-repo ops/swarm \
+		--forge-token-file "$PWD/forge-token" "$@" 2>"$PWD/forge-mcp.err")
+	lib_show stdout "$MCP_OUT"
+}
+forge '[{"op":"callTool","name":"set_image","arguments":{"stack":"web","service":"web","image":"nginx:1.27","reason":"upgrade web"}}]' github
+pyck 'L[1]["result"]["structuredContent"]["pull_request"] == {"url": "http://forge.test/pull/7", "number": 7}'
+pyck 'L[1]["result"]["structuredContent"]["branch"].startswith("kedge/")'
+python3 - "$PWD/forge.log" <<'PY' || fail "the GitHub request was not as GitHub wants it: $(tail -n 1 "$PWD/forge.log")"
+import json, sys
+r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+b = json.loads(r["body"])
+assert r["path"] == "/repos/ops/swarm/pulls", r
+assert r["headers"]["Authorization"] == "Bearer ghp-s3cret-forge", r
+assert b["base"] == "main" and b["head"].startswith("kedge/") and "upgrade web" in b["body"], b
+PY
+forge '[{"op":"callTool","name":"set_image","arguments":{"stack":"web","service":"web","image":"nginx:1.26","reason":"r"}}]' gitlab --forge-repo group/sub/swarm
+pyck 'L[1]["result"]["structuredContent"]["pull_request"] == {"url": "http://forge.test/mr/3", "number": 3}'
+python3 - "$PWD/forge.log" <<'PY' || fail "the GitLab request was not as GitLab wants it: $(tail -n 1 "$PWD/forge.log")"
+import json, sys
+r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+b = json.loads(r["body"])
+assert r["path"] == "/projects/group%2Fsub%2Fswarm/merge_requests", r
+assert r["headers"]["PRIVATE-TOKEN"] == "ghp-s3cret-forge", r
+assert b["target_branch"] == "main" and b["source_branch"].startswith("kedge/"), b
+PY
+printf 'bad-token\n' >"$PWD/forge-token"
+forge '[{"op":"callTool","name":"set_image","arguments":{"stack":"web","service":"web","image":"nginx:1.24","reason":"r"}}]' gitea
+pyck 'not L[1]["result"]["isError"] and "refused the token" in L[1]["result"]["structuredContent"]["pull_request_error"]'
+br=$(MCP_OUT=$MCP_OUT python3 -c 'import json,os; print(json.loads(os.environ["MCP_OUT"].splitlines()[1])["result"]["structuredContent"]["branch"])')
+git --git-dir="$BARE" rev-parse -q --verify "refs/heads/$br" >/dev/null || fail "the branch $br was not pushed"
+grep -q 's3cret-forge\|bad-token' "$PWD/forge-mcp.err" && fail "the forge token is in kedge's stderr"
+MCP_OUT=$MCP_OUT python3 -c 'import os,sys; sys.exit("bad-token" in os.environ["MCP_OUT"])' || fail "the forge token is in a result"
+kill "$FPID" 2>/dev/null
+wait "$FPID" 2>/dev/null
