@@ -546,50 +546,6 @@ static int op_append(const struct yamledit *e, size_t q, const json_t *v,
 	return 0;
 }
 
-/*
- * Turns the alias at i into a mapping that merges it and sets key beside
- * it, so that the anchor and its other aliases stay as they are.
- */
-static int op_merge_alias(const struct yamledit *e, size_t i, const char *key,
-                          const json_t *v, const struct ye_layout *lay,
-                          struct edit *ed, struct err *err)
-{
-	const struct yamldoc_span *s = &e->sp[i];
-	struct buf *b = &ed->text;
-	enum ye_mode mode;
-	unsigned col, in;
-	int rc;
-
-	if ((rc = region(e, i, &ed->a, &mode, &col, err)))
-		return rc;
-	ed->b = s->end;
-	if (in_flow(e, i)) {
-		ye_puts(b, mode == YE_MEMBER ? " {<<: " : "{<<: ");
-		ye_put(b, e->text + s->start, s->end - s->start);
-		ye_puts(b, ", ");
-		ye_string(b, key, strlen(key), YAMLDOC_PLAIN, 1, 1);
-		ye_puts(b, ": ");
-		ye_flow(b, v);
-		ye_puts(b, "}");
-		return 0;
-	}
-	in = mode == YE_ITEM ? col + 2 : col + lay->step;
-	if (mode == YE_ITEM) {
-		ye_puts(b, " ");
-	} else {
-		ye_puts(b, lay->nl);
-		ye_spaces(b, in);
-	}
-	ye_puts(b, "<<: ");
-	ye_put(b, e->text + s->start, s->end - s->start);
-	ye_puts(b, lay->nl);
-	ye_spaces(b, in);
-	ye_key(b, key);
-	ye_puts(b, ":");
-	ye_value(b, v, YE_MEMBER, in, lay);
-	return 0;
-}
-
 /* Copies s (n bytes), indenting each line after the first by shift. */
 static void put_shifted(struct buf *b, const char *s, size_t n, unsigned shift)
 {
@@ -603,13 +559,13 @@ static void put_shifted(struct buf *b, const char *s, size_t n, unsigned shift)
 }
 
 /*
- * Sets key in the anchored mapping at i without changing what its aliases
- * see: the anchored mapping moves, as it was written, under a merge key
- * ("<<: &d ...") and the new member goes beside it.
+ * Replaces the node at i by a mapping that merges what was written from
+ * offset from ("<<: *d", or "<<: &d ..." moved down a level when lift is
+ * set) and sets key beside it.
  */
-static int op_lift_anchor(const struct yamledit *e, size_t i, const char *key,
-                          const json_t *v, const struct ye_layout *lay,
-                          struct edit *ed, struct err *err)
+static int merge_under(const struct yamledit *e, size_t i, const char *key,
+                       const json_t *v, const struct ye_layout *lay,
+                       struct edit *ed, size_t from, int lift, struct err *err)
 {
 	const struct yamldoc_span *s = &e->sp[i];
 	struct buf *b = &ed->text;
@@ -622,7 +578,7 @@ static int op_lift_anchor(const struct yamledit *e, size_t i, const char *key,
 	ed->b = s->end;
 	if (in_flow(e, i)) {
 		ye_puts(b, mode == YE_MEMBER ? " {<<: " : "{<<: ");
-		ye_put(b, e->text + s->pstart, s->end - s->pstart);
+		ye_put(b, e->text + from, s->end - from);
 		ye_puts(b, ", ");
 		ye_string(b, key, strlen(key), YAMLDOC_PLAIN, 1, 1);
 		ye_puts(b, ": ");
@@ -638,13 +594,36 @@ static int op_lift_anchor(const struct yamledit *e, size_t i, const char *key,
 		ye_spaces(b, in);
 	}
 	ye_puts(b, "<<: ");
-	put_shifted(b, e->text + s->pstart, s->end - s->pstart, lay->step);
+	put_shifted(b, e->text + from, s->end - from, lift ? lay->step : 0);
 	ye_puts(b, lay->nl);
 	ye_spaces(b, in);
 	ye_key(b, key);
 	ye_puts(b, ":");
 	ye_value(b, v, YE_MEMBER, in, lay);
 	return 0;
+}
+
+/*
+ * Turns the alias at i into a mapping that merges it and sets key beside
+ * it, so that the anchor and its other aliases stay as they are.
+ */
+static int op_merge_alias(const struct yamledit *e, size_t i, const char *key,
+                          const json_t *v, const struct ye_layout *lay,
+                          struct edit *ed, struct err *err)
+{
+	return merge_under(e, i, key, v, lay, ed, e->sp[i].start, 0, err);
+}
+
+/*
+ * Sets key in the anchored mapping at i without changing what its aliases
+ * see: the anchored mapping moves, as it was written, under a merge key
+ * ("<<: &d ...") and the new member goes beside it.
+ */
+static int op_lift_anchor(const struct yamledit *e, size_t i, const char *key,
+                          const json_t *v, const struct ye_layout *lay,
+                          struct edit *ed, struct err *err)
+{
+	return merge_under(e, i, key, v, lay, ed, e->sp[i].pstart, 1, err);
 }
 
 /* The start of the comment lines directly above the line at off. */
