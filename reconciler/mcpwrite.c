@@ -663,3 +663,15 @@ int mcpwrite_run(struct tool_result *r, struct tool_call *c,
 	repo_free(w.repo);
 	return rc;
 }
+
+int mcpwrite_tool(struct tool_result *r, struct tool_call *c, const char *tool,
+                  int destructive, mcpwrite_edit_fn fn, char *summary,
+                  char *slug, struct err *err)
+{
+	struct mcpwrite_req req = {tool, summary, slug, destructive};
+	int rc = mcpwrite_run(r, c, &req, fn, c, err);
+
+	free(summary);
+	free(slug);
+	return rc;
+}

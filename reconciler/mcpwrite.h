@@ -57,6 +57,14 @@ int mcpwrite_run(struct tool_result *r, struct tool_call *c,
                  struct err *err) MUST_CHECK;
 
 /*
+ * mcpwrite_run for the tool's own edit (arg is the call), with summary
+ * and slug (xmalloc'd, freed here).
+ */
+int mcpwrite_tool(struct tool_result *r, struct tool_call *c, const char *tool,
+                  int destructive, mcpwrite_edit_fn fn, char *summary,
+                  char *slug, struct err *err) MUST_CHECK;
+
+/*
  * The file at path (relative to the desired state's folder) as this
  * write sees it: staged, else at the base commit. ERR_NOTFOUND when it
  * does not exist.

@@ -166,29 +166,20 @@ out:
 
 static int run_add(struct tool_result *r, struct tool_call *c, struct err *err)
 {
-	char *summary = xasprintf("alert on %s (%s)", tool_arg(c, "alert"),
-	                          tool_arg(c, "group"));
-	char *slug = xasprintf("alert-%s", tool_arg(c, "alert"));
-	struct mcpwrite_req req = {"add_alert_rule", summary, slug, 0};
-	int rc = mcpwrite_run(r, c, &req, add_edit, c, err);
-
-	free(summary);
-	free(slug);
-	return rc;
+	return mcpwrite_tool(r, c, "add_alert_rule", 0, add_edit,
+	                     xasprintf("alert on %s (%s)", tool_arg(c, "alert"),
+	                               tool_arg(c, "group")),
+	                     xasprintf("alert-%s", tool_arg(c, "alert")), err);
 }
 
 static int run_remove(struct tool_result *r, struct tool_call *c,
                       struct err *err)
 {
-	char *summary = xasprintf("remove the alert %s (%s)",
-	                          tool_arg(c, "alert"), tool_arg(c, "group"));
-	char *slug = xasprintf("remove-alert-%s", tool_arg(c, "alert"));
-	struct mcpwrite_req req = {"remove_alert_rule", summary, slug, 1};
-	int rc = mcpwrite_run(r, c, &req, remove_edit, c, err);
-
-	free(summary);
-	free(slug);
-	return rc;
+	return mcpwrite_tool(
+	        r, c, "remove_alert_rule", 1, remove_edit,
+	        xasprintf("remove the alert %s (%s)", tool_arg(c, "alert"),
+	                  tool_arg(c, "group")),
+	        xasprintf("remove-alert-%s", tool_arg(c, "alert")), err);
 }
 
 const struct tool_entry tool_add_alert_rule = {

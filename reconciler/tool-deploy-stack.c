@@ -74,14 +74,10 @@ static int edit(struct mcpwrite *w, struct tool_result *r, void *arg,
 
 static int run(struct tool_result *r, struct tool_call *c, struct err *err)
 {
-	char *summary = xasprintf("deploy the stack %s", tool_arg(c, "stack"));
-	char *slug = xasprintf("deploy-%s", tool_arg(c, "stack"));
-	struct mcpwrite_req req = {"deploy_stack", summary, slug, 0};
-	int rc = mcpwrite_run(r, c, &req, edit, c, err);
-
-	free(summary);
-	free(slug);
-	return rc;
+	return mcpwrite_tool(
+	        r, c, "deploy_stack", 0, edit,
+	        xasprintf("deploy the stack %s", tool_arg(c, "stack")),
+	        xasprintf("deploy-%s", tool_arg(c, "stack")), err);
 }
 
 const struct tool_entry tool_deploy_stack = {

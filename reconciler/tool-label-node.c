@@ -54,14 +54,10 @@ static int edit(struct mcpwrite *w, struct tool_result *r, void *arg,
 
 static int run(struct tool_result *r, struct tool_call *c, struct err *err)
 {
-	char *summary = xasprintf("label the node %s", tool_arg(c, "hostname"));
-	char *slug = xasprintf("label-%s", tool_arg(c, "hostname"));
-	struct mcpwrite_req req = {"label_node", summary, slug, 0};
-	int rc = mcpwrite_run(r, c, &req, edit, c, err);
-
-	free(summary);
-	free(slug);
-	return rc;
+	return mcpwrite_tool(
+	        r, c, "label_node", 0, edit,
+	        xasprintf("label the node %s", tool_arg(c, "hostname")),
+	        xasprintf("label-%s", tool_arg(c, "hostname")), err);
 }
 
 const struct tool_entry tool_label_node = {

@@ -32,14 +32,10 @@ static int edit(struct mcpwrite *w, struct tool_result *r, void *arg,
 
 static int run(struct tool_result *r, struct tool_call *c, struct err *err)
 {
-	char *summary = xasprintf("remove the stack %s", tool_arg(c, "stack"));
-	char *slug = xasprintf("remove-%s", tool_arg(c, "stack"));
-	struct mcpwrite_req req = {"remove_stack", summary, slug, 1};
-	int rc = mcpwrite_run(r, c, &req, edit, c, err);
-
-	free(summary);
-	free(slug);
-	return rc;
+	return mcpwrite_tool(
+	        r, c, "remove_stack", 1, edit,
+	        xasprintf("remove the stack %s", tool_arg(c, "stack")),
+	        xasprintf("remove-%s", tool_arg(c, "stack")), err);
 }
 
 const struct tool_entry tool_remove_stack = {

@@ -22,17 +22,13 @@ static int edit(struct mcpwrite *w, struct tool_result *r, void *arg,
 
 static int run(struct tool_result *r, struct tool_call *c, struct err *err)
 {
-	char *summary =
+	return mcpwrite_tool(
+	        r, c, "set_image", 0, edit,
 	        xasprintf("set the image of %s/%s to %s", tool_arg(c, "stack"),
-	                  tool_arg(c, "service"), tool_arg(c, "image"));
-	char *slug = xasprintf("image-%s-%s", tool_arg(c, "stack"),
-	                       tool_arg(c, "service"));
-	struct mcpwrite_req req = {"set_image", summary, slug, 0};
-	int rc = mcpwrite_run(r, c, &req, edit, c, err);
-
-	free(summary);
-	free(slug);
-	return rc;
+	                  tool_arg(c, "service"), tool_arg(c, "image")),
+	        xasprintf("image-%s-%s", tool_arg(c, "stack"),
+	                  tool_arg(c, "service")),
+	        err);
 }
 
 const struct tool_entry tool_set_image = {
