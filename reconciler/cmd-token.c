@@ -151,8 +151,12 @@ static void print_list(const json_t *list)
 
 static int check(const struct token_opts *o)
 {
-	int needs_name =
-	        !strcmp(o->verb, "create") || !strcmp(o->verb, "revoke");
+	int needs_name;
+
+	if (!o->verb)
+		return cli_usage_error(&cmd_token, "%s",
+		                       "name what to do: create, ls or revoke");
+	needs_name = !strcmp(o->verb, "create") || !strcmp(o->verb, "revoke");
 
 	if (strcmp(o->verb, "create") && strcmp(o->verb, "ls") &&
 	    strcmp(o->verb, "revoke"))
@@ -191,8 +195,8 @@ static int run(int argc, char **argv)
 	int rc;
 
 	err_clear(&err);
-	if ((rc = parse(&o, argc, argv)) || (rc = check(&o)))
-		return rc < 0 ? CLI_OK : rc;
+	if ((rc = parse(&o, argc, argv)) || (rc = check(&o)) || !o.verb)
+		return rc < 0 ? CLI_OK : rc ? rc : CLI_ERROR;
 	if (o.state_dir)
 		path = xasprintf("%s/state.db", o.state_dir);
 	rc = store_open(&s, path ? path : o.store, &err);

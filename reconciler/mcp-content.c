@@ -238,6 +238,8 @@ static char *fill(const struct prompt *p, const json_t *args,
 		free(name);
 		t = close + 1;
 	}
+	if (rc)
+		BUG("an uncapped buffer refused an append");
 	return buf_detach(&out, NULL);
 }
 

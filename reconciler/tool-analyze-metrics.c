@@ -278,7 +278,7 @@ static int run(struct tool_result *r, struct tool_call *c, struct err *err)
 		                  "with --prometheus-url");
 		goto out;
 	}
-	if ((rc = path_of(&path, c, range, r))) {
+	if (path_of(&path, c, range, r)) { /* r says why */
 		rc = 0;
 		goto out;
 	}
