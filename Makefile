@@ -147,7 +147,7 @@ integration: $(BUILD)/kedge mcp-deps
 # tests/mcp/conformance (package-lock.json); npm ci fetches them from the npm
 # registry (the package node@22 brings the node binary).
 CONF_DIR := tests/mcp/conformance
-conformance-deps:
+conformance-deps: mcp-deps
 	@if [ -d $(CONF_DIR)/node_modules ] && \
 		[ ! $(CONF_DIR)/package-lock.json -nt $(CONF_DIR)/node_modules ]; \
 	then echo "conformance-deps: $(CONF_DIR)/node_modules up to date"; \
