@@ -103,6 +103,10 @@ static int setup(struct mcpctx_opts *mo, char **store_buf, char *author,
 		                       "--commit-to must be 'branch' or "
 		                       "'tracked', not '%s'",
 		                       o->mcp.commit_to);
+	if (mo->commit_to == MCPCTX_COMMIT_TRACKED && !o->src.ref)
+		return cli_usage_error(&cmd_mcp, "%s",
+		                       "--commit-to tracked needs --ref (the "
+		                       "branch kedge commits to)");
 	if (o->store && o->mcp.state_dir)
 		return cli_usage_error(&cmd_mcp, "%s",
 		                       "--store and --state-dir both name the "

@@ -82,6 +82,21 @@ assert_out_contains "ann"
 assert_out_contains "reader"
 assert_out_not_contains "$WTOK"
 
+case_begin "kedge mcp refuses settings it cannot honour, before it serves"
+run_kedge mcp --repo "$BARE" --commit-to tracked --state-dir "$STATE" </dev/null
+assert_rc 2
+assert_err_contains "--commit-to tracked needs --ref"
+run_kedge mcp --repo "$BARE" --ref main --forge github --state-dir "$STATE" </dev/null
+assert_rc 2
+assert_err_contains "--forge needs --forge-repo, --forge-token-file and --ref"
+run_kedge mcp --repo "$BARE" --ref main --forge bitbucket --forge-repo a/b \
+	--forge-token-file /dev/null --state-dir "$STATE" </dev/null
+assert_rc 2
+assert_err_contains "github, gitlab or gitea, not 'bitbucket'"
+run_kedge mcp --repo "$BARE" --ref main --author 'nobody' --state-dir "$STATE" </dev/null
+assert_rc 2
+assert_err_contains "--author must be 'Name <email>'"
+
 case_begin "kedge mcp --listen serves /mcp on loopback"
 "$KEDGE" mcp --repo "$BARE" --ref main --state-dir "$STATE" --commit-to tracked \
 	--listen 127.0.0.1:0 2>"$PWD/server.log" &
