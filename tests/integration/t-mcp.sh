@@ -361,3 +361,57 @@ wait "$DPID"
 assert_eq "$?" 0 "kedge run's exit status after SIGTERM"
 DPID=""
 assert_no_sanitizer_report "$PWD/daemon2.log"
+
+case_begin "execute_health_check reads the live swarm"
+mcp "[$(call execute_health_check '{}')]"
+check 'not E(1) and [c for c in S(1)["checks"] if c["name"] == "nodes_ready"][0]["ok"] is True'
+check '[c for c in S(1)["checks"] if c["name"] == "services_converged"][0]["ok"] is not None'
+
+case_begin "every example's YAML survives a round of edits with its comments and anchors"
+EX=$PWD/examples-repo
+EXBARE=$(git_make_bare mcp-examples)
+git_make_repo "$EX"
+cp -r "$HERE/../../examples/quickstart/." "$EX/"
+git_commit_all "$EX" "the quickstart" && git -C "$EX" push -q "$EXBARE" main:main ||
+	fail "cannot seed the examples remote"
+steps=$(python3 - "$EX" <<'PY'
+import glob, json, os, sys
+root = sys.argv[1]
+steps = []
+for f in sorted(glob.glob(os.path.join(root, "stacks", "*", "compose.yml"))):
+    stack = f.split(os.sep)[-2]
+    text = open(f).read()
+    # the service names: top-level keys under services:, two spaces in
+    inside = False
+    for line in text.splitlines():
+        if line.startswith("services:"):
+            inside = True
+            continue
+        if inside and line and not line.startswith(" ") and not line.startswith("#"):
+            inside = False
+        if inside and line.startswith("  ") and not line.startswith("   ") and line.strip().endswith(":") and not line.strip().startswith("#"):
+            svc = line.strip()[:-1]
+            for tool, args in (("scale_service", {"replicas": 3}),
+                               ("set_environment", {"set": {"KEDGE_EDITED": "yes"}}),
+                               ("set_image", {"image": "nginx:1.27"})):
+                a = {"stack": stack, "service": svc, "reason": "round of edits"}
+                a.update(args)
+                steps.append({"op": "callTool", "name": tool, "arguments": a})
+print(json.dumps(steps))
+PY
+)
+MCP_OUT=$(printf '%s' "$steps" | timeout -k 5 300 node "$CLIENT" --timeout 90000 --stdio -- \
+	"$KEDGE" mcp --repo "$EXBARE" --ref main --commit-to tracked --state-dir "$STATE" 2>"$PWD/ex.err")
+check 'len(L) > 3 and all(not l["result"].get("isError") for l in L[1:])'
+for f in $(cd "$EX" && git ls-files 'stacks/*/compose.yml'); do
+	git -C "$EX" show "HEAD:$f" >"$PWD/before.yml"
+	git --git-dir="$EXBARE" show "main:$f" >"$PWD/after.yml"
+	# every comment line and every anchor, alias and merge key is still there
+	grep -E '^\s*#|&[A-Za-z]|\*[A-Za-z]|<<:' "$PWD/before.yml" | while IFS= read -r line; do
+		grep -qxF -- "$line" "$PWD/after.yml" || echo "$f lost: $line"
+	done >"$PWD/lost"
+	[ -s "$PWD/lost" ] && { fail "$f lost lines"; cat "$PWD/lost"; }
+	grep -q 'KEDGE_EDITED' "$PWD/after.yml" || fail "$f was not edited"
+done
+run_kedge validate --repo "$EXBARE" --ref main
+assert_rc 0
