@@ -372,6 +372,10 @@ EX=$PWD/examples-repo
 EXBARE=$(git_make_bare mcp-examples)
 git_make_repo "$EX"
 cp -r "$HERE/../../examples/quickstart/." "$EX/"
+# as contrib/demo.sh does: the example's node is this swarm's node
+host=$(docker_cli node ls --format '{{.Hostname}}' | head -n 1)
+sed -i "s/manager-1:/$host:/" "$EX/nodes.yml"
+printf 'instance: t-mcp-examples\n' >>"$EX/kedge.yml"
 git_commit_all "$EX" "the quickstart" && git -C "$EX" push -q "$EXBARE" main:main ||
 	fail "cannot seed the examples remote"
 steps=$(python3 - "$EX" <<'PY'
@@ -402,6 +406,7 @@ PY
 )
 MCP_OUT=$(printf '%s' "$steps" | timeout -k 5 300 node "$CLIENT" --timeout 90000 --stdio -- \
 	"$KEDGE" mcp --repo "$EXBARE" --ref main --commit-to tracked --state-dir "$STATE" 2>"$PWD/ex.err")
+lib_show stdout "$(printf '%s' "$MCP_OUT" | cut -c1-400)"
 check 'len(L) > 3 and all(not l["result"].get("isError") for l in L[1:])'
 for f in $(cd "$EX" && git ls-files 'stacks/*/compose.yml'); do
 	git -C "$EX" show "HEAD:$f" >"$PWD/before.yml"
