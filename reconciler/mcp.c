@@ -374,6 +374,7 @@ struct mcp_session *mcp_session_new(struct mcp *m, const char *who,
                                     void *send_ctx)
 {
 	struct mcp_session *s = xcalloc(1, sizeof(*s));
+	pthread_condattr_t attr;
 
 	s->m = m;
 	s->who = xstrdup(who);
@@ -381,7 +382,10 @@ struct mcp_session *mcp_session_new(struct mcp *m, const char *who,
 	s->send = send;
 	s->send_ctx = send_ctx;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->cond, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	return s;
 }
 
@@ -479,6 +483,14 @@ void mcp_session_feed_end(struct mcp_session *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
  * Takes the next queued message; waits until deadline (CLOCK_MONOTONIC
  * ms, 0: forever). NULL when the input ended or the wait timed out.
@@ -493,20 +505,12 @@ static struct qmsg *pop(struct mcp_session *s, uint64_t deadline)
 			pthread_cond_wait(&s->cond, &s->lock);
 			continue;
 		}
-		struct timespec ts;
-		uint64_t now;
+		struct timespec ts = {(time_t)(deadline / 1000),
+		                      (long)(deadline % 1000) * 1000000};
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000 +
-		      (uint64_t)ts.tv_nsec / 1000000;
-		if (now >= deadline)
+		if (now_ms() >= deadline)
 			break;
-		ts.tv_sec += (time_t)((deadline - now) / 1000);
-		ts.tv_nsec += (long)((deadline - now) % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		/* s->cond waits on CLOCK_MONOTONIC, as deadline is */
 		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 	}
 	q = s->head;
@@ -577,14 +581,6 @@ void mcp_call_progress(struct mcp_call *c, double progress, double total,
 int mcp_call_cancelled(struct mcp_call *c)
 {
 	return c && atomic_load(&c->cancelled);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /*
