@@ -137,23 +137,10 @@ static void on_http(void *ctx, const struct httpd_request *req,
 	mcp_http_handle(ctx, req, rep);
 }
 
-static int is_loopback(const char *listen)
-{
-	char host[256];
-	unsigned port;
-	struct err err;
-
-	err_clear(&err);
-	if (httpd_listen_parse(host, sizeof(host), &port, listen, &err))
-		return 0;
-	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
-	       !strcmp(host, "::1");
-}
-
 /* Streamable HTTP at /mcp until SIGTERM or SIGINT. */
 static int serve_http(struct mcp *m, struct mcpctx *ctx, const char *listen)
 {
-	struct mcp_http_opts ho = {.loopback = is_loopback(listen)};
+	struct mcp_http_opts ho = {.listen = listen};
 	struct httpd_opts hopts = {.listen = listen,
 	                           .max_body = MCP_MAX_MESSAGE};
 	struct mcp_http *h = NULL;
@@ -176,7 +163,9 @@ static int serve_http(struct mcp *m, struct mcpctx *ctx, const char *listen)
 	}
 	fprintf(stderr, "kedge mcp: serving MCP at /mcp listen=%s port=%u%s\n",
 	        listen, httpd_port(srv),
-	        ho.loopback ? "" : " (not loopback: only tokens guard it)");
+	        mcp_http_loopback(listen)
+	                ? ""
+	                : " (not loopback: only tokens guard it)");
 	sigwait(&sigs, &sig);
 	log_info("mcp", "stopping signal=%d", sig);
 	httpd_stop(srv);

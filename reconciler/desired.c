@@ -24,9 +24,14 @@
 
 #define SCHEMA_BASE "https://kedge.dev/schema/"
 
-static const char *const compose_names[] = {
-        "compose.yml",         "compose.yaml", "docker-compose.yml",
-        "docker-compose.yaml", "stack.yml",    "stack.yaml",
+const char *const desired_compose_names[] = {
+        "compose.yml",
+        "compose.yaml",
+        "docker-compose.yml",
+        "docker-compose.yaml",
+        "stack.yml",
+        "stack.yaml",
+        NULL,
 };
 
 struct report_ctx {
@@ -184,8 +189,8 @@ static int find_compose(char **out, struct source *src, const char *dir,
 	char *found = NULL;
 	int error = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(compose_names); i++) {
-		char *p = xasprintf("%s/%s", dir, compose_names[i]);
+	for (size_t i = 0; desired_compose_names[i]; i++) {
+		char *p = xasprintf("%s/%s", dir, desired_compose_names[i]);
 		enum source_type t;
 		int e = exists(src, p, &t, err);
 

@@ -98,6 +98,10 @@ int desired_read_stack_file(struct buf *out, const struct desired *d,
                             const struct desired_stack *st, const char *rel,
                             struct err *err) MUST_CHECK;
 
+/* The names a stack's compose file may have, in the order they are
+ * looked for; NULL-terminated. */
+extern const char *const desired_compose_names[];
+
 /* The number of services in all stacks. */
 size_t desired_service_count(const struct desired *d);
 

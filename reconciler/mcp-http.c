@@ -53,6 +53,7 @@ struct mcp_http {
 	struct mcp *m;
 	struct store *store;
 	struct mcp_http_opts o;
+	int loopback; /* o.listen is a loopback address */
 	pthread_mutex_t lock;
 	struct hsession *sessions[MAX_SESSIONS];
 	struct bucket buckets[RATE_MAX];
@@ -71,6 +72,7 @@ int mcp_http_new(struct mcp_http **out, struct mcp *m, struct store *store,
 	h->m = m;
 	h->store = store;
 	h->o = *o;
+	h->loopback = o->listen && mcp_http_loopback(o->listen);
 	if (h->o.rate <= 0)
 		h->o.rate = 10;
 	if (h->o.burst <= 0)
@@ -145,6 +147,19 @@ static int loopback_name(const char *host)
 	       !strcmp(host, "[::1]") || !strcmp(host, "::1");
 }
 
+int mcp_http_loopback(const char *listen)
+{
+	char host[256];
+	unsigned port;
+	struct err err;
+
+	err_clear(&err);
+	if (httpd_listen_parse(host, sizeof(host), &port, listen, &err))
+		return 0;
+	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
+	       !strcmp(host, "::1");
+}
+
 /*
  * DNS rebinding: a page on evil.example that resolves its name to
  * 127.0.0.1 sends Host: evil.example and Origin: http://evil.example.
@@ -158,7 +173,7 @@ static int origin_ok(const struct mcp_http *h, const struct httpd_request *req)
 	char host[256], ohost[256];
 
 	host_of(host, sizeof(host), hosth ? hosth : "");
-	if (h->o.loopback && !loopback_name(host))
+	if (h->loopback && !loopback_name(host))
 		return 0;
 	if (!origin)
 		return 1;
@@ -166,7 +181,7 @@ static int origin_ok(const struct mcp_http *h, const struct httpd_request *req)
 	    strncasecmp(origin, "https://", 8))
 		return 0;
 	host_of(ohost, sizeof(ohost), strstr(origin, "://") + 3);
-	if (h->o.loopback)
+	if (h->loopback)
 		return loopback_name(ohost);
 	return !strcmp(ohost, host);
 }

@@ -15,10 +15,10 @@ struct mcp_http;
 struct store;
 
 struct mcp_http_opts {
-	int loopback; /* the server listens on loopback only: only loopback
-	               * Host and Origin names are answered */
-	double rate;  /* requests a second per token; 0: 10 */
-	double burst; /* at once; 0: 30 */
+	const char *listen; /* the server's --listen: on loopback, only
+	                     * loopback Host and Origin names are answered */
+	double rate;        /* requests a second per token; 0: 10 */
+	double burst;       /* at once; 0: 30 */
 };
 
 /*
@@ -28,6 +28,9 @@ struct mcp_http_opts {
 int mcp_http_new(struct mcp_http **out, struct mcp *m, struct store *store,
                  const struct mcp_http_opts *o, struct err *err) MUST_CHECK;
 void mcp_http_free(struct mcp_http *h);
+
+/* 1 when listen ("127.0.0.1:8751", "[::1]:0") is a loopback address. */
+int mcp_http_loopback(const char *listen);
 
 /* Answers one request to /mcp (any method). Thread-safe. */
 void mcp_http_handle(struct mcp_http *h, const struct httpd_request *req,

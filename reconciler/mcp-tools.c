@@ -46,19 +46,16 @@ static int check_tools_list(const char *list, struct err *err)
 	for (const char *p = list; *p;) {
 		size_t n = strcspn(p, ",");
 		char *name = xstrndup(p, n);
-		const char *best = NULL;
-		unsigned bestd = 4;
 
 		if (!tool_find(name)) {
-			for (size_t i = 0; i < tool_table_nr; i++) {
-				unsigned d = edit_distance(
-				        name, tool_table[i]->name, bestd);
+			const char **names =
+			        xcalloc(tool_table_nr + 1, sizeof(*names));
+			const char *best;
 
-				if (d < bestd) {
-					bestd = d;
-					best = tool_table[i]->name;
-				}
-			}
+			for (size_t i = 0; i < tool_table_nr; i++)
+				names[i] = tool_table[i]->name;
+			best = closest_name(name, names, tool_table_nr);
+			free(names);
 			err_set(err, ERR_INVALID,
 			        "unknown tool '%s' in --tools%s%s%s", name,
 			        best ? " (did you mean '" : "",

@@ -42,19 +42,6 @@ static char *tools_list(const json_t *tools)
 	return buf_detach(&b, NULL);
 }
 
-static int loopback(const char *listen)
-{
-	char host[256];
-	unsigned port;
-	struct err err;
-
-	err_clear(&err);
-	if (httpd_listen_parse(host, sizeof(host), &port, listen, &err))
-		return 0;
-	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
-	       !strcmp(host, "::1");
-}
-
 int mcpd_start(struct mcpd **out, const struct mcpd_opts *o, struct err *err)
 {
 	const json_t *cfg = o->cfg;
@@ -85,7 +72,7 @@ int mcpd_start(struct mcpd **out, const struct mcpd_opts *o, struct err *err)
 	mo.version = KEDGE_VERSION;
 	mo.read_only = json_is_true(json_object_get(cfg, "read_only"));
 	mo.tools = m->tools;
-	ho.loopback = loopback(o->listen);
+	ho.listen = o->listen;
 	ho.rate = json_number_value(json_object_get(cfg, "rate"));
 	ho.burst = json_number_value(json_object_get(cfg, "burst"));
 	if (co.commit_to == MCPCTX_COMMIT_TRACKED && !co.src.ref) {

@@ -194,14 +194,6 @@ int mcpwrite_list(json_t **out, struct mcpwrite *w, const char *dir,
 	return 0;
 }
 
-static const char *const compose_names[] = {"compose.yml",
-                                            "compose.yaml",
-                                            "docker-compose.yml",
-                                            "docker-compose.yaml",
-                                            "stack.yml",
-                                            "stack.yaml",
-                                            NULL};
-
 int mcpwrite_stack_file(char **path, struct mcpwrite *w, const char *stack,
                         struct tool_result *r, struct err *err)
 {
@@ -209,8 +201,9 @@ int mcpwrite_stack_file(char **path, struct mcpwrite *w, const char *stack,
 	if (!*stack || strchr(stack, '/') || !strcmp(stack, ".") ||
 	    !strcmp(stack, ".."))
 		return tool_fail(r, "'%s' is not a stack name", stack) + 1;
-	for (size_t i = 0; compose_names[i]; i++) {
-		char *p = xasprintf("stacks/%s/%s", stack, compose_names[i]);
+	for (size_t i = 0; desired_compose_names[i]; i++) {
+		char *p = xasprintf("stacks/%s/%s", stack,
+		                    desired_compose_names[i]);
 		char *full = full_path(w, p);
 		enum repo_kind k;
 		int rc = repo_stat(&k, w->repo, full, err);

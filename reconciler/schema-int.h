@@ -131,9 +131,6 @@ void schema_fail_type(struct vctx *v, const char *expect, const json_t *inst);
 char *schema_show(const json_t *j, int quote);
 /* "a string", "an integer", "a mapping", "a list", ... */
 const char *schema_type_name(const json_t *j);
-/* The name closest to word for "did you mean", or NULL. */
-const char *schema_closest(const char *word, const char *const *names,
-                           size_t nr);
 
 /* The keywords of one instance type (schema-keywords.c). */
 void schema_kw_type(struct vctx *v, const json_t *sch, const json_t *inst);

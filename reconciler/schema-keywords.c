@@ -189,7 +189,7 @@ static void enum_fail(struct vctx *v, const json_t *en, const json_t *inst)
 	if (rc)
 		BUG("uncapped buffer failed");
 	if (json_is_string(inst))
-		hint = schema_closest(json_string_value(inst), names, nn);
+		hint = closest_name(json_string_value(inst), names, nn);
 	if (hint)
 		schema_fail(v,
 		            "must be one of: %s (got %s; did you mean '%s'?)",
@@ -371,7 +371,7 @@ static void unknown_key(struct vctx *v, const json_t *props, const char *key)
 		if (n < NAMES_MAX)
 			names[n++] = name;
 	}
-	hint = schema_closest(key, names, n);
+	hint = closest_name(key, names, n);
 	m = schema_push(v, key, 0);
 	if (hint)
 		schema_fail_raw(v, 1, "unknown key '%s' (did you mean '%s'?)",

@@ -283,25 +283,6 @@ const char *schema_type_name(const json_t *j)
 	}
 }
 
-/* The closest of names to word, for "did you mean". NULL when none. */
-const char *schema_closest(const char *word, const char *const *names,
-                           size_t nr)
-{
-	const char *best = NULL;
-	size_t len = strlen(word), i;
-	/* A suggestion within 2 edits, or a third of the word when longer. */
-	unsigned bestd = (len / 3 > 2 ? (unsigned)(len / 3) : 2) + 1, d;
-
-	for (i = 0; i < nr; i++) {
-		d = edit_distance(word, names[i], bestd - 1);
-		if (d < bestd && d < len && strcmp(word, names[i])) {
-			bestd = d;
-			best = names[i];
-		}
-	}
-	return best;
-}
-
 /* ---- keywords that combine schemas ----------------------------------------
  */
 

@@ -198,3 +198,19 @@ int write_full(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+const char *closest_name(const char *word, const char *const *names, size_t nr)
+{
+	const char *best = NULL;
+	size_t len = strlen(word), i;
+	unsigned bestd = (len / 3 > 2 ? (unsigned)(len / 3) : 2) + 1, d;
+
+	for (i = 0; i < nr; i++) {
+		d = edit_distance(word, names[i], bestd - 1);
+		if (d < bestd && d < len && strcmp(word, names[i])) {
+			bestd = d;
+			best = names[i];
+		}
+	}
+	return best;
+}

@@ -66,6 +66,12 @@ int ends_with(const char *s, const char *suffix);
  * distance is known to exceed max. Used for "did you mean" hints.
  */
 unsigned edit_distance(const char *a, const char *b, unsigned max);
+/*
+ * The one of names closest to word for "did you mean": within 2 edits,
+ * or a third of the word when it is longer; never word itself. NULL
+ * when none is that close.
+ */
+const char *closest_name(const char *word, const char *const *names, size_t nr);
 
 /* Standard base64 (RFC 4648, with padding) of len bytes. Caller frees. */
 char *base64_encode(const void *data, size_t len);
