@@ -366,17 +366,6 @@ static char *branch_of(const struct mcpwrite_req *req, const char *commit)
 	return xasprintf("kedge/%s%s%.7s", slug, n ? "-" : "", commit);
 }
 
-static void repo_opts_of(struct repo_opts *ro, const struct source_opts *so)
-{
-	memset(ro, 0, sizeof(*ro));
-	ro->cache_dir = so->cache_dir;
-	ro->ssh_key = so->ssh_key;
-	ro->ssh_pubkey = so->ssh_pubkey;
-	ro->known_hosts = so->known_hosts;
-	ro->token = so->token;
-	ro->git_timeout_ms = so->git_timeout_ms;
-}
-
 /* 1: go ahead; 0: r says why not. */
 static int confirmed(struct tool_result *r, struct tool_call *c,
                      const struct mcpwrite_req *req, struct err *err)
@@ -512,7 +501,7 @@ static int attempt(struct attempt *a, struct tool_result *r, struct mcpwrite *w,
 	if ((req->destructive || destroys(w, a->v.r.plan)) &&
 	    !confirmed(r, w->c, req, err))
 		return 1;
-	repo_opts_of(&ro, &co->src);
+	source_repo_opts(&ro, &co->src);
 	if (co->commit_to == MCPCTX_COMMIT_TRACKED) {
 		a->branch = xstrdup(co->src.ref);
 		return repo_push(w->repo, a->commit, a->branch,
@@ -613,7 +602,7 @@ int mcpwrite_run(struct tool_result *r, struct tool_call *c,
 	w.prefix = co->src.path && *co->src.path
 	                   ? xasprintf("%s/", co->src.path)
 	                   : xstrdup("");
-	repo_opts_of(&ro, &co->src);
+	source_repo_opts(&ro, &co->src);
 	for (int tries = 0; tries < 2; tries++) {
 		if ((rc = repo_open(&w.repo, co->src.repo, co->src.ref, &ro,
 		                    err)) ||

@@ -446,23 +446,28 @@ static int open_folder(struct source *s, const char *dir, struct err *err)
 	return 0;
 }
 
+void source_repo_opts(struct repo_opts *out, const struct source_opts *o)
+{
+	memset(out, 0, sizeof(*out));
+	out->cache_dir = o->cache_dir;
+	out->ssh_key = o->ssh_key;
+	out->ssh_pubkey = o->ssh_pubkey;
+	out->known_hosts = o->known_hosts;
+	out->token = o->token;
+	out->offline = o->offline;
+	out->git_timeout_ms = o->git_timeout_ms;
+}
+
 int source_open(struct source **out, const struct source_opts *opts,
                 struct err *err)
 {
 	struct source *s = xcalloc(1, sizeof(*s));
-	struct repo_opts ro = {
-	        .cache_dir = opts->cache_dir,
-	        .ssh_key = opts->ssh_key,
-	        .ssh_pubkey = opts->ssh_pubkey,
-	        .known_hosts = opts->known_hosts,
-	        .token = opts->token,
-	        .offline = opts->offline,
-	        .git_timeout_ms = opts->git_timeout_ms,
-	};
+	struct repo_opts ro;
 	enum source_type t;
 	char *root = NULL;
 	int rc;
 
+	source_repo_opts(&ro, opts);
 	s->prefix = xstrdup("");
 	if (opts->worktree) {
 		rc = open_folder(s, opts->worktree, err);

@@ -20,6 +20,7 @@
 
 struct buf;
 struct err;
+struct repo_opts;
 struct source;
 
 struct source_opts {
@@ -53,6 +54,8 @@ struct source_entry {
 int source_open(struct source **out, const struct source_opts *opts,
                 struct err *err) MUST_CHECK;
 void source_free(struct source *s);
+/* The repository settings of o (credentials, cache, deadline). */
+void source_repo_opts(struct repo_opts *out, const struct source_opts *o);
 /* The full commit id, or "worktree" for a folder. Borrowed. */
 const char *source_revision(const struct source *s);
 /* A short name for messages: the URL without credentials, or the folder. */

@@ -221,24 +221,16 @@ out:
 static int run(struct tool_result *r, struct tool_call *c, struct err *err)
 {
 	const char *name = tool_arg(c, "name");
-	char *summary, *slug;
-	struct mcpwrite_req req = {"set_backup_schedule", NULL, NULL, 0};
 	size_t n = 0;
-	int rc;
 
 	for (size_t i = 0; scalars[i]; i++)
 		n += json_object_get(c->args, scalars[i]) != NULL;
 	if (!n && !json_object_get(c->args, "target"))
 		return tool_fail(r, "nothing to change: give schedule, "
 		                    "timezone or another member to set");
-	summary = xasprintf("schedule the backup %s", name);
-	slug = xasprintf("backup-%s", name);
-	req.summary = summary;
-	req.slug = slug;
-	rc = mcpwrite_run(r, c, &req, edit, c, err);
-	free(summary);
-	free(slug);
-	return rc;
+	return mcpwrite_tool(r, c, "set_backup_schedule", 0, edit,
+	                     xasprintf("schedule the backup %s", name),
+	                     xasprintf("backup-%s", name), err);
 }
 
 // clang-format off

@@ -133,25 +133,18 @@ static int run(struct tool_result *r, struct tool_call *c, struct err *err)
 {
 	const json_t *set = json_object_get(c->args, "set");
 	const json_t *unset = json_object_get(c->args, "unset");
-	char *summary, *slug;
-	struct mcpwrite_req req = {"set_environment", NULL, NULL, 0};
-	int rc;
 
 	if (!json_object_size(set) && !json_array_size(unset))
 		return tool_fail(r, "%s",
 		                 "set_environment needs 'set' or 'unset'");
-	summary = xasprintf("set the environment of %s/%s (%zu set, %zu "
-	                    "unset)",
-	                    tool_arg(c, "stack"), tool_arg(c, "service"),
-	                    json_object_size(set), json_array_size(unset));
-	slug = xasprintf("env-%s-%s", tool_arg(c, "stack"),
-	                 tool_arg(c, "service"));
-	req.summary = summary;
-	req.slug = slug;
-	rc = mcpwrite_run(r, c, &req, edit, c, err);
-	free(summary);
-	free(slug);
-	return rc;
+	return mcpwrite_tool(
+	        r, c, "set_environment", 0, edit,
+	        xasprintf("set the environment of %s/%s (%zu set, %zu unset)",
+	                  tool_arg(c, "stack"), tool_arg(c, "service"),
+	                  json_object_size(set), json_array_size(unset)),
+	        xasprintf("env-%s-%s", tool_arg(c, "stack"),
+	                  tool_arg(c, "service")),
+	        err);
 }
 
 const struct tool_entry tool_set_environment = {

@@ -30,15 +30,12 @@ static int run(struct tool_result *r, struct tool_call *c, struct err *err)
 	char *summary = xasprintf("place %s/%s on %s", tool_arg(c, "stack"),
 	                          tool_arg(c, "service"),
 	                          json_array_size(cons) ? list : "any node");
-	char *slug = xasprintf("placement-%s-%s", tool_arg(c, "stack"),
-	                       tool_arg(c, "service"));
-	struct mcpwrite_req req = {"set_placement", summary, slug, 0};
-	int rc = mcpwrite_run(r, c, &req, edit, c, err);
 
 	free(list);
-	free(summary);
-	free(slug);
-	return rc;
+	return mcpwrite_tool(r, c, "set_placement", 0, edit, summary,
+	                     xasprintf("placement-%s-%s", tool_arg(c, "stack"),
+	                               tool_arg(c, "service")),
+	                     err);
 }
 
 const struct tool_entry tool_set_placement = {
